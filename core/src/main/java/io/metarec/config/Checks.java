@@ -1,0 +1,72 @@
+package io.metarec.config;
+
+import java.util.Collection;
+import java.util.Locale;
+
+/**
+ * Range checks used by the config records' compact constructors. Each throws a
+ * {@link ConfigValidationException} whose message names the key, the rejected value and the range.
+ */
+public final class Checks {
+  private Checks() {}
+
+  /** Requires {@code min <= value <= max}; returns the value. */
+  public static int intIn(String key, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new ConfigValidationException(
+          key + " must be in [" + min + ", " + max + "], got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code value >= min}; returns the value. */
+  public static int intAtLeast(String key, int value, int min) {
+    if (value < min) {
+      throw new ConfigValidationException(key + " must be >= " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires {@code value >= min}; returns the value. */
+  public static long longAtLeast(String key, long value, long min) {
+    if (value < min) {
+      throw new ConfigValidationException(key + " must be >= " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires a finite {@code min <= value <= max}; returns the value. */
+  public static double doubleIn(String key, double value, double min, double max) {
+    if (!Double.isFinite(value) || value < min || value > max) {
+      throw new ConfigValidationException(
+          key + " must be a number in [" + min + ", " + max + "], got " + value);
+    }
+    return value;
+  }
+
+  /** Requires a finite value strictly above {@code min}; returns the value. */
+  public static double doubleAbove(String key, double value, double min) {
+    if (!Double.isFinite(value) || value <= min) {
+      throw new ConfigValidationException(key + " must be > " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  /** Requires a non-blank string; returns it. */
+  public static String nonBlank(String key, String value) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigValidationException(key + " must not be empty");
+    }
+    return value;
+  }
+
+  /** Requires {@code value} (case-insensitive) to be one of {@code allowed}; returns it lower-cased. */
+  public static String oneOf(String key, String value, Collection<String> allowed) {
+    String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+    if (!allowed.contains(v)) {
+      throw new ConfigValidationException(
+          key + " must be one of " + String.join("|", allowed) + ", got '" + value + "'");
+    }
+    return v;
+  }
+}

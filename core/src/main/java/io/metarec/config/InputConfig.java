@@ -1,0 +1,98 @@
+package io.metarec.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * How build-tasks (and recommend) read an interaction log and its optional feature tables.
+ *
+ * @param path the interaction log: a file or folder ({@code input.path})
+ * @param format {@code parquet|csv|json|movielens} ({@code input.format}); {@code json} is JSON
+ *     lines, {@code movielens} detects the ml-100k, ml-1m and ml-latest layouts in a folder
+ * @param feedback {@code explicit} (the label column holds ratings) or {@code implicit} (every row
+ *     is a positive; no label column is read) ({@code input.feedback})
+ * @param userColumn column of the user id ({@code input.columns.user})
+ * @param itemColumn column of the item id ({@code input.columns.item})
+ * @param labelColumn column of the rating ({@code input.columns.label}; explicit feedback only)
+ * @param timestampColumn column of the event time ({@code input.columns.timestamp}): numbers in
+ *     {@code timestampUnit}, ISO-8601 text or a timestamp type
+ * @param timestampUnit unit of numeric timestamps, {@code seconds|millis}
+ *     ({@code input.timestampUnit})
+ * @param labelMin smallest valid rating ({@code input.labelMin})
+ * @param labelMax largest valid rating ({@code input.labelMax})
+ * @param csvDelimiter field delimiter of CSV input ({@code input.csv.delimiter})
+ * @param maxRejectFraction the job fails, writing no tasks, when a larger fraction of rows is
+ *     rejected ({@code input.maxRejectFraction}, [0, 1], default 0.01)
+ * @param duplicates which of several events of the same (user, item) is kept,
+ *     {@code latest|earliest} ({@code input.duplicates})
+ * @param userFeatures the optional user feature table ({@code input.userFeatures.*})
+ * @param itemFeatures the optional item feature table ({@code input.itemFeatures.*})
+ */
+public record InputConfig(
+    String path,
+    String format,
+    String feedback,
+    String userColumn,
+    String itemColumn,
+    String labelColumn,
+    String timestampColumn,
+    String timestampUnit,
+    double labelMin,
+    double labelMax,
+    String csvDelimiter,
+    double maxRejectFraction,
+    String duplicates,
+    FeatureTableConfig userFeatures,
+    FeatureTableConfig itemFeatures)
+    implements Serializable {
+
+  /** The input formats build-tasks reads. */
+  public static final List<String> FORMATS = List.of("parquet", "csv", "json", "movielens");
+
+  /** Validates the values and the cross-field rules. */
+  public InputConfig {
+    format = Checks.oneOf("input.format", format, FORMATS);
+    feedback = Checks.oneOf("input.feedback", feedback, List.of("explicit", "implicit"));
+    Checks.nonBlank("input.columns.user", userColumn);
+    Checks.nonBlank("input.columns.item", itemColumn);
+    Checks.nonBlank("input.columns.timestamp", timestampColumn);
+    if (feedback.equals("explicit")) {
+      Checks.nonBlank("input.columns.label", labelColumn);
+    }
+    timestampUnit = Checks.oneOf("input.timestampUnit", timestampUnit, List.of("seconds", "millis"));
+    if (!Double.isFinite(labelMin) || !Double.isFinite(labelMax) || labelMin >= labelMax) {
+      throw new ConfigValidationException(
+          "input.labelMin must be < input.labelMax (both finite), got " + labelMin + " and "
+              + labelMax);
+    }
+    if (csvDelimiter == null || csvDelimiter.isEmpty()) {
+      throw new ConfigValidationException("input.csv.delimiter must not be empty");
+    }
+    Checks.doubleIn("input.maxRejectFraction", maxRejectFraction, 0.0, 1.0);
+    duplicates = Checks.oneOf("input.duplicates", duplicates, List.of("latest", "earliest"));
+  }
+
+  /** True for implicit feedback (every row a positive). */
+  public boolean implicit() {
+    return feedback.equals("implicit");
+  }
+
+  static InputConfig from(ConfigReader r) {
+    return new InputConfig(
+        r.getString("input.path"),
+        r.getString("input.format"),
+        r.getString("input.feedback"),
+        r.getString("input.columns.user"),
+        r.getString("input.columns.item"),
+        r.getString("input.columns.label"),
+        r.getString("input.columns.timestamp"),
+        r.getString("input.timestampUnit"),
+        r.getDouble("input.labelMin"),
+        r.getDouble("input.labelMax"),
+        r.getString("input.csv.delimiter"),
+        r.getDouble("input.maxRejectFraction"),
+        r.getString("input.duplicates"),
+        FeatureTableConfig.from(r, "input.userFeatures"),
+        FeatureTableConfig.from(r, "input.itemFeatures"));
+  }
+}

@@ -1,0 +1,24 @@
+# Shared by the scripts: repository root, Java 17 module openings, and the local build.
+# shellcheck shell=bash
+METAREC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Spark on Java 17 needs these on the driver and on every executor.
+JAVA17_OPENS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+METAREC_JAR="$METAREC_ROOT/spark-jobs/target/metarec-spark-jobs.jar"
+METAREC_CP_FILE="$METAREC_ROOT/spark-jobs/target/classpath.txt"
+
+# Builds the jobs (no tests) when the jar is missing or older than any source or build file.
+metarec_build_if_needed() {
+  local stale=""
+  if [ ! -f "$METAREC_JAR" ] || [ ! -f "$METAREC_CP_FILE" ]; then
+    stale=yes
+  else
+    stale="$(find "$METAREC_ROOT/core/src/main" "$METAREC_ROOT/spark-jobs/src/main" \
+      "$METAREC_ROOT/conf/metarec.conf" "$METAREC_ROOT/pom.xml" "$METAREC_ROOT/core/pom.xml" \
+      "$METAREC_ROOT/spark-jobs/pom.xml" -newer "$METAREC_JAR" -type f -print -quit 2>/dev/null)"
+  fi
+  if [ -n "$stale" ]; then
+    echo "metarec: building (mvn package, tests skipped; the first build downloads dependencies)..." >&2
+    (cd "$METAREC_ROOT" && mvn -B -q -DskipTests -Dmetarec.skipAppJar=true package) >&2
+  fi
+}
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"

@@ -1,0 +1,80 @@
+package io.metarec.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/** Small file-system helpers over Hadoop {@link FileSystem}, so every URI scheme works. */
+public final class HadoopFiles {
+  private HadoopFiles() {}
+
+  /** True when {@code path} exists. */
+  public static boolean exists(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + path, e);
+    }
+  }
+
+  /** Reads a small text file. */
+  public static String readText(Configuration conf, String path) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+
+  /**
+   * A fingerprint of the files under {@code paths}: SHA-256 over each visible file's path, length
+   * and modification time (not the contents, which would mean reading everything).
+   */
+  public static String fingerprint(Configuration conf, List<String> paths) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (String path : paths) {
+        Path p = new Path(path);
+        FileSystem fs = p.getFileSystem(conf);
+        List<String> lines = new ArrayList<>();
+        if (!fs.exists(p)) {
+          lines.add(path + " missing");
+        } else {
+          RemoteIterator<LocatedFileStatus> it = fs.listFiles(p, true);
+          while (it.hasNext()) {
+            LocatedFileStatus s = it.next();
+            String name = s.getPath().getName();
+            if (name.startsWith("_") || name.startsWith(".")) {
+              continue;
+            }
+            lines.add(s.getPath().toUri().getPath() + " " + s.getLen() + " "
+                + s.getModificationTime());
+          }
+        }
+        lines.sort(null);
+        for (String line : lines) {
+          md.update(line.getBytes(StandardCharsets.UTF_8));
+          md.update((byte) '\n');
+        }
+      }
+      return HexFormat.of().formatHex(md.digest()).substring(0, 32);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot fingerprint " + paths, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
