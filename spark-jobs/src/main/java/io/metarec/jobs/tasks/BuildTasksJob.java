@@ -139,7 +139,8 @@ public final class BuildTasksJob {
       Dataset<Row> itemIndex = itemVocab.toDataFrame(spark)
           .select(col("value").as("item"), col("index").as("item_idx"));
       Column kept = in.duplicates().equals("latest")
-          ? max(struct(col("ts"), col("label"))) : min(struct(col("ts"), col("label").multiply(-1)));
+          ? max(struct(col("ts"), col("label")))
+          : min(struct(col("ts"), col("label").multiply(-1).as("label")));
       Dataset<Row> dedup = valid.repartition(parts, col("user"))
           .groupBy("user", "item").agg(kept.as("e"))
           .select(col("user"), col("item"), col("e.ts").as("ts"),
@@ -385,7 +386,8 @@ public final class BuildTasksJob {
 
   private static String topReasons(Map<String, Long> byReason) {
     List<Map.Entry<String, Long>> list = new ArrayList<>(byReason.entrySet());
-    list.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    list.sort(Map.Entry.<String, Long>comparingByValue().reversed()
+        .thenComparing(Map.Entry.comparingByKey()));
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < Math.min(3, list.size()); i++) {
       if (i > 0) {

@@ -1,0 +1,130 @@
+package io.metarec.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetaRecConfigTest {
+
+  private static ConfigValidationException rejected(String... sets) {
+    return assertThrows(ConfigValidationException.class,
+        () -> MetaRecConfig.load(null, List.of(sets), Map.of()));
+  }
+
+  @Test
+  void defaultsLoadAndMatchTheDocumentedValues() {
+    MetaRecConfig c = MetaRecConfig.load();
+    assertEquals(0.1, c.split().validation());
+    assertEquals(0.1, c.split().test());
+    assertEquals(10, c.tasks().supportSize());
+    assertEquals(0.01, c.input().maxRejectFraction());
+    assertEquals("local[*]", c.spark().master());
+    assertEquals(11, c.tasks().effectiveMinInteractions());
+  }
+
+  @Test
+  void setOverridesParseNumbersStringsAndLists() {
+    MetaRecConfig c = MetaRecConfig.load(null,
+        List.of("split.test=0.2", "spark.master=local[2]", "input.userFeatures.columns=[a, b]",
+            "tasks.ordering=random"),
+        Map.of());
+    assertEquals(0.2, c.split().test());
+    assertEquals("local[2]", c.spark().master());
+    assertEquals(List.of("a", "b"), c.input().userFeatures().columns());
+    assertEquals("random", c.tasks().ordering());
+  }
+
+  @Test
+  void unknownKeyIsNamedWithItsSiblings() {
+    ConfigValidationException e = rejected("split.tset=0.2");
+    assertTrue(e.getMessage().contains("unknown key 'split.tset'"), e.getMessage());
+    assertTrue(e.getMessage().contains("split.test"), e.getMessage());
+  }
+
+  @Test
+  void wrongTypeNamesKeyAndValue() {
+    ConfigValidationException e = rejected("tasks.supportSize=ten");
+    assertTrue(e.getMessage().contains("tasks.supportSize must be an integer"), e.getMessage());
+    assertTrue(e.getMessage().contains("ten"), e.getMessage());
+  }
+
+  @Test
+  void outOfRangeNamesKeyRangeAndValue() {
+    assertEquals("split.test must be a number in [0.0, 1.0], got 1.5",
+        rejected("split.test=1.5").getMessage());
+    assertEquals("input.maxRejectFraction must be a number in [0.0, 1.0], got -0.1",
+        rejected("input.maxRejectFraction=-0.1").getMessage());
+    assertTrue(rejected("tasks.ordering=sideways").getMessage()
+        .contains("tasks.ordering must be one of time|random, got 'sideways'"));
+  }
+
+  @Test
+  void crossFieldRulesAreChecked() {
+    assertTrue(rejected("split.test=0.6", "split.validation=0.5").getMessage()
+        .contains("split.validation + split.test must be < 1"));
+    assertTrue(rejected("tasks.querySize=10").getMessage()
+        .contains("exactly one of tasks.supportSize and tasks.querySize"));
+    assertTrue(rejected("tasks.minInteractions=5").getMessage()
+        .contains("tasks.minInteractions must be 0 (auto) or >= 11"));
+  }
+
+  @Test
+  void sectionCannotBeReplacedByAValue() {
+    assertTrue(rejected("split=3").getMessage().contains("split is a section"));
+  }
+
+  @Test
+  void malformedSetIsRejected() {
+    assertTrue(rejected("split.test").getMessage().contains("--set expects key=value"));
+  }
+
+  @Test
+  void confFileAndPrecedence(@TempDir Path dir) throws Exception {
+    Path hocon = dir.resolve("my.conf");
+    Files.writeString(hocon, "split { test = 0.3 }\ntasks.supportSize = 5\n");
+    MetaRecConfig c = MetaRecConfig.load(hocon.toFile(), List.of("split.test=0.25"),
+        Map.of("tasks.supportSize", 7));
+    assertEquals(0.25, c.split().test(), "--set wins over the file");
+    assertEquals(7, c.tasks().supportSize(), "command options win over everything");
+
+    Path props = dir.resolve("my.properties");
+    Files.writeString(props, "split.validation=0.05\n");
+    assertEquals(0.05, MetaRecConfig.load(props.toFile(), List.of(), Map.of()).split().validation());
+
+    Path bad = dir.resolve("bad.conf");
+    Files.writeString(bad, "tasks { suportSize = 5 }\n");
+    ConfigValidationException e = assertThrows(ConfigValidationException.class,
+        () -> MetaRecConfig.load(bad.toFile(), List.of(), Map.of()));
+    assertTrue(e.getMessage().contains("unknown key 'tasks.suportSize' in --conf"), e.getMessage());
+
+    ConfigValidationException missing = assertThrows(ConfigValidationException.class,
+        () -> MetaRecConfig.load(new File(dir.toFile(), "nope.conf"), List.of(), Map.of()));
+    assertTrue(missing.getMessage().contains("no such file"));
+  }
+
+  @Test
+  void everyDefaultKeyIsReadByTheRecords() {
+    // A key in conf/metarec.conf that no record reads would be documented but ignored.
+    MetaRecConfig c = MetaRecConfig.load();
+    for (String key : MetaRecConfig.knownKeys().keySet()) {
+      assertTrue(c.raw().hasPathOrNull(key), key);
+    }
+    assertTrue(MetaRecConfig.knownKeys().containsKey("tasks.maxInteractions"));
+  }
+
+  @Test
+  void hashChangesWithTheSectionsItCovers() {
+    MetaRecConfig a = MetaRecConfig.load();
+    MetaRecConfig b = a.with("split.test", 0.2);
+    assertTrue(!a.hash("split").equals(b.hash("split")));
+    assertEquals(a.hash("tasks"), b.hash("tasks"));
+  }
+}

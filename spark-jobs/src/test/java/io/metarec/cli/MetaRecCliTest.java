@@ -1,0 +1,57 @@
+package io.metarec.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Command-line parsing and the config errors it reports before any Spark work. */
+class MetaRecCliTest {
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    CommandLine cl = MetaRecCli.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String cmd : new String[] {"generate", "build-tasks", "config"}) {
+      Run r = run(cmd, "--help");
+      assertEquals(0, r.code(), cmd);
+      assertTrue(r.out().contains("--set"), cmd + " help lists --set: " + r.out());
+    }
+    assertTrue(run("--help").out().contains("build-tasks"));
+  }
+
+  @Test
+  void unknownKeyFailsWithExitCode2BeforeSpark() {
+    long start = System.nanoTime();
+    Run r = run("build-tasks", "--input", "/nowhere", "--out", "/tmp/x", "--set", "split.tset=0.2");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("unknown key 'split.tset'"), r.err());
+    assertTrue((System.nanoTime() - start) / 1e9 < 20, "no Spark session was started");
+  }
+
+  @Test
+  void outOfRangeValueFromOptionIsNamed() {
+    Run r = run("build-tasks", "--input", "/nowhere", "--out", "/tmp/x", "--format", "xml");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("input.format must be one of parquet|csv|json|movielens"), r.err());
+  }
+
+  @Test
+  void missingRequiredOptionIsAUsageError() {
+    Run r = run("generate");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--out"), r.err());
+  }
+}

@@ -1,0 +1,338 @@
+package io.metarec.jobs.tasks;
+
+import static io.metarec.testing.TestSpark.config;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metarec.jobs.GenerateJob;
+import io.metarec.spark.JobFailedException;
+import io.metarec.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BuildTasksJobTest {
+  private final SparkSession spark = TestSpark.session();
+
+  /** Tasks of a build-tasks output by user id. */
+  private Map<String, Row> tasks(Path out) {
+    Map<String, Row> m = new HashMap<>();
+    for (Row r : spark.read().parquet(out.resolve("tasks").toString()).collectAsList()) {
+      m.put(r.getAs("user_id"), r);
+    }
+    return m;
+  }
+
+  private Map<String, Integer> vocab(Path out, String name) {
+    Map<String, Integer> m = new HashMap<>();
+    for (Row r : spark.read().parquet(out.resolve("vocab").resolve(name).toString())
+        .collectAsList()) {
+      m.put(r.getString(0), r.getInt(1));
+    }
+    return m;
+  }
+
+  private static List<List<Integer>> features(Row r, String col) {
+    return TestSpark.nested(r, col);
+  }
+
+  private static List<Integer> ints(Row r, String col) {
+    return r.getList(r.fieldIndex(col));
+  }
+
+  private static Path write(Path dir, String name, String text) throws Exception {
+    Path p = dir.resolve(name);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, text);
+    return p;
+  }
+
+  /** Two users, hand-checkable: u1 has a tie at t=300 between items b and c. */
+  private static final String SMALL_CSV = String.join("\n",
+      "user_id,item_id,rating,timestamp",
+      "u1,a,5,100", "u1,c,3,300", "u1,b,4,300", "u1,d,1,400", "u1,e,2,500",
+      "u2,a,4,50", "u2,b,2,60", "u2,e,5,70", "u2,f,3,80",
+      "u3,a,1,10") + "\n";
+
+  @Test
+  void supportIsTheFirstKByTimeWithTiesByItemAndQueryTheRest(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", SMALL_CSV);
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + out, "tasks.supportSize=2",
+        "split.validation=0", "split.test=0"));
+    Map<String, Integer> items = vocab(out, "item");
+    // Item indices by count desc, then value: a(3) b(2) e(2) c(1) d(1) f(1).
+    assertEquals(Map.of("a", 1, "b", 2, "e", 3, "c", 4, "d", 5, "f", 6), items);
+    Map<String, Row> t = tasks(out);
+    assertEquals(2, t.size(), "u3 has 1 interaction < minInteractions 3");
+    Row u1 = t.get("u1");
+    // Order: a(100), then the tie at 300 broken by item index: b(2) before c(4), d, e.
+    assertEquals(List.of(1, 2), ints(u1, "support_items"));
+    assertEquals(List.of(4, 5, 3), ints(u1, "query_items"));
+    assertEquals(List.of(5f, 4f), u1.getList(u1.fieldIndex("support_labels")));
+    assertEquals(List.of(300L, 400L, 500L), u1.getList(u1.fieldIndex("query_timestamps")));
+    assertEquals("train", u1.getAs("split"));
+    Row u2 = t.get("u2");
+    assertEquals(List.of(1, 2), ints(u2, "support_items"));
+    assertEquals(List.of(3, 6), ints(u2, "query_items"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> users = (Map<String, Object>) stats.get("users");
+    assertEquals(1L, users.get("droppedTooFew"));
+    assertTrue(Files.exists(out.resolve("stats.json")));
+    assertTrue(Files.exists(out.resolve("features.json")));
+  }
+
+  @Test
+  void queryRuleTakesTheLastQAndTruncationKeepsTheMostRecent(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", SMALL_CSV);
+    Path out = dir.resolve("out");
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "buildTasks.out=" + out, "tasks.supportSize=0", "tasks.querySize=1",
+        "tasks.maxInteractions=4", "split.validation=0", "split.test=0"));
+    Row u1 = tasks(out).get("u1");
+    // u1 truncated to its 4 most recent (b, c, d, e by time/item); query = the last one (e).
+    assertEquals(List.of(2, 4, 5), ints(u1, "support_items"));
+    assertEquals(List.of(3), ints(u1, "query_items"));
+
+    Path dropped = dir.resolve("dropped");
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "buildTasks.out=" + dropped, "tasks.supportSize=0", "tasks.querySize=1",
+        "tasks.maxInteractions=4", "tasks.overflow=drop", "split.validation=0", "split.test=0"));
+    assertEquals(List.of("u2"), List.copyOf(tasks(dropped).keySet()));
+  }
+
+  @Test
+  void randomOrderingIsSeededAndKeepsEveryInteraction(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", SMALL_CSV);
+    String[] base = {"input.path=" + in, "input.format=csv", "tasks.ordering=random",
+        "tasks.supportSize=2", "split.validation=0", "split.test=0"};
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    BuildTasksJob.run(spark, config(TestSpark.with(base, "buildTasks.out=" + a)));
+    BuildTasksJob.run(spark, config(TestSpark.with(base, "buildTasks.out=" + b)));
+    Row ra = tasks(a).get("u1");
+    Row rb = tasks(b).get("u1");
+    assertEquals(ints(ra, "support_items"), ints(rb, "support_items"));
+    assertEquals(ints(ra, "query_items"), ints(rb, "query_items"));
+    java.util.Set<Integer> all = new java.util.TreeSet<>(ints(ra, "support_items"));
+    all.addAll(ints(ra, "query_items"));
+    assertEquals(java.util.Set.of(1, 2, 3, 4, 5), all);
+  }
+
+  @Test
+  void rejectsAreKeptWithReasonsAndTheThresholdFailsTheRun(@TempDir Path dir) throws Exception {
+    StringBuilder csv = new StringBuilder("user_id,item_id,rating,timestamp\n");
+    for (int u = 0; u < 20; u++) {
+      for (int i = 0; i < 5; i++) {
+        csv.append("u").append(u).append(",i").append(i).append(',').append(1 + (u + i) % 5)
+            .append(',').append(1000 + i).append('\n');
+      }
+    }
+    csv.append(",i1,3,5\n")            // missing_user
+        .append("u1,,3,5\n")           // missing_item
+        .append("u1,i9,,5\n")          // missing_label
+        .append("u1,i9,abc,5\n")       // unparseable_label
+        .append("u1,i9,NaN,5\n")       // non_finite_label
+        .append("u1,i9,7,5\n")         // label_out_of_range
+        .append("u1,i9,3,\n")          // missing_timestamp
+        .append("u1,i9,3,yesterday\n"); // unparseable_timestamp
+    Path in = write(dir, "log.csv", csv.toString());
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + out, "tasks.supportSize=2",
+        "input.maxRejectFraction=0.1"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rows = (Map<String, Object>) stats.get("rows");
+    assertEquals(8L, rows.get("rejected"));
+    List<Row> rejects = spark.read().parquet(out.resolve("rejects").toString())
+        .orderBy("reason").collectAsList();
+    assertEquals(List.of("label_out_of_range", "missing_item", "missing_label",
+            "missing_timestamp", "missing_user", "non_finite_label", "unparseable_label",
+            "unparseable_timestamp"),
+        rejects.stream().map(r -> r.<String>getAs("reason")).toList());
+    assertTrue(rejects.get(0).<String>getAs("source_file").endsWith("log.csv"));
+    assertEquals("7", rejects.get(0).getAs("label"));
+
+    // The same input with a 1% threshold fails, names the top reasons and leaves `out` as it was.
+    String before = Files.readString(out.resolve("stats.json"));
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + out,
+            "tasks.supportSize=2")));
+    assertTrue(e.getMessage().contains("8 of 108 rows rejected"), e.getMessage());
+    assertTrue(e.getMessage().contains(in.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("top reasons: label_out_of_range 1, missing_item 1"),
+        e.getMessage());
+    assertEquals(before, Files.readString(out.resolve("stats.json")));
+    assertTrue(Files.isDirectory(dir.resolve("out.failed").resolve("rejects")));
+    try (var s = Files.list(dir)) {
+      assertFalse(s.anyMatch(p -> p.getFileName().toString().contains("_staging-")));
+    }
+  }
+
+  @Test
+  void duplicatesKeepTheLatestOrTheEarliest(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", String.join("\n", "user_id,item_id,rating,timestamp",
+        "u1,a,1,10", "u1,a,5,30", "u1,a,3,20", "u1,b,2,15", "u1,c,4,40") + "\n");
+    Path latest = dir.resolve("latest");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + latest, "tasks.supportSize=1",
+        "split.validation=0", "split.test=0"));
+    Row u1 = tasks(latest).get("u1");
+    // Latest a is (t=30, 5): order b(15), a(30), c(40).
+    assertEquals(List.of(2f), u1.getList(u1.fieldIndex("support_labels")));
+    assertEquals(List.of(5f, 4f), u1.getList(u1.fieldIndex("query_labels")));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rows = (Map<String, Object>) stats.get("rows");
+    assertEquals(2L, rows.get("duplicates"));
+
+    Path earliest = dir.resolve("earliest");
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "buildTasks.out=" + earliest, "tasks.supportSize=1", "input.duplicates=earliest",
+        "split.validation=0", "split.test=0"));
+    Row e1 = tasks(earliest).get("u1");
+    assertEquals(List.of(1f), e1.getList(e1.fieldIndex("support_labels")));
+    assertEquals(List.of(10L), e1.getList(e1.fieldIndex("support_timestamps")));
+  }
+
+  @Test
+  void splitAndVocabularyAreStableWhenUsersAndItemsArrive(@TempDir Path dir) throws Exception {
+    StringBuilder day1 = new StringBuilder("user_id,item_id,rating,timestamp\n");
+    for (int u = 0; u < 300; u++) {
+      for (int i = 0; i < 4; i++) {
+        day1.append("u").append(u).append(",i").append((u + i) % 30).append(",3,").append(i)
+            .append('\n');
+      }
+    }
+    StringBuilder day2 = new StringBuilder(day1);
+    for (int u = 300; u < 400; u++) {
+      for (int i = 0; i < 4; i++) {
+        // New users, some new items (i30..i39), which are also more popular than old ones.
+        day2.append("u").append(u).append(",i").append(30 + (u + i) % 10).append(",4,")
+            .append(i).append('\n');
+      }
+    }
+    Path in1 = write(dir, "day1/log.csv", day1.toString());
+    Path in2 = write(dir, "day2/log.csv", day2.toString());
+    Path out1 = dir.resolve("out1");
+    Path out2 = dir.resolve("out2");
+    String[] common = {"input.format=csv", "tasks.supportSize=2", "split.test=0.3"};
+    BuildTasksJob.run(spark, config(TestSpark.with(common, "input.path=" + in1,
+        "buildTasks.out=" + out1)));
+    BuildTasksJob.run(spark, config(TestSpark.with(common, "input.path=" + in2,
+        "buildTasks.out=" + out2, "tasks.vocabFrom=" + out1)));
+    Map<String, Row> t1 = tasks(out1);
+    Map<String, Row> t2 = tasks(out2);
+    for (Map.Entry<String, Row> e : t1.entrySet()) {
+      assertEquals(e.getValue().<String>getAs("split"), t2.get(e.getKey()).getAs("split"),
+          "user " + e.getKey() + " moved split");
+    }
+    long test = t2.values().stream().filter(r -> "test".equals(r.getAs("split"))).count();
+    assertTrue(test > 80 && test < 160, "about 30% of 400 users in test, got " + test);
+    Map<String, Integer> v1 = vocab(out1, "item");
+    Map<String, Integer> v2 = vocab(out2, "item");
+    v1.forEach((item, idx) -> assertEquals(idx, v2.get(item), "index of " + item + " changed"));
+    assertEquals(40, v2.size());
+    for (int i = 30; i < 40; i++) {
+      assertTrue(v2.get("i" + i) > 30, "new items get new indices");
+    }
+    // A rerun into the same folder extends its own vocabulary: same indices again.
+    BuildTasksJob.run(spark, config(TestSpark.with(common, "input.path=" + in2,
+        "buildTasks.out=" + out2)));
+    assertEquals(v2, vocab(out2, "item"));
+  }
+
+  @Test
+  void implicitFeedbackNeedsNoLabelColumn(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "clicks.json", String.join("\n",
+        "{\"uid\":\"x\",\"iid\":\"p1\",\"ts\":\"2024-05-01T10:00:00Z\"}",
+        "{\"uid\":\"x\",\"iid\":\"p2\",\"ts\":\"2024-05-01 11:00:00\"}",
+        "{\"uid\":\"x\",\"iid\":\"p3\",\"ts\":1714561200}") + "\n");
+    Path out = dir.resolve("out");
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=json",
+        "input.feedback=implicit", "input.columns.user=uid", "input.columns.item=iid",
+        "input.columns.timestamp=ts", "buildTasks.out=" + out, "tasks.supportSize=1",
+        "split.validation=0", "split.test=0"));
+    Row x = tasks(out).get("x");
+    assertEquals(List.of(1f), x.getList(x.fieldIndex("support_labels")));
+    assertEquals(List.of(1f, 1f), x.getList(x.fieldIndex("query_labels")));
+    // 2024-05-01T10:00:00Z = 1714557600; then 11:00 and 1714561200 (11:00) tie, by item index.
+    assertEquals(List.of(1714557600L), x.getList(x.fieldIndex("support_timestamps")));
+    assertTrue(Files.readString(out.resolve("features.json")).contains("\"implicit\""));
+  }
+
+  @Test
+  void missingColumnFailsNamingItAndLeavesEarlierOutput(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", SMALL_CSV);
+    Path out = dir.resolve("out");
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "buildTasks.out=" + out, "tasks.supportSize=2"));
+    String before = Files.readString(out.resolve("stats.json"));
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + out,
+            "input.columns.label=stars")));
+    assertTrue(e.getMessage().contains("no column 'stars' (input.columns.label)"), e.getMessage());
+    assertEquals(before, Files.readString(out.resolve("stats.json")));
+  }
+
+  @Test
+  void parquetLogWithFeatureTablesFromGenerate(@TempDir Path dir) {
+    Path gen = dir.resolve("gen");
+    GenerateJob.run(spark, config("generate.out=" + gen, "generate.size=tiny"));
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config(
+        "input.path=" + gen.resolve("interactions"),
+        "input.userFeatures.path=" + gen.resolve("users"),
+        "input.itemFeatures.path=" + gen.resolve("items"),
+        "buildTasks.out=" + out));
+    assertTrue((Long) stats.get("tasks") > 100);
+    Row any = spark.read().parquet(out.resolve("tasks").toString()).first();
+    List<List<Integer>> uf = features(any, "user_features");
+    assertEquals(3, uf.size(), "age_band, occupation, region");
+    uf.forEach(f -> assertTrue(f.size() == 1 && f.get(0) > 0, "known single value: " + f));
+    List<Row> items = spark.read().parquet(out.resolve("items").toString()).collectAsList();
+    Row item = items.get(0);
+    List<List<Integer>> genres = features(item, "features");
+    assertEquals(1, genres.size());
+    assertTrue(genres.get(0).size() >= 1 && genres.get(0).size() <= 2);
+    assertTrue(Files.exists(out.resolve("vocab").resolve("item.genres")));
+  }
+
+  @Test
+  void csvLogWithCsvFeatureTables(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", SMALL_CSV);
+    Path users = write(dir, "users.csv", "user_id,age,langs\nu1,30,en|fr\nu2,,de\n");
+    Path items = write(dir, "items.csv", "item_id,genres\na,x|y\nb,y\nz,x\n");
+    Path out = dir.resolve("out");
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "input.userFeatures.path=" + users, "input.userFeatures.format=csv",
+        "input.userFeatures.multiValued=[langs]",
+        "input.itemFeatures.path=" + items, "input.itemFeatures.format=csv",
+        "input.itemFeatures.multiValued=[genres]",
+        "buildTasks.out=" + out, "tasks.supportSize=2", "split.validation=0", "split.test=0"));
+    Map<String, Integer> langs = vocab(out, "user.langs");
+    Row u1 = tasks(out).get("u1");
+    List<List<Integer>> f1 = features(u1, "user_features");
+    assertEquals(List.of(vocab(out, "user.age").get("30")), f1.get(0));
+    assertEquals(List.of(langs.get("en"), langs.get("fr")), f1.get(1));
+    Row u2 = tasks(out).get("u2");
+    assertEquals(List.of(0), features(u2, "user_features").get(0), "missing age -> unknown index 0");
+    Map<String, Row> itemRows = new HashMap<>();
+    for (Row r : spark.read().parquet(out.resolve("items").toString()).collectAsList()) {
+      itemRows.put(r.getAs("item_id"), r);
+    }
+    // z appears only in the feature table: it still gets an index (count 0).
+    assertEquals(0L, itemRows.get("z").<Long>getAs("count"));
+    assertEquals(List.of(0), features(itemRows.get("f"), "features").get(0));
+    assertEquals(2, features(itemRows.get("a"), "features").get(0).size());
+    assertTrue(Files.readString(out.resolve("features.json")).contains("\"multiValued\" : true"));
+  }
+}

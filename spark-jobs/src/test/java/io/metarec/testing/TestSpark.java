@@ -1,0 +1,60 @@
+package io.metarec.testing;
+
+import io.metarec.config.MetaRecConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one local SparkSession of a test JVM (Surefire reuses the fork for every test class), small
+ * and quiet: {@code local[2]}, no UI, few shuffle partitions, one attempt per stage.
+ */
+public final class TestSpark {
+  private TestSpark() {}
+
+  private static final class Holder {
+    static final SparkSession SESSION = SparkSession.builder()
+        .master("local[2]")
+        .appName("metarec-tests")
+        .config("spark.ui.enabled", false)
+        .config("spark.ui.showConsoleProgress", false)
+        .config("spark.sql.shuffle.partitions", 4)
+        .config("spark.default.parallelism", 4)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .config("spark.stage.maxConsecutiveAttempts", 1)
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate();
+  }
+
+  /** The shared session; never stop it in a test. */
+  public static SparkSession session() {
+    return Holder.SESSION;
+  }
+
+  /** The defaults with {@code key=value} overrides, validated as the CLI would. */
+  public static MetaRecConfig config(String... sets) {
+    return MetaRecConfig.load(null, new ArrayList<>(Arrays.asList(sets)), Map.of());
+  }
+
+  /** An array&lt;array&lt;int&gt;&gt; column of a row as Java lists. */
+  public static List<List<Integer>> nested(org.apache.spark.sql.Row r, String col) {
+    List<List<Integer>> out = new ArrayList<>();
+    for (Object o : r.getList(r.fieldIndex(col))) {
+      @SuppressWarnings("unchecked")
+      scala.collection.Seq<Integer> seq = (scala.collection.Seq<Integer>) o;
+      out.add(new ArrayList<>(scala.collection.JavaConverters.seqAsJavaList(seq)));
+    }
+    return out;
+  }
+
+  /** A list of {@code key=value} strings plus more. */
+  public static String[] with(String[] base, String... more) {
+    List<String> all = new ArrayList<>(Arrays.asList(base));
+    all.addAll(Arrays.asList(more));
+    return all.toArray(new String[0]);
+  }
+}
