@@ -1,6 +1,5 @@
 package io.metarec.kernel;
 
-import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 
@@ -137,40 +136,12 @@ public final class ModelKernel {
    * @return the mean loss (0 for an empty range)
    */
   public double lossInto(TaskIndex ti, int from, int to, Workspace ws) {
-    int n = to - from;
-    if (n == 0) {
-      return 0;
-    }
-    float[] pred = ws.pred;
-    float[] d = ws.dPred;
-    float[] y = ti.labels;
-    double loss = 0;
-    float invN = 1f / n;
-    if (spec.feedback() == Feedback.EXPLICIT) {
-      for (int r = 0; r < n; r++) {
-        float err = pred[r] - y[from + r];
-        loss += (double) err * err;
-        d[r] = 2f * err * invN;
-      }
-    } else {
-      for (int r = 0; r < n; r++) {
-        double p = pred[r];
-        double yy = y[from + r];
-        loss += Math.max(p, 0) - p * yy + Math.log1p(Math.exp(-Math.abs(p)));
-        d[r] = (float) ((1.0 / (1.0 + Math.exp(-p)) - yy) * invN);
-      }
-    }
-    return loss / n;
+    return Losses.meanLossInto(spec.feedback(), ws.pred, ti.labels, from, to - from, ws.dPred);
   }
 
   /** @return the loss of a single prediction (explicit: squared error; implicit: BCE on the logit) */
   public double rowLoss(float pred, float label) {
-    if (spec.feedback() == Feedback.EXPLICIT) {
-      double err = pred - label;
-      return err * err;
-    }
-    double p = pred;
-    return Math.max(p, 0) - p * label + Math.log1p(Math.exp(-Math.abs(p)));
+    return Losses.rowLoss(spec.feedback(), pred, label);
   }
 
   /**
