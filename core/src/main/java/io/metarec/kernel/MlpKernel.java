@@ -1,0 +1,154 @@
+package io.metarec.kernel;
+
+import io.metarec.model.Activation;
+
+/**
+ * Forward and backward of the decision MLP ({@code hidden} dense layers with an activation, then one
+ * linear output) over a batch of rows at once, as in MeLU's decision layers (Lee et al. 2019).
+ * Weights are passed as row arrays: layer {@code l} weights {@code w[l]} are {@code in x out} (one
+ * row per input), biases {@code b[l]}, output weights {@code wOut} (length last hidden) and
+ * {@code bOut[0]}. Stateless and thread-safe; all scratch lives in the caller's {@link MlpBuffers}.
+ */
+public final class MlpKernel {
+  private final int inputDim;
+  private final int[] hidden;
+  private final Activation activation;
+
+  public MlpKernel(int inputDim, int[] hidden, Activation activation) {
+    if (inputDim < 1 || hidden.length < 1) {
+      throw new IllegalArgumentException("MLP needs inputDim >= 1 and >= 1 hidden layer, got " + inputDim + ", "
+          + hidden.length);
+    }
+    this.inputDim = inputDim;
+    this.hidden = hidden.clone();
+    this.activation = activation;
+  }
+
+  public int inputDim() {
+    return inputDim;
+  }
+
+  /**
+   * Computes {@code out[r] = MLP(x[r])} for {@code r < n}; keeps activations in {@code buf} for
+   * {@link #backwardInPlace}.
+   */
+  public void forwardInto(float[][][] w, float[][] b, float[] wOut, float[] bOut, float[][] x, int n,
+      MlpBuffers buf, float[] out) {
+    float[][] in = x;
+    int inDim = inputDim;
+    for (int l = 0; l < hidden.length; l++) {
+      int h = hidden[l];
+      float[][] a = buf.act[l];
+      DenseKernels.broadcastRowsInto(b[l], n, h, a);
+      DenseKernels.matmulAddInPlace(in, n, inDim, w[l], 0, h, a);
+      activateInPlace(a, n, h);
+      in = a;
+      inDim = h;
+    }
+    float bo = bOut[0];
+    for (int r = 0; r < n; r++) {
+      out[r] = bo + DenseKernels.dot(in[r], wOut, inDim);
+    }
+  }
+
+  private void activateInPlace(float[][] a, int n, int h) {
+    switch (activation) {
+      case RELU -> {
+        for (int r = 0; r < n; r++) {
+          float[] ar = a[r];
+          for (int c = 0; c < h; c++) {
+            ar[c] = Math.max(ar[c], 0f);
+          }
+        }
+      }
+      case TANH -> {
+        for (int r = 0; r < n; r++) {
+          float[] ar = a[r];
+          for (int c = 0; c < h; c++) {
+            ar[c] = (float) Math.tanh(ar[c]);
+          }
+        }
+      }
+      case IDENTITY -> {
+      }
+    }
+  }
+
+  private void activationBackwardInPlace(float[][] a, float[][] d, int n, int h) {
+    switch (activation) {
+      case RELU -> {
+        for (int r = 0; r < n; r++) {
+          float[] ar = a[r];
+          float[] dr = d[r];
+          for (int c = 0; c < h; c++) {
+            dr[c] = ar[c] > 0f ? dr[c] : 0f;
+          }
+        }
+      }
+      case TANH -> {
+        for (int r = 0; r < n; r++) {
+          float[] ar = a[r];
+          float[] dr = d[r];
+          for (int c = 0; c < h; c++) {
+            dr[c] = dr[c] * (1f - ar[c] * ar[c]);
+          }
+        }
+      }
+      case IDENTITY -> {
+      }
+    }
+  }
+
+  /**
+   * Backward pass from {@code buf.outputGradient()[r] = dLoss/dout[r]} (after {@link #forwardInto} on
+   * the same {@code x, n}). When {@code gw != null} accumulates ({@code +=}) weight gradients into
+   * {@code gw, gb, gwOut, gbOut}; when {@code dx != null} overwrites columns {@code [dx0, dx1)} of
+   * {@code dx[r]} with {@code dLoss/dx[r]}. Mutates the activation-gradient and transposed buffers of
+   * {@code buf}.
+   */
+  public void backwardInPlace(float[][][] w, float[] wOut, float[][] x, int n, MlpBuffers buf,
+      float[][][] gw, float[][] gb, float[] gwOut, float[] gbOut, float[][] dx, int dx0, int dx1) {
+    int last = hidden.length - 1;
+    int hl = hidden[last];
+    float[] dOut = buf.dOut;
+    float[][] aL = buf.act[last];
+    float[][] dL = buf.grad[last];
+    float sumD = 0f;
+    for (int r = 0; r < n; r++) {
+      float d = dOut[r];
+      float[] dr = dL[r];
+      for (int c = 0; c < hl; c++) {
+        dr[c] = d * wOut[c];
+      }
+      if (gw != null) {
+        DenseKernels.axpyInPlace(d, aL[r], gwOut, hl);
+        sumD += d;
+      }
+    }
+    if (gw != null) {
+      gbOut[0] += sumD;
+    }
+    for (int l = last; l >= 0; l--) {
+      int h = hidden[l];
+      float[][] d = buf.grad[l];
+      activationBackwardInPlace(buf.act[l], d, n, h);
+      float[][] in = l == 0 ? x : buf.act[l - 1];
+      int inDim = l == 0 ? inputDim : hidden[l - 1];
+      if (gw != null) {
+        DenseKernels.columnSumAddInPlace(d, n, h, gb[l]);
+        DenseKernels.transposeInto(in, 0, n, inDim, buf.inputT);
+        DenseKernels.matmulAddInPlace(buf.inputT, inDim, n, d, 0, h, gw[l]);
+      }
+      if (l > 0) {
+        DenseKernels.transposeInto(w[l], 0, inDim, h, buf.weightT[l]);
+        float[][] prev = buf.grad[l - 1];
+        DenseKernels.zeroInPlace(prev, n, 0, inDim);
+        DenseKernels.matmulAddInPlace(d, n, h, buf.weightT[l], 0, inDim, prev);
+      } else if (dx != null && dx1 > dx0) {
+        DenseKernels.transposeInto(w[0], dx0, dx1, h, buf.weightT[0]);
+        DenseKernels.zeroInPlace(dx, n, dx0, dx1);
+        DenseKernels.matmulAddInPlace(d, n, h, buf.weightT[0], dx0, dx1, dx);
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.metarec.meta;
+
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.model.Segment;
+
+/**
+ * Outer Adam (Kingma and Ba 2015) on the mean task meta-gradient. Dense segments get the standard
+ * update; embedding-table rows are updated lazily: only rows present in the accumulator, with their
+ * moments decayed only when touched and bias correction from the global step count (as in
+ * TensorFlow's LazyAdam), so one step costs O(touched rows), not O(table size).
+ *
+ * <p>State: the moments m and v (same layout as the parameters) and the step count; exported as
+ * {@code [steps low bits, steps high bits, m (flat layout), v (flat layout)]}.
+ */
+public final class AdamOuterOptimizer implements OuterOptimizer {
+  private final ParamLayout layout;
+  private final float lr;
+  private final float beta1;
+  private final float beta2;
+  private final float eps;
+  private final Params m;
+  private final Params v;
+  private long steps;
+
+  public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps) {
+    if (!(lr > 0f)) {
+      throw new IllegalArgumentException("meta.outerLr must be > 0, got " + lr);
+    }
+    this.layout = layout;
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.m = new Params(layout);
+    this.v = new Params(layout);
+  }
+
+  @Override
+  public void stepInPlace(Params theta, MetaGradientAccumulator acc) {
+    if (acc.taskCount() == 0) {
+      return;
+    }
+    steps++;
+    float inv = (float) (1.0 / acc.taskCount());
+    double bc1 = 1 - Math.pow(beta1, steps);
+    double bc2 = 1 - Math.pow(beta2, steps);
+    float stepSize = (float) (lr * Math.sqrt(bc2) / bc1);
+    float epsHat = (float) (eps * Math.sqrt(bc2));
+    float[] dense = acc.denseSums();
+    for (Segment s : layout.segments()) {
+      float[][] t = theta.segment(s.id());
+      float[][] ms = m.segment(s.id());
+      float[][] vs = v.segment(s.id());
+      if (s.table()) {
+        SparseRows rows = acc.table(s.id());
+        for (int i = 0; i < rows.size(); i++) {
+          int k = rows.key(i);
+          updateRow(t[k], ms[k], vs[k], rows.row(i), 0, inv, stepSize, epsHat);
+        }
+      } else {
+        int off = acc.denseOffset(s.id());
+        for (int r = 0; r < t.length; r++) {
+          updateRow(t[r], ms[r], vs[r], dense, off, inv, stepSize, epsHat);
+          off += t[r].length;
+        }
+      }
+    }
+  }
+
+  private void updateRow(float[] p, float[] mr, float[] vr, float[] g, int off, float inv, float stepSize, float epsHat) {
+    float b1 = beta1;
+    float b2 = beta2;
+    for (int c = 0; c < p.length; c++) {
+      float gc = g[off + c] * inv;
+      float mc = b1 * mr[c] + (1 - b1) * gc;
+      float vc = b2 * vr[c] + (1 - b2) * gc * gc;
+      mr[c] = mc;
+      vr[c] = vc;
+      p[c] -= stepSize * mc / ((float) Math.sqrt(vc) + epsHat);
+    }
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+
+  @Override
+  public float[] exportState() {
+    int n = layout.flatSize();
+    float[] out = new float[2 + 2 * n];
+    out[0] = Float.intBitsToFloat((int) steps);
+    out[1] = Float.intBitsToFloat((int) (steps >>> 32));
+    float[] mf = m.flatten();
+    float[] vf = v.flatten();
+    System.arraycopy(mf, 0, out, 2, n);
+    System.arraycopy(vf, 0, out, 2 + n, n);
+    return out;
+  }
+
+  @Override
+  public void importStateInPlace(float[] state) {
+    int n = layout.flatSize();
+    if (state.length != 2 + 2 * n) {
+      throw new IllegalArgumentException("Adam state must have 2 + 2 * " + n + " floats, got " + state.length);
+    }
+    steps = (Float.floatToRawIntBits(state[0]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(state[1]) << 32);
+    float[] mf = new float[n];
+    float[] vf = new float[n];
+    System.arraycopy(state, 2, mf, 0, n);
+    System.arraycopy(state, 2 + n, vf, 0, n);
+    m.unflattenInPlace(mf);
+    v.unflattenInPlace(vf);
+  }
+}

@@ -1,0 +1,109 @@
+package io.metarec.meta;
+
+import com.typesafe.config.Config;
+import io.metarec.model.ParamGroup;
+import java.io.Serializable;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The inner loop (task adaptation; Finn et al. 2017, Lee et al. 2019): {@code steps} full-batch SGD
+ * steps on the support set with a step size per parameter group and optional L2 pull toward the
+ * meta-learned initial values, and the choice of user solver.
+ *
+ * @param steps number of SGD steps, {@code >= 0} (0 = no gradient adaptation; the ridge solve still runs)
+ * @param lrDecision step size of the MLP and output layer, {@code >= 0}
+ * @param lrUser step size of the user bias and vector, {@code >= 0}
+ * @param lrEmbedding step size of embedding/factor table rows, {@code >= 0}
+ * @param l2 strength of {@code (l2/2) ||phi - theta||^2} added to the support loss, {@code >= 0}
+ * @param userSolver sgd or ridge (ridge needs explicit feedback; checked by the engine)
+ * @param adapt the groups adapted: subset of decision, user, embedding
+ * @param userBiasNewtonStep scale the user-bias SGD step by {@code 1 / (2 (n_u + lambda))}, an exact
+ *     Newton step for the bias of the squared loss (plain SGD on b_u diverges for large supports)
+ */
+public record InnerLoopConfig(
+    int steps,
+    float lrDecision,
+    float lrUser,
+    float lrEmbedding,
+    float l2,
+    UserSolver userSolver,
+    Set<ParamGroup> adapt,
+    boolean userBiasNewtonStep) implements Serializable {
+
+  public InnerLoopConfig {
+    if (steps < 0) {
+      throw new IllegalArgumentException("inner.steps must be >= 0, got " + steps);
+    }
+    checkRate("inner.lr.decision", lrDecision);
+    checkRate("inner.lr.user", lrUser);
+    checkRate("inner.lr.embedding", lrEmbedding);
+    checkRate("inner.l2", l2);
+    if (userSolver == null) {
+      throw new IllegalArgumentException("inner.userSolver must be sgd|ridge, got null");
+    }
+    if (adapt == null || adapt.contains(ParamGroup.GLOBAL)) {
+      throw new IllegalArgumentException("inner.adapt must be a subset of [decision, user, embedding], got " + adapt);
+    }
+    adapt = adapt.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adapt));
+  }
+
+  private static void checkRate(String key, float v) {
+    if (!(v >= 0f) || Float.isInfinite(v)) {
+      throw new IllegalArgumentException(key + " must be finite and >= 0, got " + v);
+    }
+  }
+
+  /** Reads the {@code inner} subtree (see engine-defaults.conf). */
+  public static InnerLoopConfig fromConfig(Config inner) {
+    EnumSet<ParamGroup> groups = EnumSet.noneOf(ParamGroup.class);
+    List<String> names = inner.getStringList("adapt");
+    for (String s : names) {
+      if (s.trim().equalsIgnoreCase("all")) {
+        groups.addAll(List.of(ParamGroup.DECISION, ParamGroup.USER, ParamGroup.EMBEDDING));
+      } else {
+        groups.add(ParamGroup.parseAdaptable("inner.adapt", s));
+      }
+    }
+    return new InnerLoopConfig(
+        inner.getInt("steps"),
+        (float) inner.getDouble("lr.decision"),
+        (float) inner.getDouble("lr.user"),
+        (float) inner.getDouble("lr.embedding"),
+        (float) inner.getDouble("l2"),
+        UserSolver.parse("inner.userSolver", inner.getString("userSolver")),
+        groups,
+        inner.getBoolean("userBiasNewtonStep"));
+  }
+
+  /** @return whether {@code g} is adapted */
+  public boolean adapts(ParamGroup g) {
+    return adapt.contains(g);
+  }
+
+  /** @return the step size of group {@code g} (0 for GLOBAL) */
+  public float lr(ParamGroup g) {
+    return switch (g) {
+      case DECISION -> lrDecision;
+      case USER -> lrUser;
+      case EMBEDDING -> lrEmbedding;
+      case GLOBAL -> 0f;
+    };
+  }
+
+  /** @return a copy with another number of steps (e.g. for evaluation) */
+  public InnerLoopConfig withSteps(int newSteps) {
+    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep);
+  }
+
+  /** @return a copy with another user solver */
+  public InnerLoopConfig withUserSolver(UserSolver s) {
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep);
+  }
+
+  /** @return a copy adapting other groups */
+  public InnerLoopConfig withAdapt(Set<ParamGroup> groups) {
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep);
+  }
+}

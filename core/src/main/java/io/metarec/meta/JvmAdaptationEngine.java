@@ -1,0 +1,499 @@
+package io.metarec.meta;
+
+import io.metarec.kernel.DenseKernels;
+import io.metarec.kernel.LocalModel;
+import io.metarec.kernel.ModelKernel;
+import io.metarec.kernel.TaskIndex;
+import io.metarec.kernel.Workspace;
+import io.metarec.model.Feedback;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamGroup;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.model.Segment;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.Task;
+import io.metarec.task.TaskSplitter;
+import java.util.Iterator;
+
+/**
+ * The plain-JVM {@link AdaptationEngine}: MAML-style task adaptation (Finn et al. 2017) of the
+ * MeLU-style scorer (Lee et al. 2019) with the meta-gradients of Reptile (Nichol et al. 2018),
+ * first-order MAML and multi-task training, on the allocation-free kernels of
+ * {@code io.metarec.kernel}.
+ *
+ * <p>Per task: gather the task's rows of every table into a task-local copy phi of theta
+ * ({@link LocalModel}); run the inner loop on the support ({@code steps} full-batch SGD steps on the
+ * adapted groups, each step {@code phi -= lr_group (grad + l2 (phi - theta))}; the user bias step
+ * optionally scaled by {@code 1 / (2 (n + lambda))}); then compute the contribution on the query set.
+ * With {@link UserSolver#RIDGE} the user part {@code (b_u, u_eff)} is instead solved exactly on the
+ * support residuals before every step and at the end ({@link RidgeSolver}), and its meta-gradient
+ * flows through the closed form to the prior mean (the meta-learned b_u, u and implicit rows), to
+ * lambda, to the item factors and, via the residuals, to everything else. If the MLP takes the user
+ * vector ({@code userInMlp}), the ridge solve is on the linear part only: the MLP sees the prior
+ * {@code u + implicit}, the linear term the solved vector; with {@code userInMlp = false} the solve
+ * is exact for the whole model. With embedding adaptation and ridge, the inner gradient of the
+ * implicit rows ignores their effect through the prior mean (first-order).
+ *
+ * <p>One instance per thread: it owns its workspace and is not thread-safe; theta is only read.
+ */
+public final class JvmAdaptationEngine implements AdaptationEngine {
+  private static final int SCORE_CHUNK = 1024;
+
+  private final ModelSpec spec;
+  private final ParamLayout layout;
+  private final ItemFeatureTable itemFeatures;
+  private final ModelKernel kernel;
+  private final Workspace ws;
+  private final TaskIndex ti;
+  private final LocalModel phi;
+  private final LocalModel init;
+  private final LocalModel grad;
+  private final RidgeSolver ridge;
+  private final int ud;
+  private final float[] imp;
+  private final float[] uEff;
+  private final float[] uSolved;
+  private final float[] zeros;
+  private final float[] dImp;
+  private final double[] gz;
+  private float[] res = new float[64];
+  private float bu;
+  private float[] uLin;
+  private float[] uMlp;
+
+  /**
+   * @param spec the model (must equal the spec of every theta passed in)
+   * @param itemFeatures the global item feature table
+   */
+  public JvmAdaptationEngine(ModelSpec spec, ItemFeatureTable itemFeatures) {
+    this.spec = spec;
+    this.layout = new ParamLayout(spec);
+    this.itemFeatures = itemFeatures;
+    if (itemFeatures.numFields() != spec.itemFields().size() || itemFeatures.numItems() != spec.numItems()) {
+      throw new IllegalArgumentException("item feature table has " + itemFeatures.numFields() + " fields and "
+          + itemFeatures.numItems() + " items, the model expects " + spec.itemFields().size() + " and "
+          + spec.numItems());
+    }
+    this.kernel = new ModelKernel(spec, layout);
+    this.ws = kernel.newWorkspace(64);
+    this.ti = new TaskIndex(spec, layout);
+    this.phi = new LocalModel(layout);
+    this.init = new LocalModel(layout);
+    this.grad = new LocalModel(layout);
+    this.ud = spec.userDim();
+    this.ridge = new RidgeSolver(ud);
+    this.imp = new float[ud];
+    this.uEff = new float[ud];
+    this.uSolved = new float[ud];
+    this.zeros = new float[ud];
+    this.dImp = new float[ud];
+    this.gz = new double[ud + 1];
+  }
+
+  /** @return the layout of the parameters this engine works on */
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  // ---------------------------------------------------------------- API
+
+  @Override
+  public void accumulate(Iterator<Task> tasks, Params theta, TrainSettings settings, long iteration,
+      MetaGradientAccumulator out) {
+    checkTheta(theta);
+    checkInner(settings.inner());
+    if (out.layout().totalSize() != layout.totalSize()) {
+      throw new IllegalArgumentException("accumulator layout (" + out.layout().totalSize()
+          + " floats) differs from the model's (" + layout.totalSize() + ")");
+    }
+    MetaConfig meta = settings.meta();
+    while (tasks.hasNext()) {
+      Task t = tasks.next();
+      if (meta.resplit()) {
+        t = TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport());
+      }
+      accumulateTask(t, theta, settings.inner(), meta.algorithm(), out);
+    }
+  }
+
+  /** Adds the contribution of one task (no re-splitting) to {@code out}; see {@link #accumulate}. */
+  public void accumulateTask(Task t, Params theta, InnerLoopConfig inner, Algorithm algorithm,
+      MetaGradientAccumulator out) {
+    if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
+      return;
+    }
+    prepare(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId());
+    double loss;
+    if (algorithm == Algorithm.MULTITASK) {
+      loss = multitaskGradient();
+    } else {
+      boolean ridgeMode = adaptInPlace(inner);
+      loss = queryGradient(ridgeMode);
+      if (algorithm == Algorithm.REPTILE) {
+        reptileDifferenceInPlace(inner, ridgeMode);
+      }
+    }
+    out.addTaskInPlace(grad, ti, loss);
+  }
+
+  @Override
+  public float[] adaptAndPredict(Params theta, InnerLoopConfig inner, Task task) {
+    checkTheta(theta);
+    checkInner(inner);
+    prepare(theta, task.items(), task.labels(), task.size(), task.supportSize(), task.userFeatures(), task.taskId());
+    adaptInPlace(inner);
+    float[] out = new float[task.querySize()];
+    scoreInto(task.supportSize(), task.size(), out);
+    return out;
+  }
+
+  @Override
+  public float[] adaptAndScore(Params theta, InnerLoopConfig inner, int[] items, float[] labels, int[][] userFeatures,
+      int[] candidates) {
+    checkTheta(theta);
+    checkInner(inner);
+    if (items.length != labels.length) {
+      throw new IllegalArgumentException("labels.length must equal items.length (" + items.length + "), got "
+          + labels.length);
+    }
+    int n = items.length + candidates.length;
+    int[] all = new int[n];
+    float[] lab = new float[n];
+    System.arraycopy(items, 0, all, 0, items.length);
+    System.arraycopy(candidates, 0, all, items.length, candidates.length);
+    System.arraycopy(labels, 0, lab, 0, labels.length);
+    prepare(theta, all, lab, n, items.length, userFeatures, -1L);
+    adaptInPlace(inner);
+    float[] out = new float[candidates.length];
+    scoreInto(items.length, n, out);
+    return out;
+  }
+
+  @Override
+  public double adaptAndEvaluateLoss(Params theta, InnerLoopConfig inner, Task task) {
+    if (task.querySize() == 0) {
+      return Double.NaN;
+    }
+    float[] p = adaptAndPredict(theta, inner, task);
+    double s = 0;
+    float[] y = task.labels();
+    for (int r = 0; r < p.length; r++) {
+      s += kernel.rowLoss(p[r], y[task.supportSize() + r]);
+    }
+    return s / p.length;
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  private void checkTheta(Params theta) {
+    if (!theta.layout().spec().equals(spec)) {
+      throw new IllegalArgumentException("theta was built for another model spec: " + theta.layout().spec()
+          + " vs engine " + spec);
+    }
+  }
+
+  private void checkInner(InnerLoopConfig inner) {
+    // Cross-field rule: the ridge solve is the exact minimizer of a squared loss only.
+    if (inner.userSolver() == UserSolver.RIDGE && inner.adapts(ParamGroup.USER) && spec.feedback() != Feedback.EXPLICIT) {
+      throw new IllegalArgumentException("inner.userSolver=ridge requires model.feedback=explicit, got "
+          + spec.feedback());
+    }
+  }
+
+  private void prepare(Params theta, int[] items, float[] labels, int n, int support, int[][] uf, long taskId) {
+    ti.gatherInPlace(items, labels, n, support, uf, itemFeatures, taskId);
+    phi.loadInPlace(theta, ti);
+    init.ensureCapacityInPlace(ti);
+    init.copyFromInPlace(phi, ti, null);
+    grad.ensureCapacityInPlace(ti);
+    grad.zeroInPlace(ti, null);
+    ws.ensureRowsInPlace(Math.min(n, SCORE_CHUNK));
+    if (res.length < n) {
+      res = new float[Math.max(n, res.length * 2)];
+    }
+  }
+
+  private void scoreInto(int from, int to, float[] out) {
+    for (int s = from; s < to; s += SCORE_CHUNK) {
+      int e = Math.min(to, s + SCORE_CHUNK);
+      kernel.forwardInto(phi, ti, s, e, bu, uLin, uMlp, ws);
+      System.arraycopy(ws.predictions(), 0, out, s - from, e - s);
+    }
+  }
+
+  /** imp = |S|^-1/2 sum_{r < S} y[item r] from {@code m}'s implicit rows (0 without support or term). */
+  private void computeImplicit(LocalModel m) {
+    java.util.Arrays.fill(imp, 0f);
+    int s = ti.support();
+    if (layout.implicitItem < 0 || s == 0) {
+      return;
+    }
+    float scale = (float) (1.0 / Math.sqrt(s));
+    float[][] y = m.segment(layout.implicitItem);
+    int[] li = ti.localItems();
+    for (int r = 0; r < s; r++) {
+      DenseKernels.axpyInPlace(scale, y[li[r]], imp, ud);
+    }
+  }
+
+  /** User state of SGD mode: b_u from phi, u_lin = u_mlp = u + implicit. */
+  private void sgdUserState() {
+    computeImplicit(phi);
+    bu = phi.segment(layout.userBias)[0][0];
+    float[] u = phi.segment(layout.userVec)[0];
+    for (int c = 0; c < ud; c++) {
+      uEff[c] = u[c] + imp[c];
+    }
+    uLin = uEff;
+    uMlp = uEff;
+  }
+
+  /**
+   * User state of ridge mode: the prior z0 = (b_u, u + implicit) from phi, forward of the support
+   * without the linear user part (ws predictions = the rest of the model), residuals, exact solve.
+   */
+  private void ridgeUserState() {
+    computeImplicit(phi);
+    float[] u0 = phi.segment(layout.userVec)[0];
+    for (int c = 0; c < ud; c++) {
+      uEff[c] = u0[c] + imp[c];
+      ridge.z0[1 + c] = uEff[c];
+    }
+    ridge.z0[0] = phi.segment(layout.userBias)[0][0];
+    int s = ti.support();
+    kernel.forwardInto(phi, ti, 0, s, 0f, zeros, uEff, ws);
+    float[] pred = ws.predictions();
+    float[] y = ti.labels();
+    for (int r = 0; r < s; r++) {
+      res[r] = y[r] - pred[r];
+    }
+    double lam = Math.exp(phi.segment(layout.logLambda)[0][0]);
+    ridge.solveInPlace(phi.segment(layout.itemFactor), ti.localItems(), res, s, lam);
+    bu = (float) ridge.z[0];
+    for (int c = 0; c < ud; c++) {
+      uSolved[c] = (float) ridge.z[1 + c];
+    }
+    uLin = uSolved;
+    uMlp = uEff;
+  }
+
+  /**
+   * Runs the inner loop on the support, leaving the adapted phi and the user state (bu, uLin, uMlp).
+   *
+   * @return whether the user part is in ridge mode
+   */
+  private boolean adaptInPlace(InnerLoopConfig in) {
+    boolean ridgeMode = in.adapts(ParamGroup.USER) && in.userSolver() == UserSolver.RIDGE;
+    boolean sgdUser = in.adapts(ParamGroup.USER) && !ridgeMode;
+    boolean decA = in.adapts(ParamGroup.DECISION);
+    boolean embA = in.adapts(ParamGroup.EMBEDDING);
+    boolean implicitGrad = embA && layout.implicitItem >= 0;
+    int mask = (decA ? ModelKernel.GRAD_DECISION : 0) | (embA ? ModelKernel.GRAD_EMBEDDING : 0)
+        | (sgdUser || implicitGrad ? ModelKernel.GRAD_USER : 0);
+    int s = ti.support();
+    if ((decA || embA || sgdUser) && s > 0) {
+      for (int step = 0; step < in.steps(); step++) {
+        if (ridgeMode) {
+          ridgeUserState();
+          float[] pred = ws.predictions();
+          float[][] q = phi.segment(layout.itemFactor);
+          int[] li = ti.localItems();
+          for (int r = 0; r < s; r++) {
+            pred[r] += bu + DenseKernels.dot(uLin, q[li[r]], ud);
+          }
+        } else {
+          sgdUserState();
+          kernel.forwardInto(phi, ti, 0, s, bu, uLin, uMlp, ws);
+        }
+        kernel.lossInto(ti, 0, s, ws);
+        ws.zeroUserGradientsInPlace();
+        kernel.backwardInPlace(phi, ti, 0, s, uLin, ws, mask, grad);
+        mapUserGradients(!ridgeMode, sgdUser, implicitGrad);
+        sgdStepInPlace(in, decA, embA, sgdUser, s);
+      }
+    }
+    if (ridgeMode) {
+      ridgeUserState();
+    } else {
+      sgdUserState();
+    }
+    return ridgeMode;
+  }
+
+  /**
+   * Moves the user-side gradients of the workspace into grad: with {@code linIsUser} (SGD mode) the
+   * linear and MLP parts both belong to u_eff, in ridge mode only the MLP part (the linear part goes
+   * through the solve).
+   */
+  private void mapUserGradients(boolean linIsUser, boolean toUser, boolean toImplicit) {
+    for (int c = 0; c < ud; c++) {
+      dImp[c] = (linIsUser ? ws.dULin[c] : 0f) + ws.dUMlp[c];
+    }
+    if (toUser) {
+      if (linIsUser) {
+        grad.segment(layout.userBias)[0][0] += ws.dBu[0];
+      }
+      DenseKernels.axpyInPlace(1f, dImp, grad.segment(layout.userVec)[0], ud);
+    }
+    if (toImplicit) {
+      addImplicitGradient(dImp, 1f);
+    }
+  }
+
+  /** grad(y_j) += scale |S|^-1/2 d for every support row's item j. */
+  private void addImplicitGradient(float[] d, float scale) {
+    int s = ti.support();
+    if (layout.implicitItem < 0 || s == 0) {
+      return;
+    }
+    float k = (float) (scale / Math.sqrt(s));
+    float[][] gy = grad.segment(layout.implicitItem);
+    int[] li = ti.localItems();
+    for (int r = 0; r < s; r++) {
+      DenseKernels.axpyInPlace(k, d, gy[li[r]], ud);
+    }
+  }
+
+  /** phi -= lr (grad + l2 (phi - theta)) on the adapted groups, zeroing the consumed gradients. */
+  private void sgdStepInPlace(InnerLoopConfig in, boolean decA, boolean embA, boolean sgdUser, int s) {
+    float l2 = in.l2();
+    for (Segment seg : layout.segments()) {
+      ParamGroup g = seg.group();
+      boolean adapted = (g == ParamGroup.DECISION && decA) || (g == ParamGroup.EMBEDDING && embA)
+          || (g == ParamGroup.USER && sgdUser);
+      if (!adapted) {
+        continue;
+      }
+      float lr = in.lr(g);
+      float[][] p = phi.segment(seg.id());
+      float[][] gr = grad.segment(seg.id());
+      float[][] p0 = init.segment(seg.id());
+      if (seg.id() == layout.userBias && in.userBiasNewtonStep()) {
+        double lam = Math.exp(phi.segment(layout.logLambda)[0][0]);
+        double b = p[0][0];
+        double b0 = p0[0][0];
+        double gSum = (double) s * gr[0][0];
+        p[0][0] = (float) (b - lr * (gSum + 2 * lam * (b - b0)) / (2 * (s + lam)));
+        gr[0][0] = 0f;
+        continue;
+      }
+      int rows = ti.localRows(seg.id());
+      int cols = seg.cols();
+      for (int r = 0; r < rows; r++) {
+        float[] pr = p[r];
+        float[] grr = gr[r];
+        float[] p0r = p0[r];
+        for (int c = 0; c < cols; c++) {
+          pr[c] -= lr * (grr[c] + l2 * (pr[c] - p0r[c]));
+          grr[c] = 0f;
+        }
+      }
+    }
+  }
+
+  /** First-order query gradient at phi (exact through the ridge solve); grad must be zero. */
+  private double queryGradient(boolean ridgeMode) {
+    int s = ti.support();
+    int n = ti.rows();
+    kernel.forwardInto(phi, ti, s, n, bu, uLin, uMlp, ws);
+    double loss = kernel.lossInto(ti, s, n, ws);
+    ws.zeroUserGradientsInPlace();
+    kernel.backwardInPlace(phi, ti, s, n, uLin, ws, ModelKernel.GRAD_ALL, grad);
+    if (!ridgeMode) {
+      mapUserGradients(true, true, true);
+      return loss;
+    }
+    mapUserGradients(false, true, true);
+    gz[0] = ws.dBu[0];
+    for (int c = 0; c < ud; c++) {
+      gz[1 + c] = ws.dULin[c];
+    }
+    ridge.backwardInPlace(gz);
+    double lam = ridge.lambda;
+    double[] v = ridge.v;
+    double[] z = ridge.z;
+    double[] z0 = ridge.z0;
+    grad.segment(layout.userBias)[0][0] += (float) (lam * v[0]);
+    float[] gu = grad.segment(layout.userVec)[0];
+    double dLam = 0;
+    for (int c = 0; c < ud + 1; c++) {
+      dLam += v[c] * (z0[c] - z[c]);
+    }
+    for (int c = 0; c < ud; c++) {
+      dImp[c] = (float) (lam * v[1 + c]);
+      gu[c] += dImp[c];
+    }
+    addImplicitGradient(dImp, 1f);
+    grad.segment(layout.logLambda)[0][0] += (float) (lam * dLam);
+    // Through the residuals and the design rows of the support.
+    kernel.forwardInto(phi, ti, 0, s, 0f, zeros, uMlp, ws);
+    float[] pred = ws.predictions();
+    float[] dPred = ws.predictionGradient();
+    float[] y = ti.labels();
+    float[][] q = phi.segment(layout.itemFactor);
+    float[][] gq = grad.segment(layout.itemFactor);
+    int[] li = ti.localItems();
+    for (int r = 0; r < s; r++) {
+      float[] qr = q[li[r]];
+      double av = v[0];
+      double az = z[0];
+      for (int c = 0; c < ud; c++) {
+        av += v[1 + c] * qr[c];
+        az += z[1 + c] * qr[c];
+      }
+      double e = (y[r] - pred[r]) - az;
+      dPred[r] = (float) -av;
+      float[] g = gq[li[r]];
+      for (int c = 0; c < ud; c++) {
+        g[c] += (float) (e * v[1 + c] - av * z[1 + c]);
+      }
+    }
+    ws.zeroUserGradientsInPlace();
+    kernel.backwardInPlace(phi, ti, 0, s, zeros, ws, ModelKernel.GRAD_ALL, grad);
+    mapUserGradients(false, true, true);
+    return loss;
+  }
+
+  /** Reptile: replaces the contribution of adapted segments by theta - phi. */
+  private void reptileDifferenceInPlace(InnerLoopConfig in, boolean ridgeMode) {
+    for (Segment seg : layout.segments()) {
+      ParamGroup g = seg.group();
+      if (g == ParamGroup.GLOBAL || !in.adapts(g)) {
+        continue;
+      }
+      float[][] gr = grad.segment(seg.id());
+      if (g == ParamGroup.USER && ridgeMode) {
+        // phi_user is the solved (b_u, u_eff); theta_user the prior mean z0.
+        if (seg.id() == layout.userBias) {
+          gr[0][0] = (float) (ridge.z0[0] - ridge.z[0]);
+        } else {
+          for (int c = 0; c < ud; c++) {
+            gr[0][c] = (float) (ridge.z0[1 + c] - ridge.z[1 + c]);
+          }
+        }
+        continue;
+      }
+      float[][] p = phi.segment(seg.id());
+      float[][] p0 = init.segment(seg.id());
+      int rows = ti.localRows(seg.id());
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < seg.cols(); c++) {
+          gr[r][c] = p0[r][c] - p[r][c];
+        }
+      }
+    }
+  }
+
+  /** Multi-task baseline: gradient of the mean loss over all rows at theta (user at the prior). */
+  private double multitaskGradient() {
+    sgdUserState();
+    int n = ti.rows();
+    kernel.forwardInto(phi, ti, 0, n, bu, uLin, uMlp, ws);
+    double loss = kernel.lossInto(ti, 0, n, ws);
+    ws.zeroUserGradientsInPlace();
+    kernel.backwardInPlace(phi, ti, 0, n, uLin, ws, ModelKernel.GRAD_ALL, grad);
+    mapUserGradients(true, true, true);
+    return loss;
+  }
+}

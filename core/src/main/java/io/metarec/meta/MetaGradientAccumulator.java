@@ -1,0 +1,150 @@
+package io.metarec.meta;
+
+import io.metarec.kernel.LocalModel;
+import io.metarec.kernel.TaskIndex;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Segment;
+import java.io.Serial;
+import java.io.Serializable;
+
+/**
+ * Sum of many tasks' meta-gradient contributions (the shape of Spark MLlib's
+ * {@code DifferentiableLossAggregator}): one dense float buffer for all dense segments, a
+ * {@link SparseRows} per embedding table holding only rows some task touched, the number of tasks
+ * and the summed query loss. {@link #mergeInPlace} is commutative and associative up to float
+ * rounding: for a given partitioning and merge tree the result is bit-identical from run to run
+ * (every stream and every sum order is fixed), but a different partitioning may change the last bits.
+ * Serializable for {@code treeAggregate}; not thread-safe (one per thread / partition).
+ */
+public final class MetaGradientAccumulator implements Serializable {
+  @Serial private static final long serialVersionUID = 1L;
+
+  private final ParamLayout layout;
+  private final int[] denseOffset;
+  private final float[] dense;
+  private final SparseRows[] tables;
+  private long taskCount;
+  private double lossSum;
+
+  /** An empty accumulator for parameters of {@code layout}. */
+  public MetaGradientAccumulator(ParamLayout layout) {
+    this.layout = layout;
+    this.denseOffset = new int[layout.numSegments()];
+    this.tables = new SparseRows[layout.numSegments()];
+    int off = 0;
+    for (Segment s : layout.segments()) {
+      if (s.table()) {
+        denseOffset[s.id()] = -1;
+        tables[s.id()] = new SparseRows(s.cols());
+      } else {
+        denseOffset[s.id()] = off;
+        off += (int) s.size();
+      }
+    }
+    this.dense = new float[off];
+  }
+
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  /**
+   * Adds one task's contribution, in place: every dense segment of {@code g} and the local rows of
+   * every table segment (scattered to their global rows via {@code ti}).
+   *
+   * @param loss the task's loss to add to {@link #lossSum()}
+   */
+  public void addTaskInPlace(LocalModel g, TaskIndex ti, double loss) {
+    for (Segment s : layout.segments()) {
+      float[][] src = g.segment(s.id());
+      if (s.table()) {
+        SparseRows t = tables[s.id()];
+        int n = ti.localRows(s.id());
+        int[] glob = ti.globalRows(s.id());
+        for (int r = 0; r < n; r++) {
+          t.addInPlace(glob[r], src[r], 1f);
+        }
+      } else {
+        int off = denseOffset[s.id()];
+        int cols = s.cols();
+        for (int r = 0; r < s.rows(); r++) {
+          float[] row = src[r];
+          for (int c = 0; c < cols; c++) {
+            dense[off + c] += row[c];
+          }
+          off += cols;
+        }
+      }
+    }
+    taskCount++;
+    lossSum += loss;
+  }
+
+  /**
+   * Adds {@code other} into this, in place, and returns this (usable as Spark's combOp).
+   */
+  public MetaGradientAccumulator mergeInPlace(MetaGradientAccumulator other) {
+    if (other.layout.totalSize() != layout.totalSize() || other.dense.length != dense.length) {
+      throw new IllegalArgumentException("cannot merge accumulators of different layouts (" + other.layout.totalSize()
+          + " vs " + layout.totalSize() + " floats)");
+    }
+    for (int i = 0; i < dense.length; i++) {
+      dense[i] += other.dense[i];
+    }
+    for (int s = 0; s < tables.length; s++) {
+      if (tables[s] != null) {
+        tables[s].mergeInPlace(other.tables[s]);
+      }
+    }
+    taskCount += other.taskCount;
+    lossSum += other.lossSum;
+    return this;
+  }
+
+  /** @return number of tasks added (directly or through merges) */
+  public long taskCount() {
+    return taskCount;
+  }
+
+  /** @return summed task losses */
+  public double lossSum() {
+    return lossSum;
+  }
+
+  /** @return mean task loss, NaN when empty */
+  public double meanLoss() {
+    return taskCount == 0 ? Double.NaN : lossSum / taskCount;
+  }
+
+  /** @return the summed dense buffer (live) */
+  public float[] denseSums() {
+    return dense;
+  }
+
+  /** @return offset of dense segment {@code seg} in {@link #denseSums()}, -1 for tables */
+  public int denseOffset(int seg) {
+    return denseOffset[seg];
+  }
+
+  /** @return the summed rows of table segment {@code seg} (live), null for dense segments */
+  public SparseRows table(int seg) {
+    return tables[seg];
+  }
+
+  /** @return the summed contribution as a flat vector in layout order (untouched rows 0) */
+  public float[] toFlat() {
+    float[] flat = new float[layout.flatSize()];
+    for (Segment s : layout.segments()) {
+      int base = (int) s.offset();
+      if (s.table()) {
+        SparseRows t = tables[s.id()];
+        for (int i = 0; i < t.size(); i++) {
+          System.arraycopy(t.row(i), 0, flat, base + t.key(i) * s.cols(), s.cols());
+        }
+      } else {
+        System.arraycopy(dense, denseOffset[s.id()], flat, base, (int) s.size());
+      }
+    }
+    return flat;
+  }
+}

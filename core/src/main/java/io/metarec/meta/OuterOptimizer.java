@@ -1,0 +1,36 @@
+package io.metarec.meta;
+
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+
+/**
+ * Applies one outer (meta) step from an accumulator of task meta-gradients. The step uses the mean
+ * contribution {@code sum / taskCount}. Life cycle: create once per training run (state sized from
+ * the layout), call {@link #stepInPlace} once per meta-iteration on the driver, export the state into
+ * checkpoints and import it when resuming.
+ */
+public interface OuterOptimizer {
+  /**
+   * Updates {@code theta} in place from the mean of {@code acc}; embedding-table rows absent from
+   * {@code acc} are not touched. An empty accumulator leaves {@code theta} unchanged.
+   */
+  void stepInPlace(Params theta, MetaGradientAccumulator acc);
+
+  /** @return number of steps taken */
+  long steps();
+
+  /** @return the optimizer state as one flat array (for checkpoint files) */
+  float[] exportState();
+
+  /** Replaces the state with one from {@link #exportState()} of an optimizer of the same kind and layout. */
+  void importStateInPlace(float[] state);
+
+  /** Creates the optimizer {@code meta} names for parameters of {@code layout}. */
+  static OuterOptimizer create(MetaConfig meta, ParamLayout layout) {
+    return switch (meta.outerOptimizer()) {
+      case SGD -> new SgdOuterOptimizer(meta.outerLr());
+      case ADAM -> new AdamOuterOptimizer(layout, meta.outerLr(), meta.adamBeta1(), meta.adamBeta2(),
+          meta.adamEpsilon());
+    };
+  }
+}

@@ -1,0 +1,72 @@
+package io.metarec.meta;
+
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.model.Segment;
+
+/**
+ * Outer SGD: {@code theta -= lr * mean contribution}. With {@link Algorithm#REPTILE} contributions
+ * ({@code theta - phi}) this is Reptile's {@code theta += eps * mean(phi - theta)} (Nichol et al.
+ * 2018). Its only state is the step count.
+ */
+public final class SgdOuterOptimizer implements OuterOptimizer {
+  private final float lr;
+  private long steps;
+
+  public SgdOuterOptimizer(float lr) {
+    if (!(lr > 0f)) {
+      throw new IllegalArgumentException("meta.outerLr must be > 0, got " + lr);
+    }
+    this.lr = lr;
+  }
+
+  @Override
+  public void stepInPlace(Params theta, MetaGradientAccumulator acc) {
+    if (acc.taskCount() == 0) {
+      return;
+    }
+    float scale = (float) (lr / (double) acc.taskCount());
+    ParamLayout layout = theta.layout();
+    float[] dense = acc.denseSums();
+    for (Segment s : layout.segments()) {
+      float[][] t = theta.segment(s.id());
+      if (s.table()) {
+        SparseRows rows = acc.table(s.id());
+        for (int i = 0; i < rows.size(); i++) {
+          float[] dst = t[rows.key(i)];
+          float[] g = rows.row(i);
+          for (int c = 0; c < dst.length; c++) {
+            dst[c] -= scale * g[c];
+          }
+        }
+      } else {
+        int off = acc.denseOffset(s.id());
+        for (float[] dst : t) {
+          for (int c = 0; c < dst.length; c++) {
+            dst[c] -= scale * dense[off + c];
+          }
+          off += dst.length;
+        }
+      }
+    }
+    steps++;
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+
+  @Override
+  public float[] exportState() {
+    return new float[] {Float.intBitsToFloat((int) steps), Float.intBitsToFloat((int) (steps >>> 32))};
+  }
+
+  @Override
+  public void importStateInPlace(float[] state) {
+    if (state.length != 2) {
+      throw new IllegalArgumentException("SGD optimizer state must have 2 floats, got " + state.length);
+    }
+    steps = (Float.floatToRawIntBits(state[0]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(state[1]) << 32);
+  }
+}

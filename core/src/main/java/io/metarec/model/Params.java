@@ -1,0 +1,119 @@
+package io.metarec.model;
+
+import java.util.Arrays;
+
+/**
+ * Model parameters as named tensors, each stored as its own row arrays ({@code float[rows][cols]}):
+ * the kernels need separate row arrays for the JIT to vectorize (a loop that writes one flat array at
+ * one offset while reading it at another is not vectorized by C2). {@link #flattenInto} and
+ * {@link #unflatten} convert to and from the flat layout of {@link ParamLayout}.
+ *
+ * <p>Mutable; the meta-training driver owns it and mutates it only through methods named
+ * {@code ...InPlace} or the outer optimizer. Engines read it concurrently and never write it.
+ */
+public final class Params {
+  private final ParamLayout layout;
+  private final float[][][] data;
+
+  /** Zero parameters of {@code layout}. */
+  public Params(ParamLayout layout) {
+    this.layout = layout;
+    this.data = new float[layout.numSegments()][][];
+    for (Segment s : layout.segments()) {
+      data[s.id()] = new float[s.rows()][s.cols()];
+    }
+  }
+
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  /** @return the row arrays of segment {@code id} (live, not a copy) */
+  public float[][] segment(int id) {
+    return data[id];
+  }
+
+  /** @return the row arrays of the segment named {@code name} (live) */
+  public float[][] segment(String name) {
+    return data[layout.segment(name).id()];
+  }
+
+  /** @return a deep copy */
+  public Params copy() {
+    Params p = new Params(layout);
+    p.copyFromInPlace(this);
+    return p;
+  }
+
+  /** Overwrites these parameters with {@code other}'s (same layout). */
+  public void copyFromInPlace(Params other) {
+    checkLayout(other.layout);
+    for (int s = 0; s < data.length; s++) {
+      float[][] src = other.data[s];
+      float[][] dst = data[s];
+      for (int r = 0; r < dst.length; r++) {
+        System.arraycopy(src[r], 0, dst[r], 0, dst[r].length);
+      }
+    }
+  }
+
+  /** @return the flat vector in layout order */
+  public float[] flatten() {
+    float[] out = new float[layout.flatSize()];
+    flattenInto(out);
+    return out;
+  }
+
+  /** Writes the flat vector into {@code out} (length {@link ParamLayout#totalSize()}). */
+  public void flattenInto(float[] out) {
+    if (out.length != layout.totalSize()) {
+      throw new IllegalArgumentException("flat array must have length " + layout.totalSize() + ", got " + out.length);
+    }
+    int p = 0;
+    for (float[][] seg : data) {
+      for (float[] row : seg) {
+        System.arraycopy(row, 0, out, p, row.length);
+        p += row.length;
+      }
+    }
+  }
+
+  /** Overwrites these parameters from a flat vector in layout order. */
+  public void unflattenInPlace(float[] flat) {
+    if (flat.length != layout.totalSize()) {
+      throw new IllegalArgumentException("flat array must have length " + layout.totalSize() + ", got " + flat.length);
+    }
+    int p = 0;
+    for (float[][] seg : data) {
+      for (float[] row : seg) {
+        System.arraycopy(flat, p, row, 0, row.length);
+        p += row.length;
+      }
+    }
+  }
+
+  /** @return new parameters of {@code layout} read from the flat vector */
+  public static Params unflatten(ParamLayout layout, float[] flat) {
+    Params p = new Params(layout);
+    p.unflattenInPlace(flat);
+    return p;
+  }
+
+  private void checkLayout(ParamLayout other) {
+    if (other.totalSize() != layout.totalSize() || other.numSegments() != layout.numSegments()) {
+      throw new IllegalArgumentException("layouts differ: " + other.totalSize() + " vs " + layout.totalSize() + " floats");
+    }
+  }
+
+  /** @return true if every float is bit-identical */
+  public boolean bitEquals(Params other) {
+    for (int s = 0; s < data.length; s++) {
+      for (int r = 0; r < data[s].length; r++) {
+        if (!Arrays.equals(data[s][r], other.data[s][r])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,110 @@
+package io.metarec.task;
+
+import java.io.Serial;
+import java.io.Serializable;
+
+/**
+ * The global item side features: for every item index and item feature field, the vocabulary
+ * indices of that item in that field, stored as one CSR structure per field ({@code offsets[field]}
+ * of length {@code numItems + 1} into {@code indices[field]}). An item with no value in a field is
+ * treated by the model as the unknown index 0. Immutable; arrays are owned, not copied.
+ */
+public final class ItemFeatureTable implements Serializable {
+  @Serial private static final long serialVersionUID = 1L;
+
+  private final int numItems;
+  private final int[][] offsets;
+  private final int[][] indices;
+
+  /**
+   * @param numItems number of item indices covered ({@code 0..numItems-1})
+   * @param offsets per field, CSR row offsets, length {@code numItems + 1}, non-decreasing, from 0
+   * @param indices per field, the vocabulary indices ({@code >= 0})
+   */
+  public ItemFeatureTable(int numItems, int[][] offsets, int[][] indices) {
+    if (numItems < 1) {
+      throw new IllegalArgumentException("numItems must be >= 1, got " + numItems);
+    }
+    if (offsets.length != indices.length) {
+      throw new IllegalArgumentException("offsets and indices must have one entry per field, got "
+          + offsets.length + " and " + indices.length);
+    }
+    for (int f = 0; f < offsets.length; f++) {
+      int[] o = offsets[f];
+      if (o.length != numItems + 1 || o[0] != 0 || o[numItems] != indices[f].length) {
+        throw new IllegalArgumentException("field " + f + ": offsets must have length numItems+1=" + (numItems + 1)
+            + ", start at 0 and end at indices.length=" + indices[f].length + ", got length " + o.length);
+      }
+      for (int i = 0; i < numItems; i++) {
+        if (o[i + 1] < o[i]) {
+          throw new IllegalArgumentException("field " + f + ": offsets must be non-decreasing, offsets[" + (i + 1)
+              + "]=" + o[i + 1] + " < " + o[i]);
+        }
+      }
+      for (int v : indices[f]) {
+        if (v < 0) {
+          throw new IllegalArgumentException("field " + f + ": feature indices must be >= 0, got " + v);
+        }
+      }
+    }
+    this.numItems = numItems;
+    this.offsets = offsets;
+    this.indices = indices;
+  }
+
+  /** A table with {@code numFields} fields where every item has no value (unknown). */
+  public static ItemFeatureTable empty(int numItems, int numFields) {
+    int[][] o = new int[numFields][numItems + 1];
+    int[][] ix = new int[numFields][0];
+    return new ItemFeatureTable(numItems, o, ix);
+  }
+
+  /**
+   * Builds the table from nested arrays {@code features[item][field]} (the values of that item in that
+   * field).
+   */
+  public static ItemFeatureTable fromNested(int numFields, int[][][] features) {
+    int numItems = features.length;
+    int[][] o = new int[numFields][numItems + 1];
+    int[][] ix = new int[numFields][];
+    for (int f = 0; f < numFields; f++) {
+      int total = 0;
+      for (int i = 0; i < numItems; i++) {
+        if (features[i].length != numFields) {
+          throw new IllegalArgumentException("features[" + i + "] must have numFields=" + numFields + " entries, got "
+              + features[i].length);
+        }
+        total += features[i][f].length;
+        o[f][i + 1] = total;
+      }
+      ix[f] = new int[total];
+      for (int i = 0; i < numItems; i++) {
+        System.arraycopy(features[i][f], 0, ix[f], o[f][i], features[i][f].length);
+      }
+    }
+    return new ItemFeatureTable(numItems, o, ix);
+  }
+
+  public int numItems() {
+    return numItems;
+  }
+
+  public int numFields() {
+    return offsets.length;
+  }
+
+  /** @return first position of {@code item}'s values of {@code field} in {@link #indices(int)} */
+  public int start(int field, int item) {
+    return offsets[field][item];
+  }
+
+  /** @return one past the last position of {@code item}'s values of {@code field} */
+  public int end(int field, int item) {
+    return offsets[field][item + 1];
+  }
+
+  /** @return the CSR value array of {@code field}; shared, do not mutate */
+  public int[] indices(int field) {
+    return indices[field];
+  }
+}
