@@ -9,6 +9,9 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
+import io.metarec.meta.TrainSettings;
+import io.metarec.model.FieldSpec;
+import io.metarec.model.ModelSpec;
 import java.io.File;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +41,8 @@ import java.util.TreeSet;
  * @param tasks how a user's interactions become a support/query task ({@code tasks.*})
  * @param generate the synthetic data generator ({@code generate.*})
  * @param buildTasksOut the output folder of build-tasks ({@code buildTasks.out})
+ * @param engine the inner loop and outer-loop settings ({@code inner.*}, {@code meta.*})
+ * @param train the training job ({@code train.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -47,7 +52,9 @@ public record MetaRecConfig(
     SplitConfig split,
     TasksConfig tasks,
     GenerateConfig generate,
-    String buildTasksOut)
+    String buildTasksOut,
+    TrainSettings engine,
+    TrainConfig train)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -64,16 +71,48 @@ public record MetaRecConfig(
         SplitConfig.from(r),
         TasksConfig.from(r),
         GenerateConfig.from(r),
-        r.getString("buildTasks.out"));
+        r.getString("buildTasks.out"),
+        engine(raw),
+        TrainConfig.from(r));
   }
 
-  /** The documented defaults alone. */
+  /** The engine settings, with the engine's validation errors reported as config errors. */
+  private static TrainSettings engine(Config raw) {
+    try {
+      // Model keys are read here too, so that a bad model.* value fails before any Spark work.
+      ModelSpec.fromConfig(raw.getConfig("model"), 1, List.of(), List.of());
+      return TrainSettings.fromConfig(raw);
+    } catch (ConfigException e) {
+      throw new ConfigValidationException(e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw e instanceof ConfigValidationException cve ? cve
+          : new ConfigValidationException(e.getMessage(), e);
+    }
+  }
+
+  /** The model spec for a data set with these items and fields, feedback from the data. */
+  public ModelSpec modelSpec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
+      String feedback) {
+    Config model = raw.getConfig("model")
+        .withValue("feedback", ConfigValueFactory.fromAnyRef(feedback));
+    try {
+      return ModelSpec.fromConfig(model, numItems, userFields, itemFields);
+    } catch (IllegalArgumentException | ConfigException e) {
+      throw new ConfigValidationException(e.getMessage(), e);
+    }
+  }
+
+  /** The documented defaults alone, resolved. */
   public static Config defaults() {
+    return unresolvedDefaults().resolve();
+  }
+
+  /** The defaults before substitutions ({@code meta.seed = ${seed}} follows a user's seed). */
+  private static Config unresolvedDefaults() {
     return ConfigFactory.parseResources(
-            MetaRecConfig.class.getClassLoader(),
-            DEFAULTS_RESOURCE,
-            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false))
-        .resolve();
+        MetaRecConfig.class.getClassLoader(),
+        DEFAULTS_RESOURCE,
+        ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
   }
 
   /** The defaults, validated: what a run with no options gets. */
@@ -120,7 +159,7 @@ public record MetaRecConfig(
     }
     Config resolved;
     try {
-      resolved = user.withFallback(defaults).resolve();
+      resolved = user.withFallback(unresolvedDefaults()).resolve();
     } catch (ConfigException e) {
       throw new ConfigValidationException(e.getMessage(), e);
     }

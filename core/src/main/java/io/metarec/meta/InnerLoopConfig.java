@@ -55,7 +55,7 @@ public record InnerLoopConfig(
     }
   }
 
-  /** Reads the {@code inner} subtree (see engine-defaults.conf). */
+  /** Reads the {@code inner} subtree (see conf/metarec.conf). */
   public static InnerLoopConfig fromConfig(Config inner) {
     EnumSet<ParamGroup> groups = EnumSet.noneOf(ParamGroup.class);
     List<String> names = inner.getStringList("adapt");

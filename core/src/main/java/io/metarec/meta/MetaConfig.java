@@ -81,7 +81,7 @@ public record MetaConfig(
     }
   }
 
-  /** Reads the {@code meta} subtree (see engine-defaults.conf). */
+  /** Reads the {@code meta} subtree (see conf/metarec.conf). */
   public static MetaConfig fromConfig(Config meta) {
     return new MetaConfig(
         Algorithm.parse("meta.algorithm", meta.getString("algorithm")),

@@ -10,7 +10,7 @@ import java.io.Serializable;
  */
 public record TrainSettings(InnerLoopConfig inner, MetaConfig meta) implements Serializable {
   /** Classpath resource holding the engine defaults. */
-  public static final String DEFAULTS_RESOURCE = "io/metarec/config/engine-defaults.conf";
+  public static final String DEFAULTS_RESOURCE = "io/metarec/config/metarec.conf";
 
   public TrainSettings {
     if (inner == null || meta == null) {

@@ -127,4 +127,16 @@ class MetaRecConfigTest {
     assertTrue(!a.hash("split").equals(b.hash("split")));
     assertEquals(a.hash("tasks"), b.hash("tasks"));
   }
+
+  @Test
+  void engineSettingsFollowTheRunSeedAndAreValidatedUpFront() {
+    MetaRecConfig c = MetaRecConfig.load(null, List.of("seed=7", "meta.algorithm=reptile"), Map.of());
+    assertEquals(7L, c.engine().meta().seed(), "meta.seed = ${seed}");
+    assertEquals("REPTILE", c.engine().meta().algorithm().name());
+    assertTrue(rejected("meta.outerLr=0").getMessage().contains("meta.outerLr"));
+    assertTrue(rejected("model.hidden=[]").getMessage().contains("model.hidden"));
+    assertTrue(rejected("inner.steps=-1").getMessage().contains("inner.steps"));
+    assertTrue(rejected("train.resume=true", "train.initFrom=/m").getMessage()
+        .contains("exclude each other"));
+  }
 }

@@ -1,0 +1,65 @@
+package io.metarec.config;
+
+import java.io.Serializable;
+
+/**
+ * The distributed meta-training job ({@code train.*}).
+ *
+ * @param tasks the build-tasks output to train on ({@code train.tasks})
+ * @param model the model folder to write ({@code train.model})
+ * @param partitions partitions of the cached training tasks; 0 = 3 × the default parallelism
+ * @param validateEvery iterations between validations (>= 1)
+ * @param patience validations without improvement before stopping; 0 = never stop early
+ * @param validationTasks validation tasks per validation; 0 = all
+ * @param checkpointEvery iterations between checkpoints (>= 1)
+ * @param progressEvery iterations between progress lines (>= 1)
+ * @param maxDivergences non-finite updates in a row before the job fails (>= 1)
+ * @param resume continue from the model folder's last complete checkpoint
+ * @param initFrom a model to warm-start from; empty = none
+ */
+public record TrainConfig(
+    String tasks,
+    String model,
+    int partitions,
+    int validateEvery,
+    int patience,
+    int validationTasks,
+    int checkpointEvery,
+    int progressEvery,
+    int maxDivergences,
+    boolean resume,
+    String initFrom)
+    implements Serializable {
+
+  /** Validates the ranges. */
+  public TrainConfig {
+    Checks.intAtLeast("train.partitions", partitions, 0);
+    Checks.intAtLeast("train.validateEvery", validateEvery, 1);
+    Checks.intAtLeast("train.patience", patience, 0);
+    Checks.intAtLeast("train.validationTasks", validationTasks, 0);
+    Checks.intAtLeast("train.checkpointEvery", checkpointEvery, 1);
+    Checks.intAtLeast("train.progressEvery", progressEvery, 1);
+    Checks.intAtLeast("train.maxDivergences", maxDivergences, 1);
+    // Cross-field rule: a warm start and a resume are two different starting points.
+    if (resume && !initFrom.isBlank()) {
+      throw new ConfigValidationException(
+          "train.resume and train.initFrom exclude each other: resume continues this model's own "
+              + "checkpoint, initFrom starts a new run from another model");
+    }
+  }
+
+  static TrainConfig from(ConfigReader r) {
+    return new TrainConfig(
+        r.getString("train.tasks"),
+        r.getString("train.model"),
+        r.getInt("train.partitions"),
+        r.getInt("train.validateEvery"),
+        r.getInt("train.patience"),
+        r.getInt("train.validationTasks"),
+        r.getInt("train.checkpointEvery"),
+        r.getInt("train.progressEvery"),
+        r.getInt("train.maxDivergences"),
+        r.getBoolean("train.resume"),
+        r.getString("train.initFrom"));
+  }
+}
