@@ -383,10 +383,17 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       for (int r = 0; r < rows; r++) {
         float[] pr = p[r];
         float[] grr = gr[r];
-        float[] p0r = p0[r];
-        for (int c = 0; c < cols; c++) {
-          pr[c] -= lr * (grr[c] + l2 * (pr[c] - p0r[c]));
-          grr[c] = 0f;
+        if (l2 == 0f) {
+          for (int c = 0; c < cols; c++) {
+            pr[c] -= lr * grr[c];
+            grr[c] = 0f;
+          }
+        } else {
+          float[] p0r = p0[r];
+          for (int c = 0; c < cols; c++) {
+            pr[c] -= lr * (grr[c] + l2 * (pr[c] - p0r[c]));
+            grr[c] = 0f;
+          }
         }
       }
     }
