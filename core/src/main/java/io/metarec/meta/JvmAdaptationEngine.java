@@ -358,7 +358,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   /** phi -= lr (grad + l2 (phi - theta)) on the adapted groups, zeroing the consumed gradients. */
   private void sgdStepInPlace(InnerLoopConfig in, boolean decA, boolean embA, boolean sgdUser, int s) {
     float l2 = in.l2();
-    for (Segment seg : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment seg = layout.segment(sid);
       ParamGroup g = seg.group();
       boolean adapted = (g == ParamGroup.DECISION && decA) || (g == ParamGroup.EMBEDDING && embA)
           || (g == ParamGroup.USER && sgdUser);
@@ -464,7 +465,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
 
   /** Reptile: replaces the contribution of adapted segments by theta - phi. */
   private void reptileDifferenceInPlace(InnerLoopConfig in, boolean ridgeMode) {
-    for (Segment seg : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment seg = layout.segment(sid);
       ParamGroup g = seg.group();
       if (g == ParamGroup.GLOBAL || !in.adapts(g)) {
         continue;

@@ -115,4 +115,31 @@ class EngineBehaviourTest {
     new JvmAdaptationEngine(SPEC, ITEMS).accumulate(List.of(t.withSplit(t.size()), t).iterator(), theta, s, 0, a);
     assertEquals(1, a.taskCount());
   }
+
+  @Test
+  void innerStepsAllocateNothingOnceWarm() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
+    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+    Params theta = TestFixtures.randomParams(SPEC, 7);
+    JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, ITEMS);
+    Task t = TestFixtures.tinyTask(Feedback.EXPLICIT, 8);
+    Set<ParamGroup> all = Set.of(ParamGroup.DECISION, ParamGroup.USER, ParamGroup.EMBEDDING);
+    for (UserSolver solver : UserSolver.values()) {
+      InnerLoopConfig few = TestFixtures.inner(2, solver, all);
+      InnerLoopConfig many = TestFixtures.inner(202, solver, all);
+      for (int i = 0; i < 3; i++) {
+        e.adaptAndPredict(theta, few, t);
+        e.adaptAndPredict(theta, many, t);
+      }
+      long id = Thread.currentThread().getId();
+      long a0 = bean.getThreadAllocatedBytes(id);
+      e.adaptAndPredict(theta, few, t);
+      long a1 = bean.getThreadAllocatedBytes(id);
+      e.adaptAndPredict(theta, many, t);
+      long a2 = bean.getThreadAllocatedBytes(id);
+      // 200 extra steps may not allocate more than a few hundred bytes (measurement noise).
+      assertTrue((a2 - a1) - (a1 - a0) < 1024, solver + ": " + (a1 - a0) + " vs " + (a2 - a1) + " bytes");
+    }
+  }
 }
