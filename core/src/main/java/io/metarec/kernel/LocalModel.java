@@ -19,7 +19,8 @@ public final class LocalModel {
   public LocalModel(ParamLayout layout) {
     this.layout = layout;
     this.seg = new float[layout.numSegments()][][];
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       seg[s.id()] = new float[s.table() ? Math.min(s.rows(), 32) : s.rows()][s.cols()];
     }
   }
@@ -35,7 +36,8 @@ public final class LocalModel {
 
   /** Grows table segments to hold the local rows of {@code ti}. */
   public void ensureCapacityInPlace(TaskIndex ti) {
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       if (s.table()) {
         int need = ti.segCount[s.id()];
         float[][] t = seg[s.id()];
@@ -54,7 +56,8 @@ public final class LocalModel {
   /** Overwrites this with {@code theta}'s dense segments and the rows of {@code ti} of its tables. */
   public void loadInPlace(Params theta, TaskIndex ti) {
     ensureCapacityInPlace(ti);
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       float[][] src = theta.segment(s.id());
       float[][] dst = seg[s.id()];
       int n = ti.segCount[s.id()];
@@ -68,7 +71,8 @@ public final class LocalModel {
 
   /** Overwrites the segments of {@code group} (all segments if null) with {@code other}'s, rows of {@code ti}. */
   public void copyFromInPlace(LocalModel other, TaskIndex ti, ParamGroup group) {
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       if (group != null && s.group() != group) {
         continue;
       }
@@ -83,7 +87,8 @@ public final class LocalModel {
 
   /** Zeroes the rows of {@code ti} of every segment in {@code group} (all segments if null). */
   public void zeroInPlace(TaskIndex ti, ParamGroup group) {
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       if (group != null && s.group() != group) {
         continue;
       }

@@ -358,7 +358,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   /** phi -= lr (grad + l2 (phi - theta)) on the adapted groups, zeroing the consumed gradients. */
   private void sgdStepInPlace(InnerLoopConfig in, boolean decA, boolean embA, boolean sgdUser, int s) {
     float l2 = in.l2();
-    for (Segment seg : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment seg = layout.segment(sid);
       ParamGroup g = seg.group();
       boolean adapted = (g == ParamGroup.DECISION && decA) || (g == ParamGroup.EMBEDDING && embA)
           || (g == ParamGroup.USER && sgdUser);
@@ -383,10 +384,17 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       for (int r = 0; r < rows; r++) {
         float[] pr = p[r];
         float[] grr = gr[r];
-        float[] p0r = p0[r];
-        for (int c = 0; c < cols; c++) {
-          pr[c] -= lr * (grr[c] + l2 * (pr[c] - p0r[c]));
-          grr[c] = 0f;
+        if (l2 == 0f) {
+          for (int c = 0; c < cols; c++) {
+            pr[c] -= lr * grr[c];
+            grr[c] = 0f;
+          }
+        } else {
+          float[] p0r = p0[r];
+          for (int c = 0; c < cols; c++) {
+            pr[c] -= lr * (grr[c] + l2 * (pr[c] - p0r[c]));
+            grr[c] = 0f;
+          }
         }
       }
     }
@@ -457,7 +465,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
 
   /** Reptile: replaces the contribution of adapted segments by theta - phi. */
   private void reptileDifferenceInPlace(InnerLoopConfig in, boolean ridgeMode) {
-    for (Segment seg : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment seg = layout.segment(sid);
       ParamGroup g = seg.group();
       if (g == ParamGroup.GLOBAL || !in.adapts(g)) {
         continue;

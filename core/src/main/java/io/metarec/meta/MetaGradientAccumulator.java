@@ -32,7 +32,8 @@ public final class MetaGradientAccumulator implements Serializable {
     this.denseOffset = new int[layout.numSegments()];
     this.tables = new SparseRows[layout.numSegments()];
     int off = 0;
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       if (s.table()) {
         denseOffset[s.id()] = -1;
         tables[s.id()] = new SparseRows(s.cols());
@@ -55,7 +56,8 @@ public final class MetaGradientAccumulator implements Serializable {
    * @param loss the task's loss to add to {@link #lossSum()}
    */
   public void addTaskInPlace(LocalModel g, TaskIndex ti, double loss) {
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       float[][] src = g.segment(s.id());
       if (s.table()) {
         SparseRows t = tables[s.id()];
@@ -134,7 +136,8 @@ public final class MetaGradientAccumulator implements Serializable {
   /** @return the summed contribution as a flat vector in layout order (untouched rows 0) */
   public float[] toFlat() {
     float[] flat = new float[layout.flatSize()];
-    for (Segment s : layout.segments()) {
+    for (int sid = 0; sid < layout.numSegments(); sid++) {
+      Segment s = layout.segment(sid);
       int base = (int) s.offset();
       if (s.table()) {
         SparseRows t = tables[s.id()];

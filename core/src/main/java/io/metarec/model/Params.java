@@ -1,5 +1,7 @@
 package io.metarec.model;
 
+import java.io.Serial;
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -10,8 +12,11 @@ import java.util.Arrays;
  *
  * <p>Mutable; the meta-training driver owns it and mutates it only through methods named
  * {@code ...InPlace} or the outer optimizer. Engines read it concurrently and never write it.
+ * Serializable so it can be broadcast as is; files use the flat vector instead.
  */
-public final class Params {
+public final class Params implements Serializable {
+  @Serial private static final long serialVersionUID = 1L;
+
   private final ParamLayout layout;
   private final float[][][] data;
 

@@ -33,6 +33,7 @@ class Dl4jParityTest {
   private static final int N = 13;
 
   @BeforeAll
+  @SuppressWarnings("deprecation") // the only switch DL4J M2 offers; its default checks every op
   static void quietNd4j() {
     Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
   }

@@ -1,0 +1,101 @@
+package io.metarec.meta;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metarec.model.Activation;
+import io.metarec.model.Feedback;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamGroup;
+import io.metarec.model.Params;
+import io.metarec.model.Segment;
+import io.metarec.task.Task;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Outer SGD and lazy Adam: the update rule, sparsity of table updates, and state export/import. */
+class OuterOptimizerTest {
+  private static final ModelSpec SPEC = TestFixtures.tinySpec(Feedback.EXPLICIT, true, Activation.TANH);
+
+  private static MetaGradientAccumulator acc(Params theta, List<Task> tasks) {
+    MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
+    TrainSettings s = new TrainSettings(TestFixtures.inner(2, UserSolver.SGD, Set.of(ParamGroup.DECISION,
+        ParamGroup.USER)), TrainSettings.defaults().meta());
+    new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems())).accumulate(tasks.iterator(), theta, s, 0, a);
+    return a;
+  }
+
+  @Test
+  void sgdSubtractsLrTimesMeanContribution() {
+    Params theta = TestFixtures.randomParams(SPEC, 1);
+    MetaGradientAccumulator a = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
+    float[] before = theta.flatten();
+    float[] g = a.toFlat();
+    new SgdOuterOptimizer(0.5f).stepInPlace(theta, a);
+    float[] after = theta.flatten();
+    for (int k = 0; k < before.length; k++) {
+      assertEquals(before[k] - 0.5f / 3 * g[k], after[k], 1e-6f * (1 + Math.abs(before[k])), "coordinate " + k);
+    }
+  }
+
+  @Test
+  void lazyAdamTouchesOnlyRowsInTheAccumulator() {
+    Params theta = TestFixtures.randomParams(SPEC, 2);
+    Params before = theta.copy();
+    MetaGradientAccumulator a = acc(theta, List.of(TestFixtures.tinyTask(Feedback.EXPLICIT, 1)));
+    new AdamOuterOptimizer(theta.layout(), 0.01f, 0.9f, 0.999f, 1e-8f).stepInPlace(theta, a);
+    int changedRows = 0;
+    for (Segment s : theta.layout().segments()) {
+      if (!s.table()) {
+        continue;
+      }
+      SparseRows rows = a.table(s.id());
+      for (int r = 0; r < s.rows(); r++) {
+        boolean present = rows.get(r) != null;
+        boolean changed = !java.util.Arrays.equals(before.segment(s.id())[r], theta.segment(s.id())[r]);
+        if (!present) {
+          assertTrue(!changed, s.name() + " row " + r + " changed without a gradient");
+        }
+        changedRows += changed ? 1 : 0;
+      }
+    }
+    assertTrue(changedRows > 0);
+  }
+
+  @Test
+  void adamStateExportImportContinuesIdentically() {
+    Params t1 = TestFixtures.randomParams(SPEC, 3);
+    Params t2 = t1.copy();
+    List<Task> tasks = TestFixtures.tinyTasks(Feedback.EXPLICIT, 4);
+    AdamOuterOptimizer o1 = new AdamOuterOptimizer(t1.layout(), 0.01f, 0.9f, 0.999f, 1e-8f);
+    for (int i = 0; i < 3; i++) {
+      o1.stepInPlace(t1, acc(t1, tasks));
+    }
+    t2.copyFromInPlace(t1);
+    AdamOuterOptimizer o2 = new AdamOuterOptimizer(t2.layout(), 0.01f, 0.9f, 0.999f, 1e-8f);
+    o2.importStateInPlace(o1.exportState());
+    assertEquals(3, o2.steps());
+    o1.stepInPlace(t1, acc(t1, tasks));
+    o2.stepInPlace(t2, acc(t2, tasks));
+    assertArrayEquals(t1.flatten(), t2.flatten());
+    SgdOuterOptimizer s = new SgdOuterOptimizer(0.1f);
+    s.stepInPlace(t1, acc(t1, tasks));
+    SgdOuterOptimizer s2 = new SgdOuterOptimizer(0.1f);
+    s2.importStateInPlace(s.exportState());
+    assertEquals(1, s2.steps());
+  }
+
+  @Test
+  void emptyAccumulatorLeavesThetaUnchanged() {
+    Params theta = TestFixtures.randomParams(SPEC, 4);
+    float[] before = theta.flatten();
+    OuterOptimizer o = OuterOptimizer.create(TrainSettings.defaults().meta(), theta.layout());
+    o.stepInPlace(theta, new MetaGradientAccumulator(theta.layout()));
+    assertArrayEquals(before, theta.flatten());
+    assertEquals(0, o.steps());
+    assertNotEquals(0, before.length);
+  }
+}
