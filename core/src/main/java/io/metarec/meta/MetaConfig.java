@@ -107,6 +107,12 @@ public record MetaConfig(
         tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage);
   }
 
+  /** @return a copy with another outer step size (the divergence guard halves it) */
+  public MetaConfig withOuterLr(float lr) {
+    return new MetaConfig(algorithm, outerOptimizer, lr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage);
+  }
+
   /** @return a copy with another seed */
   public MetaConfig withSeed(long s) {
     return new MetaConfig(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, s, iterations,
