@@ -111,7 +111,11 @@ public final class CheckpointFile {
   public static Checkpoint read(InputStream in, String source, List<ParamSegment> expectedTheta)
       throws IOException {
     if (expectedTheta != null) {
-      ParamVector.checkSegments(List.copyOf(expectedTheta));
+      try {
+        ParamVector.checkSegments(List.copyOf(expectedTheta));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException(source + ": invalid expected θ segments: " + e.getMessage(), e);
+      }
     }
     BinaryIn r = new BinaryIn(in, source);
     Formats.readStart(r, Kind.CHECKPOINT, FORMAT_VERSION);

@@ -35,7 +35,9 @@ public final class ModelFileException extends IOException {
     LAYOUT_MISMATCH
   }
 
+  /** The file's label. */
   private final String source;
+  /** What kind of problem it is. */
   private final Problem problem;
 
   /**

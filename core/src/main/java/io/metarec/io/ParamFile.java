@@ -60,8 +60,14 @@ public final class ParamFile {
   }
 
   /**
-   * Writes {@code data}, described by {@code segments}, to {@code out}.
+   * Writes {@code data}, described by {@code segments}, to {@code out} and flushes it; does not close
+   * it.
    *
+   * @param out where to write
+   * @param source the file's label, for the messages of argument errors
+   * @param segments the segments, in order, with distinct names
+   * @param data the flat vector the segments describe
+   * @throws IOException if the stream fails
    * @throws IllegalArgumentException if the segments' sizes do not add up to {@code data.length} or
    *     two segments share a name (the message names {@code source})
    * @see #write(OutputStream, String, ParamVector)

@@ -114,10 +114,25 @@ class ParamFileTest {
   @Test
   void oneChangedHeaderByteIsACorruptHeaderNotALayoutMismatch() throws IOException {
     byte[] file = write(LAYOUT, trickyData());
-    file[25] ^= 0x01; // a dimension of item_emb: 5 becomes 4
+    file[32] ^= 0x01; // first dimension of item_emb: 5 becomes 4
     ModelFileException e = readFails(file, LAYOUT);
     assertEquals(Problem.CORRUPT_HEADER, e.problem());
     assertTrue(e.getMessage().contains("header checksum mismatch"), e.getMessage());
+  }
+
+  @Test
+  void absurdHeaderValuesAreACorruptHeaderBeforeAnyAllocation() throws IOException {
+    byte[] file = write(LAYOUT, trickyData());
+    ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(12, 2_000_000_000); // segment count
+    ModelFileException count = readFails(file, LAYOUT);
+    assertEquals(Problem.CORRUPT_HEADER, count.problem());
+    assertEquals(SRC + ": corrupt header: segment count 2000000000 is out of range [0, 65536]", count.getMessage());
+
+    byte[] big = write(LAYOUT, trickyData());
+    ByteBuffer.wrap(big).order(ByteOrder.LITTLE_ENDIAN).putInt(36, 1 << 30); // 2nd dim of item_emb: 5 x 2^30 floats
+    ModelFileException dims = readFails(big, LAYOUT);
+    assertEquals(Problem.CORRUPT_HEADER, dims.problem());
+    assertTrue(dims.getMessage().contains("more than " + ParamSegment.MAX_SIZE + " floats"), dims.getMessage());
   }
 
   @Test
