@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       GenerateCommand.class,
       BuildTasksCommand.class,
+      TrainCommand.class,
+      BenchKernelCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class
     })

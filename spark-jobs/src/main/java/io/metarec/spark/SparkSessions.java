@@ -19,6 +19,7 @@ public final class SparkSessions {
         : submitted != null ? submitted : cfg.spark().master();
     b.master(master);
     b.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    b.config("spark.kryo.registrator", MetaRecKryoRegistrator.class.getName());
     b.config("spark.sql.session.timeZone", "UTC");
     if (master.startsWith("local")) {
       b.config("spark.ui.enabled", cfg.spark().uiEnabled());

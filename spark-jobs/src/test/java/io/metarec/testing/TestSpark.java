@@ -24,6 +24,7 @@ public final class TestSpark {
         .config("spark.default.parallelism", 4)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .config("spark.kryo.registrator", "io.metarec.spark.MetaRecKryoRegistrator")
         .config("spark.stage.maxConsecutiveAttempts", 1)
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")

@@ -1,0 +1,534 @@
+package io.metarec.jobs.train;
+
+import io.metarec.config.MetaRecConfig;
+import io.metarec.io.Checkpoint;
+import io.metarec.io.CheckpointFile;
+import io.metarec.io.ModelFileException;
+import io.metarec.io.ParamFile;
+import io.metarec.io.ParamSegment;
+import io.metarec.io.ParamVector;
+import io.metarec.io.StateBuffer;
+import io.metarec.meta.OuterOptimizer;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.model.Segment;
+import io.metarec.spark.HadoopFiles;
+import io.metarec.spark.JobFailedException;
+import io.metarec.spark.Json;
+import io.metarec.spark.StagedOutput;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Model folders and training checkpoints on any Hadoop file system.
+ *
+ * <p>A model folder holds {@code model.json} (format version, architecture, feature spec, segment
+ * shapes, training config and its hash, final metrics, data fingerprint, run statistics, creation
+ * time), {@code params.bin} (see {@link ParamFile}: header, little-endian float32, CRC32),
+ * {@code metrics.csv} and {@code vocab/} (the task set's {@code features.json}, {@code items/} and
+ * vocabularies the model was trained with). It is written whole under a staging folder and renamed
+ * into place, so a failed run never leaves a half-written model.
+ *
+ * <p>Checkpoints live beside it in {@code <model>.checkpoints/ckpt-<iteration>/}: {@code state.bin}
+ * (a {@link CheckpointFile}: θ, the optimizer state and the best θ as named buffers, the iteration,
+ * the training-config hash, and the step-size scale and early-stopping state) and
+ * {@code metrics.csv}, each folder written under a temporary name and renamed when complete. The
+ * two most recent are kept.
+ */
+public final class ModelStore {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
+  /** Version of model.json and the folder layout. */
+  public static final int FORMAT_VERSION = 1;
+  private static final int KEEP_CHECKPOINTS = 2;
+
+  private final Configuration conf;
+  private final String modelDir;
+
+  /** A store for the model folder {@code modelDir}. */
+  public ModelStore(Configuration conf, String modelDir) {
+    this.conf = conf;
+    this.modelDir = modelDir.replaceAll("/+$", "");
+  }
+
+  /** The model folder. */
+  public String modelDir() {
+    return modelDir;
+  }
+
+  /** The folder of this model's checkpoints. */
+  public String checkpointDir() {
+    return modelDir + ".checkpoints";
+  }
+
+  /** The segments of a layout as file segments. */
+  static List<ParamSegment> segments(ParamLayout layout, String prefix) {
+    List<ParamSegment> out = new ArrayList<>();
+    for (Segment s : layout.segments()) {
+      out.add(ParamSegment.of(prefix + s.name(), s.rows(), s.cols()));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------ checkpoints
+
+  /** Writes a checkpoint of {@code s} and removes all but the newest {@value #KEEP_CHECKPOINTS}. */
+  void writeCheckpoint(TrainState s, OuterOptimizer optimizer, MetaRecConfig cfg) {
+    try {
+      Path dir = new Path(checkpointDir());
+      FileSystem fs = dir.getFileSystem(conf);
+      fs.mkdirs(dir);
+      String name = String.format("ckpt-%012d", s.iteration);
+      Path tmp = new Path(dir, "_tmp-" + name);
+      fs.delete(tmp, true);
+      fs.mkdirs(tmp);
+      ParamLayout layout = s.theta.layout();
+      List<StateBuffer> buffers = new ArrayList<>();
+      buffers.add(new StateBuffer("optimizer", optimizer.exportState()));
+      if (s.bestTheta != null) {
+        buffers.add(new StateBuffer("bestTheta", s.bestTheta.flatten()));
+      }
+      Map<String, String> info = new LinkedHashMap<>();
+      info.put("lrScale", Double.toString(s.lrScale));
+      info.put("divergences", Integer.toString(s.divergences));
+      info.put("bestIteration", Long.toString(s.bestIteration));
+      info.put("sinceBest", Integer.toString(s.sinceBest));
+      info.put("optimizerSteps", Long.toString(optimizer.steps()));
+      if (s.best != null) {
+        info.put("best", Json.write(metricsMap(s.best)));
+      }
+      // Sampling and resplitting streams derive from (seed, iteration, task id): no RNG words.
+      Checkpoint c = new Checkpoint(new ParamVector(segments(layout, ""), s.theta.flatten()),
+          buffers, s.iteration, new long[0], trainingHash(cfg), info);
+      Path state = new Path(tmp, "state.bin");
+      try (OutputStream out = fs.create(state, true)) {
+        CheckpointFile.write(out, state.toString(), c);
+      }
+      write(fs, new Path(tmp, "metrics.csv"), s.metricsCsv());
+      Path fin = new Path(dir, name);
+      fs.delete(fin, true);
+      if (!fs.rename(tmp, fin)) {
+        throw new IOException("cannot rename " + tmp + " to " + fin);
+      }
+      List<FileStatus> all = checkpoints(fs, dir);
+      for (int i = 0; i < all.size() - KEEP_CHECKPOINTS; i++) {
+        fs.delete(all.get(i).getPath(), true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a checkpoint under " + checkpointDir(), e);
+    }
+  }
+
+  /** Complete checkpoints, oldest first. */
+  private static List<FileStatus> checkpoints(FileSystem fs, Path dir) throws IOException {
+    if (!fs.exists(dir)) {
+      return List.of();
+    }
+    List<FileStatus> all = new ArrayList<>(Arrays.asList(
+        fs.listStatus(dir, p -> p.getName().startsWith("ckpt-"))));
+    all.sort(Comparator.comparing(f -> f.getPath().getName()));
+    return all;
+  }
+
+  /**
+   * The newest checkpoint that reads back whole, or null when there is none. A checkpoint of another
+   * training configuration is refused; a damaged one is reported and the next older one tried.
+   */
+  TrainState readLatestCheckpoint(ParamLayout layout, MetaRecConfig cfg) {
+    try {
+      Path dir = new Path(checkpointDir());
+      FileSystem fs = dir.getFileSystem(conf);
+      List<FileStatus> all = checkpoints(fs, dir);
+      for (int i = all.size() - 1; i >= 0; i--) {
+        Path p = all.get(i).getPath();
+        try {
+          return readCheckpoint(fs, p, layout, cfg);
+        } catch (ModelFileException e) {
+          LOG.warn("checkpoint {} is unusable ({}); trying an older one", p, e.getMessage());
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoints under " + checkpointDir(), e);
+    }
+  }
+
+  private TrainState readCheckpoint(FileSystem fs, Path p, ParamLayout layout, MetaRecConfig cfg)
+      throws IOException {
+    Path state = new Path(p, "state.bin");
+    Checkpoint c;
+    try (InputStream in = fs.open(state)) {
+      c = CheckpointFile.read(in, state.toString(), segments(layout, ""));
+    }
+    if (!trainingHash(cfg).equals(c.configHash())) {
+      throw new JobFailedException("checkpoint " + p + " was written with another training "
+          + "configuration (hash " + c.configHash() + ", this run " + trainingHash(cfg)
+          + "): resume with the same model, inner, meta and train settings, or start a new model "
+          + "folder");
+    }
+    TrainState s = new TrainState();
+    s.theta = Params.unflatten(layout, c.theta().data());
+    for (StateBuffer b : c.optimizerState()) {
+      if (b.name().equals("optimizer")) {
+        s.optimizerState = b.values();
+      } else if (b.name().equals("bestTheta")) {
+        s.bestTheta = Params.unflatten(layout, b.values());
+      }
+    }
+    Map<String, String> info = c.info();
+    s.iteration = c.iteration();
+    s.lrScale = Double.parseDouble(info.get("lrScale"));
+    s.divergences = Integer.parseInt(info.get("divergences"));
+    s.bestIteration = Long.parseLong(info.get("bestIteration"));
+    s.sinceBest = Integer.parseInt(info.get("sinceBest"));
+    if (info.containsKey("best")) {
+      s.best = metricsFrom(Json.readObject(info.get("best")));
+    }
+    for (String line : read(fs, new Path(p, "metrics.csv")).split("\n")) {
+      if (!line.isBlank() && !line.startsWith("iteration")) {
+        s.history.add(rowFrom(line));
+      }
+    }
+    return s;
+  }
+
+  private static TrainState.Row rowFrom(String line) {
+    String[] f = line.split(",", -1);
+    Validation.Metrics v = f[4].isEmpty() && f[7].isEmpty() ? null : new Validation.Metrics(0, 0,
+        dbl(f[4]), dbl(f[5]), dbl(f[6]), dbl(f[7]));
+    return new TrainState.Row(Long.parseLong(f[0]), Double.parseDouble(f[1]), Long.parseLong(f[2]),
+        dbl(f[3]), v, dbl(f[8]));
+  }
+
+  private static double dbl(String s) {
+    return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
+  }
+
+  // ------------------------------------------------------------------------------ model folder
+
+  /** Writes the model folder (θ = the best validated parameters) atomically. */
+  void publish(SparkSession spark, MetaRecConfig cfg, String tasksDir, TaskSet.Spec data,
+      ModelSpec spec, TrainState s, long nTrain, double wall, double rate, boolean stoppedEarly) {
+    try (StagedOutput out = StagedOutput.begin(conf, modelDir)) {
+      FileSystem fs = out.fileSystem();
+      try (OutputStream os = fs.create(new Path(out.path("params.bin")), true)) {
+        ParamFile.write(os, modelDir + "/params.bin", segments(s.bestTheta.layout(), ""),
+            s.bestTheta.flatten());
+      }
+      Path vocab = new Path(out.path("vocab"));
+      fs.mkdirs(vocab);
+      for (String part : List.of("features.json", "items", "vocab")) {
+        Path src = new Path(tasksDir + "/" + part);
+        Path dst = part.equals("vocab") ? new Path(vocab, "values") : new Path(vocab, part);
+        if (!FileUtil.copy(src.getFileSystem(conf), src, fs, dst, false, conf)) {
+          throw new IOException("cannot copy " + src + " to " + dst);
+        }
+      }
+      out.writeText("metrics.csv", s.metricsCsv());
+      Map<String, Object> j = new LinkedHashMap<>();
+      j.put("formatVersion", FORMAT_VERSION);
+      j.put("kind", "metarec-model");
+      j.put("createdAt", Instant.now().toString());
+      j.put("codeVersion", codeVersion());
+      j.put("architecture", architecture(spec));
+      j.put("labelMin", data.labelMin());
+      j.put("labelMax", data.labelMax());
+      List<Map<String, Object>> segs = new ArrayList<>();
+      for (ParamSegment p : segments(s.bestTheta.layout(), "")) {
+        segs.add(Map.of("name", p.name(), "shape", p.shape()));
+      }
+      j.put("segments", segs);
+      Map<String, Object> training = new LinkedHashMap<>();
+      for (String section : List.of("model", "inner", "meta", "train", "seed")) {
+        training.put(section, Json.readObject(Json.write(Map.of("v",
+            cfg.raw().getValue(section).unwrapped()))).get("v"));
+      }
+      j.put("training", training);
+      j.put("configHash", trainingHash(cfg));
+      Map<String, Object> dataMap = new LinkedHashMap<>();
+      dataMap.put("tasks", tasksDir);
+      dataMap.put("fingerprint", data.fingerprint());
+      dataMap.put("trainTasks", nTrain);
+      j.put("data", dataMap);
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      metrics.put("bestIteration", s.bestIteration);
+      metrics.put("validation", s.best == null ? null : metricsMap(s.best));
+      j.put("metrics", metrics);
+      Map<String, Object> run = new LinkedHashMap<>();
+      run.put("wallSeconds", wall);
+      run.put("iterations", s.iteration);
+      long perIteration = Math.min(nTrain, cfg.engine().meta().tasksPerIteration());
+      run.put("metaEpochs", (double) s.iteration * perIteration / nTrain);
+      run.put("adaptationsPerSecond", rate);
+      run.put("stoppedEarly", stoppedEarly);
+      j.put("run", run);
+      out.writeText("model.json", Json.write(j));
+      out.commit();
+      LOG.info("model written to {} (best iteration {}, {})", modelDir, s.bestIteration,
+          s.best == null ? "not validated" : s.best);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write model " + modelDir, e);
+    }
+  }
+
+  /**
+   * A loaded model: its spec, parameters, label range and metadata.
+   *
+   * @param dir the model folder
+   * @param spec the architecture
+   * @param theta the parameters
+   * @param labelMin smallest label of the training data
+   * @param labelMax largest label of the training data
+   * @param json model.json
+   */
+  public record Loaded(String dir, ModelSpec spec, Params theta, double labelMin, double labelMax,
+      Map<String, Object> json) {}
+
+  /** Loads and checks a model folder; every problem names the file and what is wrong. */
+  @SuppressWarnings("unchecked")
+  public static Loaded load(Configuration conf, String dir) {
+    String d = dir.replaceAll("/+$", "");
+    String jsonPath = d + "/model.json";
+    if (!HadoopFiles.exists(conf, jsonPath)) {
+      throw new JobFailedException(d + " is not a MetaRec model: it has no model.json");
+    }
+    Map<String, Object> j;
+    try {
+      j = Json.readObject(HadoopFiles.readText(conf, jsonPath));
+    } catch (UncheckedIOException e) {
+      throw new JobFailedException(jsonPath + " is not valid JSON: " + e.getCause().getMessage());
+    }
+    Object version = j.get("formatVersion");
+    if (!(version instanceof Number) || !"metarec-model".equals(j.get("kind"))) {
+      throw new JobFailedException(jsonPath + " is not a MetaRec model description");
+    }
+    if (((Number) version).intValue() > FORMAT_VERSION) {
+      throw new JobFailedException(jsonPath + " has format version " + version
+          + ", written by a newer MetaRec (this build reads up to " + FORMAT_VERSION + ")");
+    }
+    ModelSpec spec = specFrom((Map<String, Object>) j.get("architecture"), jsonPath);
+    ParamLayout layout = new ParamLayout(spec);
+    Path p = new Path(d + "/params.bin");
+    float[] flat;
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      flat = ParamFile.read(in, p.toString(), segments(layout, ""));
+    } catch (ModelFileException e) {
+      throw new JobFailedException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new JobFailedException("cannot read " + p + ": " + e.getMessage(), e);
+    }
+    return new Loaded(d, spec, Params.unflatten(layout, flat),
+        ((Number) j.get("labelMin")).doubleValue(), ((Number) j.get("labelMax")).doubleValue(), j);
+  }
+
+  /**
+   * Parameters for {@code layout} (a model on a newer task set) started from the model at
+   * {@code initFrom}: rows of item and feature tables are carried over by value (the vocabularies
+   * of both task sets are matched by their values), new rows keep a fresh random init, and every
+   * other segment must have the same shape.
+   */
+  static Params warmStart(SparkSession spark, String initFrom, ParamLayout layout, String tasksDir,
+      long seed, float embeddingStd) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Loaded old = load(conf, initFrom);
+    ParamLayout oldLayout = old.theta().layout();
+    Params fresh = io.metarec.model.ParamInitializer.initialize(layout.spec(), seed, embeddingStd,
+        (float) Math.exp(old.theta().segment(oldLayout.logLambda)[0][0]));
+    Map<String, int[]> maps = new HashMap<>();
+    for (Segment s : layout.segments()) {
+      float[][] dst = fresh.segment(s.id());
+      Segment os;
+      try {
+        os = oldLayout.segment(s.name());
+      } catch (IllegalArgumentException e) {
+        os = null;
+      }
+      if (os == null || os.cols() != s.cols() || (!s.table() && os.rows() != s.rows())) {
+        throw new JobFailedException("--init-from " + initFrom + ": segment " + s.name()
+            + " is " + (os == null ? "missing" : "[" + os.rows() + ", " + os.cols() + "]")
+            + " there but [" + s.rows() + ", " + s.cols() + "] here; warm starts need the same "
+            + "model.* architecture");
+      }
+      float[][] src = old.theta().segment(os.id());
+      if (!s.table()) {
+        for (int r = 0; r < s.rows(); r++) {
+          System.arraycopy(src[r], 0, dst[r], 0, s.cols());
+        }
+        continue;
+      }
+      String vocabName = vocabOf(s.name());
+      int[] newToOld = maps.computeIfAbsent(vocabName, v -> indexMap(spark,
+          initFrom.replaceAll("/+$", "") + "/vocab/values/" + v, tasksDir + "/vocab/" + v,
+          s.rows()));
+      for (int r = 0; r < s.rows(); r++) {
+        int o = r == 0 ? 0 : newToOld[r];
+        if (o >= 0 && o < os.rows()) {
+          System.arraycopy(src[o], 0, dst[r], 0, s.cols());
+        }
+      }
+    }
+    return fresh;
+  }
+
+  /** The vocabulary a table segment is indexed by. */
+  static String vocabOf(String segment) {
+    if (segment.startsWith("userField.")) {
+      return "user." + segment.substring("userField.".length());
+    }
+    if (segment.startsWith("itemField.")) {
+      return "item." + segment.substring("itemField.".length());
+    }
+    return "item";
+  }
+
+  /** new index → old index (−1 for values the old vocabulary lacks). */
+  private static int[] indexMap(SparkSession spark, String oldVocab, String newVocab, int rows) {
+    Map<String, Integer> old = new HashMap<>();
+    for (Row r : spark.read().parquet(oldVocab).collectAsList()) {
+      old.put(r.getString(0), r.getInt(1));
+    }
+    int[] map = new int[rows];
+    Arrays.fill(map, -1);
+    for (Row r : spark.read().parquet(newVocab).collectAsList()) {
+      int idx = r.getInt(1);
+      if (idx < rows) {
+        map[idx] = old.getOrDefault(r.getString(0), -1);
+      }
+    }
+    return map;
+  }
+
+  // ------------------------------------------------------------------------------ helpers
+
+  /** Hash of the settings a checkpoint must agree with to be resumed. */
+  static String trainingHash(MetaRecConfig cfg) {
+    // meta.iterations is left out: a resume may extend a run.
+    com.typesafe.config.Config c = cfg.raw();
+    String text = String.join("\n",
+        render(c, "model"), render(c, "inner"), render(c.withoutPath("meta.iterations"), "meta"),
+        render(c, "seed"), render(c, "train.tasks"), render(c, "train.partitions"),
+        render(c, "train.validateEvery"), render(c, "train.validationTasks"));
+    return MetaRecConfig.sha256(text).substring(0, 16);
+  }
+
+  private static String render(com.typesafe.config.Config c, String path) {
+    return path + "=" + c.getValue(path).render(com.typesafe.config.ConfigRenderOptions.concise());
+  }
+
+  static Map<String, Object> architecture(ModelSpec spec) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put("numItems", spec.numItems());
+    a.put("userFields", fieldMaps(spec.userFields()));
+    a.put("itemFields", fieldMaps(spec.itemFields()));
+    a.put("embeddingDim", spec.embeddingDim());
+    a.put("hidden", spec.hidden());
+    a.put("activation", spec.activation().name().toLowerCase(java.util.Locale.ROOT));
+    a.put("userDim", spec.userDim());
+    a.put("feedback", spec.feedback().name().toLowerCase(java.util.Locale.ROOT));
+    a.put("implicitTerm", spec.implicitTerm());
+    a.put("userInMlp", spec.userInMlp());
+    return a;
+  }
+
+  private static List<Map<String, Object>> fieldMaps(List<io.metarec.model.FieldSpec> fields) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (io.metarec.model.FieldSpec f : fields) {
+      out.add(Map.of("name", f.name(), "vocabSize", f.vocabSize(), "multiValued", f.multiValued()));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  static ModelSpec specFrom(Map<String, Object> a, String source) {
+    if (a == null) {
+      throw new JobFailedException(source + " has no architecture");
+    }
+    try {
+      List<io.metarec.model.FieldSpec> uf = new ArrayList<>();
+      for (Map<String, Object> f : (List<Map<String, Object>>) a.get("userFields")) {
+        uf.add(new io.metarec.model.FieldSpec((String) f.get("name"),
+            ((Number) f.get("vocabSize")).intValue(), (Boolean) f.get("multiValued")));
+      }
+      List<io.metarec.model.FieldSpec> itf = new ArrayList<>();
+      for (Map<String, Object> f : (List<Map<String, Object>>) a.get("itemFields")) {
+        itf.add(new io.metarec.model.FieldSpec((String) f.get("name"),
+            ((Number) f.get("vocabSize")).intValue(), (Boolean) f.get("multiValued")));
+      }
+      List<Integer> hidden = new ArrayList<>();
+      for (Object h : (List<Object>) a.get("hidden")) {
+        hidden.add(((Number) h).intValue());
+      }
+      return new ModelSpec(((Number) a.get("numItems")).intValue(), uf, itf,
+          ((Number) a.get("embeddingDim")).intValue(), hidden,
+          io.metarec.model.Activation.parse("activation", (String) a.get("activation")),
+          ((Number) a.get("userDim")).intValue(),
+          io.metarec.model.Feedback.parse("feedback", (String) a.get("feedback")),
+          (Boolean) a.get("implicitTerm"), (Boolean) a.get("userInMlp"));
+    } catch (RuntimeException e) {
+      throw new JobFailedException(source + " has an unreadable architecture: " + e, e);
+    }
+  }
+
+  static Map<String, Object> metricsMap(Validation.Metrics m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("tasks", m.tasks());
+    out.put("interactions", m.interactions());
+    out.put("loss", nullIfNaN(m.loss()));
+    out.put("mae", nullIfNaN(m.mae()));
+    out.put("rmse", nullIfNaN(m.rmse()));
+    out.put("auc", nullIfNaN(m.auc()));
+    return out;
+  }
+
+  static Validation.Metrics metricsFrom(Map<String, Object> m) {
+    return new Validation.Metrics(((Number) m.get("tasks")).longValue(),
+        ((Number) m.get("interactions")).longValue(), num(m.get("loss")), num(m.get("mae")),
+        num(m.get("rmse")), num(m.get("auc")));
+  }
+
+  private static Object nullIfNaN(double d) {
+    return Double.isNaN(d) ? null : d;
+  }
+
+  private static double num(Object o) {
+    return o == null ? Double.NaN : ((Number) o).doubleValue();
+  }
+
+  static String codeVersion() {
+    Package p = ModelStore.class.getPackage();
+    String v = p == null ? null : p.getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  private static void write(FileSystem fs, Path p, String text) throws IOException {
+    try (OutputStream os = fs.create(p, true)) {
+      os.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String read(FileSystem fs, Path p) throws IOException {
+    try (InputStream in = fs.open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.metarec.jobs.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import io.metarec.model.FieldSpec;
+import io.metarec.spark.HadoopFiles;
+import io.metarec.spark.JobFailedException;
+import io.metarec.spark.Json;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.Task;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** Reads a build-tasks output folder: its feature spec, its tasks per split, its item table. */
+public final class TaskSet {
+  private TaskSet() {}
+
+  /**
+   * The data-dependent part of a model, from {@code features.json}.
+   *
+   * @param feedback explicit or implicit
+   * @param labelMin smallest label
+   * @param labelMax largest label
+   * @param numItems size of the item vocabulary (index 0 = unknown)
+   * @param userFields user feature fields, in task order
+   * @param itemFields item feature fields, in item-table order
+   * @param fingerprint input fingerprint and config hash of the task set, for model provenance
+   */
+  public record Spec(String feedback, double labelMin, double labelMax, int numItems,
+      List<FieldSpec> userFields, List<FieldSpec> itemFields, String fingerprint)
+      implements Serializable {}
+
+  /** Reads {@code features.json} (and the fingerprint in {@code stats.json}) of a task set. */
+  @SuppressWarnings("unchecked")
+  public static Spec spec(Configuration conf, String dir) {
+    String features = dir + "/features.json";
+    if (!HadoopFiles.exists(conf, features)) {
+      throw new JobFailedException(dir + " is not a build-tasks output: it has no features.json");
+    }
+    Map<String, Object> f = Json.readObject(HadoopFiles.readText(conf, features));
+    int version = ((Number) f.get("formatVersion")).intValue();
+    if (version > io.metarec.jobs.tasks.BuildTasksJob.FORMAT_VERSION) {
+      throw new JobFailedException(features + " has format version " + version
+          + ", newer than this build reads (" + io.metarec.jobs.tasks.BuildTasksJob.FORMAT_VERSION
+          + ")");
+    }
+    String fingerprint = "";
+    if (HadoopFiles.exists(conf, dir + "/stats.json")) {
+      Map<String, Object> s = Json.readObject(HadoopFiles.readText(conf, dir + "/stats.json"));
+      fingerprint = s.get("inputFingerprint") + "/" + s.get("configHash");
+    }
+    return new Spec((String) f.get("feedback"),
+        ((Number) f.get("labelMin")).doubleValue(), ((Number) f.get("labelMax")).doubleValue(),
+        ((Number) f.get("numItems")).intValue(),
+        fields((List<Map<String, Object>>) f.get("userFields")),
+        fields((List<Map<String, Object>>) f.get("itemFields")), fingerprint);
+  }
+
+  private static List<FieldSpec> fields(List<Map<String, Object>> list) {
+    List<FieldSpec> out = new ArrayList<>();
+    for (Map<String, Object> m : list) {
+      out.add(new FieldSpec((String) m.get("name"), ((Number) m.get("vocabSize")).intValue(),
+          (Boolean) m.get("multiValued")));
+    }
+    return out;
+  }
+
+  /**
+   * The tasks of one split as compact {@link Task}s: items and labels of the support then the
+   * query, the support size, the user's feature indices, and a task id that is a stable 64-bit
+   * hash of the user id.
+   */
+  public static JavaRDD<Task> tasks(SparkSession spark, String dir, String split) {
+    Dataset<Row> df = spark.read().parquet(dir + "/tasks")
+        .filter(col("split").equalTo(split))
+        .select(xxhash64(col("user_id")).as("task_id"),
+            concat(col("support_items"), col("query_items")).as("items"),
+            concat(col("support_labels"), col("query_labels")).as("labels"),
+            size(col("support_items")).as("k"),
+            col("user_features"));
+    return df.javaRDD().map(TaskSet::toTask);
+  }
+
+  static Task toTask(Row r) {
+    int[] items = ints(r.getList(1));
+    List<Object> labelList = r.getList(2);
+    float[] labels = new float[labelList.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = ((Number) labelList.get(i)).floatValue();
+    }
+    List<Object> uf = r.getList(4);
+    int[][] userFeatures = new int[uf.size()][];
+    for (int f = 0; f < userFeatures.length; f++) {
+      userFeatures[f] = ints(uf.get(f));
+    }
+    return new Task(r.getLong(0), items, labels, r.getInt(3), userFeatures);
+  }
+
+  /** A Java list or Scala sequence of integers as an int[]. */
+  @SuppressWarnings("unchecked")
+  static int[] ints(Object listOrSeq) {
+    List<Object> list = listOrSeq instanceof List<?> l ? (List<Object>) l
+        : scala.collection.JavaConverters.seqAsJavaList((scala.collection.Seq<Object>) listOrSeq);
+    int[] out = new int[list.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ((Number) list.get(i)).intValue();
+    }
+    return out;
+  }
+
+  /** The item feature table of a task set ({@code items/}), unknown items with index 0. */
+  public static ItemFeatureTable items(SparkSession spark, String dir, Spec spec) {
+    int fields = spec.itemFields().size();
+    int[][][] nested = new int[spec.numItems()][][];
+    for (Row r : spark.read().parquet(dir + "/items").select("item_idx", "features")
+        .collectAsList()) {
+      int idx = r.getInt(0);
+      if (idx >= spec.numItems()) {
+        throw new JobFailedException(dir + "/items has item_idx " + idx
+            + " beyond numItems " + spec.numItems() + " of features.json");
+      }
+      List<Object> f = r.getList(1);
+      int[][] row = new int[fields][];
+      for (int k = 0; k < fields; k++) {
+        row[k] = ints(f.get(k));
+      }
+      nested[idx] = row;
+    }
+    for (int i = 0; i < nested.length; i++) {
+      if (nested[i] == null) {
+        nested[i] = new int[fields][];
+        for (int k = 0; k < fields; k++) {
+          nested[i][k] = new int[] {0};
+        }
+      }
+    }
+    return ItemFeatureTable.fromNested(fields, nested);
+  }
+}

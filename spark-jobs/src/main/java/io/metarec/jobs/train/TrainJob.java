@@ -1,0 +1,368 @@
+package io.metarec.jobs.train;
+
+import io.metarec.config.MetaRecConfig;
+import io.metarec.config.TrainConfig;
+import io.metarec.meta.AdaptationEngine;
+import io.metarec.meta.JvmAdaptationEngine;
+import io.metarec.meta.MetaGradientAccumulator;
+import io.metarec.meta.OuterOptimizer;
+import io.metarec.meta.TrainSettings;
+import io.metarec.model.Feedback;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamInitializer;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.spark.JobFailedException;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.Task;
+import io.metarec.task.TaskRandom;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * {@code metarec train}: distributed Reptile / first-order MAML meta-training (Nichol et al. 2018;
+ * Finn et al. 2017) of the MeLU-style model (Lee et al. 2019) on a build-tasks output.
+ *
+ * <p>Per outer iteration: the driver broadcasts θ (destroying the previous broadcast); each
+ * partition of the cached training tasks adapts the tasks sampled for this iteration (membership
+ * is a pure function of (seed, iteration, task id), so it does not depend on where a task lives)
+ * and sums their meta-gradients into one {@link MetaGradientAccumulator}; the driver
+ * tree-reduces the accumulators and applies the outer optimizer. A non-finite aggregate is not
+ * applied: the outer step size is halved and, after {@code train.maxDivergences} in a row, the job
+ * fails keeping its last checkpoint. Every {@code train.validateEvery} iterations the validation
+ * tasks are adapted and scored; the best θ is the one saved, and training stops after
+ * {@code train.patience} validations without improvement.
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+  /** Purpose constant of the stream that decides whether a task is in an iteration's batch. */
+  static final long PURPOSE_BATCH = 0x6261_7463_68L;
+  /** Purpose constant of the stream that picks the validation subset. */
+  static final long PURPOSE_VALIDATION = 0x7661_6c69_64L;
+
+  private TrainJob() {}
+
+  /**
+   * What a run did.
+   *
+   * @param model the model folder written
+   * @param iterations iterations run in total (including those before a resume)
+   * @param bestIteration the iteration of the saved θ
+   * @param best the validation metric of the saved θ
+   * @param stoppedEarly whether patience ran out
+   * @param wallSeconds wall time of this run
+   * @param adaptationsPerSecond training task adaptations per second in this run
+   * @param theta the saved parameters
+   */
+  public record Result(String model, long iterations, long bestIteration, Validation.Metrics best,
+      boolean stoppedEarly, double wallSeconds, double adaptationsPerSecond, Params theta) {}
+
+  /** Runs the job described by {@code train.*}, {@code model.*}, {@code inner.*}, {@code meta.*}. */
+  public static Result run(SparkSession spark, MetaRecConfig cfg) {
+    TrainConfig tc = cfg.train();
+    if (tc.tasks().isBlank() || tc.model().isBlank()) {
+      throw new JobFailedException("train needs --tasks DIR (train.tasks) and --model DIR "
+          + "(train.model)");
+    }
+    long start = System.nanoTime();
+    Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    String tasksDir = tc.tasks().replaceAll("/+$", "");
+    TaskSet.Spec data = TaskSet.spec(hconf, tasksDir);
+    ModelSpec spec = cfg.modelSpec(data.numItems(), data.userFields(), data.itemFields(),
+        data.feedback());
+    ParamLayout layout = new ParamLayout(spec);
+    ItemFeatureTable items = TaskSet.items(spark, tasksDir, data);
+    TrainSettings settings = cfg.engine();
+    long seed = settings.meta().seed();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int parts = tc.partitions() > 0 ? tc.partitions() : 3 * jsc.defaultParallelism();
+
+    JavaRDD<Task> train = cached(TaskSet.tasks(spark, tasksDir, "train"), parts);
+    JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation");
+    long nTrain = train.count();
+    if (nTrain == 0) {
+      train.unpersist();
+      throw new JobFailedException(tasksDir + " has no training tasks");
+    }
+    long nValidAll = valid.count();
+    if (tc.validationTasks() > 0 && nValidAll > tc.validationTasks()) {
+      double keep = (double) tc.validationTasks() / nValidAll;
+      valid = valid.filter(t ->
+          TaskRandom.stream(seed, 0, t.taskId(), PURPOSE_VALIDATION).nextDouble() < keep);
+    }
+    valid = cached(valid, parts);
+    long nValid = valid.count();
+    Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
+    Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
+
+    ModelStore store = new ModelStore(hconf, tc.model());
+    TrainState state = startingPoint(spark, cfg, store, layout, train, data);
+    OuterOptimizer optimizer = state.optimizer(settings);
+    Validation.Direction direction = spec.feedback() == Feedback.EXPLICIT
+        ? Validation.Direction.LOWER : Validation.Direction.HIGHER;
+    int iterations = settings.meta().iterations();
+    double fraction = Math.min(1.0, (double) settings.meta().tasksPerIteration() / nTrain);
+    LOG.info("training on {} tasks ({} validation) in {} partitions: {} iterations of ~{} tasks, "
+            + "{} parameters, {}", nTrain, nValid, parts, iterations,
+        Math.round(fraction * nTrain), layout.flatSize(), settings.meta().algorithm());
+    Progress progress = new Progress(iterations, state.iteration, tc.progressEvery());
+    long adaptations = 0;
+    double trainSeconds = 0;
+    boolean stoppedEarly = false;
+    Broadcast<float[]> previous = null;
+
+    while (state.iteration < iterations) {
+      long it = state.iteration;
+      long t0 = System.nanoTime();
+      Broadcast<float[]> bTheta = jsc.broadcast(state.theta.flatten());
+      if (previous != null) {
+        previous.destroy();
+      }
+      previous = bTheta;
+      MetaGradientAccumulator acc = treeMerge(train.mapPartitions(tasks -> {
+        Params theta = Params.unflatten(new ParamLayout(bSpec.value()), bTheta.value());
+        AdaptationEngine engine = new JvmAdaptationEngine(bSpec.value(), bItems.value());
+        MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
+        engine.accumulate(sampled(tasks, seed, it, fraction), theta, settings, it, a);
+        return List.of(a).iterator();
+      }), layout);
+      adaptations += acc.taskCount();
+      if (!finite(acc)) {
+        state.divergences++;
+        state.lrScale *= 0.5;
+        LOG.warn("iteration {}: non-finite meta-gradient, update skipped; outer step size halved "
+            + "to {} x meta.outerLr ({} in a row)", it, state.lrScale, state.divergences);
+        if (state.divergences >= tc.maxDivergences()) {
+          throw new JobFailedException("training diverged: " + state.divergences
+              + " non-finite updates in a row at iteration " + it + " (train.maxDivergences = "
+              + tc.maxDivergences() + "); lower meta.outerLr or the inner step sizes. The last "
+              + "good checkpoint is kept in " + store.checkpointDir());
+        }
+        optimizer = state.optimizer(settings, optimizer);
+      } else {
+        state.divergences = 0;
+        optimizer.stepInPlace(state.theta, acc);
+      }
+      state.iteration++;
+      trainSeconds += (System.nanoTime() - t0) / 1e9;
+      double trainLoss = acc.taskCount() == 0 ? Double.NaN : acc.meanLoss();
+      Validation.Metrics vm = null;
+      if (state.iteration % tc.validateEvery() == 0 || state.iteration == iterations) {
+        vm = Validation.run(jsc, valid, state.theta, bSpec, bItems, settings.inner());
+        if (state.improves(vm, direction)) {
+          state.best = vm;
+          state.bestIteration = state.iteration;
+          state.bestTheta = state.theta.copy();
+          state.sinceBest = 0;
+        } else {
+          state.sinceBest++;
+        }
+      }
+      state.history.add(new TrainState.Row(state.iteration, (System.nanoTime() - start) / 1e9,
+          acc.taskCount(), trainLoss, vm, state.lrScale));
+      progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations);
+      boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
+      if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
+        store.writeCheckpoint(state, optimizer, cfg);
+      }
+      if (stop) {
+        stoppedEarly = true;
+        LOG.info("early stop at iteration {}: no improvement in {} validations; best {} at {}",
+            state.iteration, state.sinceBest, state.best, state.bestIteration);
+        break;
+      }
+    }
+    if (previous != null) {
+      previous.destroy();
+    }
+    bItems.destroy();
+    bSpec.destroy();
+    train.unpersist();
+    valid.unpersist();
+    if (state.bestTheta == null) {
+      state.bestTheta = state.theta.copy();
+      state.bestIteration = state.iteration;
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    double rate = trainSeconds > 0 ? adaptations / trainSeconds : 0;
+    store.publish(spark, cfg, tasksDir, data, spec, state, nTrain, wall, rate, stoppedEarly);
+    return new Result(store.modelDir(), state.iteration, state.bestIteration, state.best,
+        stoppedEarly, wall, rate, state.bestTheta);
+  }
+
+  /** Where training starts: a checkpoint (resume), another model (warm start), or a fresh init. */
+  private static TrainState startingPoint(SparkSession spark, MetaRecConfig cfg, ModelStore store,
+      ParamLayout layout, JavaRDD<Task> train, TaskSet.Spec data) {
+    TrainConfig tc = cfg.train();
+    if (tc.resume()) {
+      TrainState s = store.readLatestCheckpoint(layout, cfg);
+      if (s != null) {
+        LOG.info("resuming from checkpoint at iteration {}", s.iteration);
+        return s;
+      }
+      LOG.info("--resume: no checkpoint in {}, starting fresh", store.checkpointDir());
+    }
+    if (!tc.initFrom().isBlank()) {
+      Params theta = ModelStore.warmStart(spark, tc.initFrom(), layout, cfg.train().tasks(),
+          cfg.seed(), cfg.engine().meta().embeddingStd());
+      LOG.info("warm start from {}", tc.initFrom());
+      return TrainState.fresh(theta);
+    }
+    Params theta = ParamInitializer.initialize(layout.spec(), cfg.seed(),
+        cfg.engine().meta().embeddingStd(), cfg.engine().meta().lambdaInit());
+    ItemStats stats = itemStats(train, data.numItems());
+    ParamInitializer.initBiasesFromStatsInPlace(theta, stats.sums, stats.counts,
+        cfg.engine().meta().itemBiasShrinkage());
+    return TrainState.fresh(theta);
+  }
+
+  /** Per-item label sums and counts over the training tasks (to initialize μ and b_i). */
+  record ItemStats(double[] sums, long[] counts) implements java.io.Serializable {
+    ItemStats merge(ItemStats o) {
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] += o.sums[i];
+        counts[i] += o.counts[i];
+      }
+      return this;
+    }
+  }
+
+  static ItemStats itemStats(JavaRDD<Task> tasks, int numItems) {
+    return tasks.mapPartitions(it -> {
+      ItemStats s = new ItemStats(new double[numItems], new long[numItems]);
+      while (it.hasNext()) {
+        Task t = it.next();
+        for (int k = 0; k < t.size(); k++) {
+          s.sums[t.items()[k]] += t.labels()[k];
+          s.counts[t.items()[k]]++;
+        }
+      }
+      return List.of(s).iterator();
+    }).treeReduce(ItemStats::merge, 2);
+  }
+
+  /**
+   * Tasks placed by a hash of their id and sorted by id within each partition, then cached: the
+   * order in which a partition adapts its tasks, and so every float sum, is the same in every run
+   * with the same partition count.
+   */
+  static JavaRDD<Task> cached(JavaRDD<Task> tasks, int parts) {
+    JavaPairRDD<Long, Task> byId = tasks.mapToPair(t -> new Tuple2<>(t.taskId(), t));
+    return byId.repartitionAndSortWithinPartitions(new HashPartitioner(parts))
+        .values()
+        .persist(StorageLevel.MEMORY_ONLY());
+  }
+
+  /**
+   * Sums one accumulator per partition in a fixed order, so that the float sums, and so θ, are the
+   * same in every run with the same partition count, wherever the partitions ran: groups of about
+   * √n consecutive partitions are merged on the executors in partition order, then the group sums
+   * on the driver in group order. (Spark's treeReduce merges in the order tasks finish.)
+   */
+  static MetaGradientAccumulator treeMerge(JavaRDD<MetaGradientAccumulator> perPartition,
+      ParamLayout layout) {
+    int n = perPartition.getNumPartitions();
+    int fanIn = Math.max(2, (int) Math.ceil(Math.sqrt(n)));
+    int groups = (n + fanIn - 1) / fanIn;
+    List<Tuple2<Integer, MetaGradientAccumulator>> sums = perPartition
+        .mapPartitionsWithIndex((i, it) -> {
+          List<Tuple2<Integer, Tuple2<Integer, MetaGradientAccumulator>>> out = new ArrayList<>();
+          while (it.hasNext()) {
+            out.add(new Tuple2<>(i / fanIn, new Tuple2<>(i, it.next())));
+          }
+          return out.iterator();
+        }, true)
+        .mapToPair(t -> t)
+        .groupByKey(groups)
+        .mapValues(accs -> {
+          List<Tuple2<Integer, MetaGradientAccumulator>> sorted = new ArrayList<>();
+          accs.forEach(sorted::add);
+          sorted.sort(java.util.Comparator.comparing(Tuple2::_1));
+          MetaGradientAccumulator sum = sorted.get(0)._2();
+          for (int k = 1; k < sorted.size(); k++) {
+            sum.mergeInPlace(sorted.get(k)._2());
+          }
+          return sum;
+        })
+        .collect();
+    List<Tuple2<Integer, MetaGradientAccumulator>> ordered = new ArrayList<>(sums);
+    ordered.sort(java.util.Comparator.comparing(Tuple2::_1));
+    MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
+    for (Tuple2<Integer, MetaGradientAccumulator> g : ordered) {
+      total.mergeInPlace(g._2());
+    }
+    return total;
+  }
+
+  /** The tasks of this partition that belong to iteration {@code it}'s meta-batch. */
+  static Iterator<Task> sampled(Iterator<Task> tasks, long seed, long it, double fraction) {
+    List<Task> out = new ArrayList<>();
+    while (tasks.hasNext()) {
+      Task t = tasks.next();
+      if (fraction >= 1.0
+          || TaskRandom.stream(seed, it, t.taskId(), PURPOSE_BATCH).nextDouble() < fraction) {
+        out.add(t);
+      }
+    }
+    return out.iterator();
+  }
+
+  private static boolean finite(MetaGradientAccumulator acc) {
+    if (!Double.isFinite(acc.lossSum())) {
+      return false;
+    }
+    for (float v : acc.toFlat()) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Console progress: iteration, tasks/s, train loss, last validation, elapsed, ETA. */
+  static final class Progress {
+    private final int iterations;
+    private final long first;
+    private final int every;
+    private final long start = System.nanoTime();
+
+    Progress(int iterations, long first, int every) {
+      this.iterations = iterations;
+      this.first = first;
+      this.every = every;
+    }
+
+    void report(TrainState s, double loss, long tasks, double trainSeconds, long adaptations) {
+      if (s.iteration % every != 0 && s.iteration != iterations) {
+        return;
+      }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      double perIt = elapsed / Math.max(1, s.iteration - first);
+      double eta = perIt * (iterations - s.iteration);
+      String val = s.lastValidation() == null ? "-" : s.lastValidation().toString();
+      LOG.info(String.format(Locale.ROOT,
+          "iter %d/%d  %.0f tasks/s  train loss %.4f  val %s  best@%d  elapsed %s  eta %s",
+          s.iteration, iterations, trainSeconds > 0 ? adaptations / trainSeconds : 0.0, loss,
+          val, s.bestIteration, duration(elapsed), duration(eta)));
+    }
+
+    static String duration(double seconds) {
+      long s = Math.round(seconds);
+      return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+          : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.metarec.spark;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import org.apache.spark.serializer.KryoRegistrator;
+
+/**
+ * Registers the classes MetaRec caches and ships (tasks, item tables, meta-gradient accumulators),
+ * so Kryo writes a small id instead of each class name. Set with
+ * {@code spark.kryo.registrator=io.metarec.spark.MetaRecKryoRegistrator}.
+ */
+public final class MetaRecKryoRegistrator implements KryoRegistrator {
+  @Override
+  public void registerClasses(Kryo kryo) {
+    // Kryo 4's field serializer cannot set a record's final fields; records go through Java
+    // serialization inside Kryo (they are small: specs, segments, per-partition statistics).
+    kryo.addDefaultSerializer(Record.class, JavaSerializer.class);
+    kryo.register(io.metarec.task.Task.class);
+    kryo.register(io.metarec.task.ItemFeatureTable.class);
+    kryo.register(io.metarec.meta.MetaGradientAccumulator.class);
+    kryo.register(io.metarec.meta.SparseRows.class);
+    kryo.register(io.metarec.model.ParamLayout.class);
+    kryo.register(io.metarec.model.ModelSpec.class);
+    kryo.register(io.metarec.model.FieldSpec.class);
+    kryo.register(io.metarec.model.Segment.class);
+    kryo.register(int[].class);
+    kryo.register(int[][].class);
+    kryo.register(int[][][].class);
+    kryo.register(float[].class);
+    kryo.register(float[][].class);
+    kryo.register(double[].class);
+    kryo.register(long[].class);
+  }
+}

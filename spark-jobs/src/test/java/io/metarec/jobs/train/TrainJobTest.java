@@ -1,0 +1,156 @@
+package io.metarec.jobs.train;
+
+import static io.metarec.testing.TestSpark.config;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metarec.config.MetaRecConfig;
+import io.metarec.jobs.GenerateJob;
+import io.metarec.jobs.tasks.BuildTasksJob;
+import io.metarec.spark.JobFailedException;
+import io.metarec.testing.TestSpark;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The training job on a tiny synthetic task set, with a small model so that it runs in seconds. */
+class TrainJobTest {
+  private static final SparkSession SPARK = TestSpark.session();
+  @TempDir static Path shared;
+  private static Path tasks;
+
+  @BeforeAll
+  static void data() {
+    Path gen = shared.resolve("gen");
+    GenerateJob.run(SPARK, config("generate.out=" + gen, "generate.size=tiny",
+        "generate.users=400"));
+    tasks = shared.resolve("tasks");
+    BuildTasksJob.run(SPARK, config("input.path=" + gen.resolve("interactions"),
+        "input.userFeatures.path=" + gen.resolve("users"),
+        "input.itemFeatures.path=" + gen.resolve("items"),
+        "buildTasks.out=" + tasks, "tasks.supportSize=5", "split.validation=0.2",
+        "split.test=0.1"));
+  }
+
+  private static String[] small(Path model, String... more) {
+    return TestSpark.with(new String[] {"train.tasks=" + tasks, "train.model=" + model,
+        "model.embeddingDim=8", "model.hidden=[16]", "model.userDim=8",
+        "meta.tasksPerIteration=64", "meta.outerLr=0.01", "train.partitions=4",
+        "train.validateEvery=5", "train.checkpointEvery=5", "train.progressEvery=5"}, more);
+  }
+
+  @Test
+  void trainingBeatsTheUntrainedAndTheUnadaptedModel(@TempDir Path dir) {
+    Path model = dir.resolve("model");
+    TrainJob.Result r = TrainJob.run(SPARK, config(small(model, "meta.iterations=60")));
+    assertTrue(Files.exists(model.resolve("model.json")));
+    assertTrue(Files.exists(model.resolve("params.bin")));
+    assertTrue(Files.exists(model.resolve("metrics.csv")));
+    assertTrue(Files.exists(model.resolve("vocab").resolve("features.json")));
+    double trained = r.best().mae();
+
+    // The same task set scored with the untrained initialization and with the trained model
+    // without adaptation (0 inner steps), through the same validation code.
+    Path untrained = dir.resolve("untrained");
+    TrainJob.Result u = TrainJob.run(SPARK, config(small(untrained, "meta.iterations=1",
+        "meta.outerLr=1e-9")));
+    Path frozen = dir.resolve("frozen");
+    TrainJob.Result f = TrainJob.run(SPARK, config(small(frozen, "meta.iterations=1",
+        "meta.outerLr=1e-9", "train.initFrom=" + model, "inner.steps=0")));
+    System.out.printf("trained %.4f untrained %.4f unadapted %.4f%n", trained, u.best().mae(),
+        f.best().mae());
+    // "Untrained" starts from μ and shrunk item biases and adapts the user bias: it is already the
+    // bias baseline, so a 1% margin on this tiny set is real progress; without adaptation the same
+    // trained parameters are far worse.
+    assertTrue(trained < 0.99 * u.best().mae(),
+        "trained MAE " + trained + " vs untrained " + u.best().mae());
+    assertTrue(trained < 0.95 * f.best().mae(),
+        "adapted MAE " + trained + " vs no adaptation " + f.best().mae());
+  }
+
+  @Test
+  void resumedRunEqualsAnUninterruptedOne(@TempDir Path dir) {
+    Path straight = dir.resolve("straight");
+    TrainJob.Result a = TrainJob.run(SPARK, config(small(straight, "meta.iterations=10",
+        "train.patience=0")));
+    Path split = dir.resolve("split");
+    TrainJob.run(SPARK, config(small(split, "meta.iterations=5", "train.patience=0")));
+    // Same settings as the uninterrupted run except the iteration count, which a resume may raise.
+    TrainJob.Result b = TrainJob.run(SPARK, config(small(split, "meta.iterations=10",
+        "train.patience=0", "train.resume=true")));
+    assertEquals(10, b.iterations());
+    assertTrue(a.theta().bitEquals(b.theta()), "5 + resume + 5 must equal 10 bit for bit");
+  }
+
+  @Test
+  void aDamagedNewestCheckpointFallsBackToTheOneBefore(@TempDir Path dir) throws Exception {
+    Path straight = dir.resolve("straight");
+    TrainJob.Result a = TrainJob.run(SPARK, config(small(straight, "meta.iterations=10",
+        "train.patience=0")));
+    Path model = dir.resolve("model");
+    TrainJob.run(SPARK, config(small(model, "meta.iterations=10", "train.patience=0")));
+    Path ckpts = dir.resolve("model.checkpoints");
+    Path newest = ckpts.resolve(String.format("ckpt-%012d", 10));
+    assertTrue(Files.exists(ckpts.resolve(String.format("ckpt-%012d", 5))));
+    // A write cut off midway: the newest state.bin truncated, plus an unfinished temp folder.
+    Path state = newest.resolve("state.bin");
+    Files.deleteIfExists(newest.resolve(".state.bin.crc"));
+    byte[] bytes = Files.readAllBytes(state);
+    Files.write(state, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.createDirectories(ckpts.resolve("_tmp-ckpt-000000000015"));
+    TrainJob.Result b = TrainJob.run(SPARK, config(small(model, "meta.iterations=10",
+        "train.patience=0", "train.resume=true")));
+    assertTrue(a.theta().bitEquals(b.theta()), "resumed from iteration 5 and redid 5..10");
+  }
+
+  @Test
+  void damagedModelFilesAreRefusedWithAClearMessage(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("model");
+    TrainJob.run(SPARK, config(small(model, "meta.iterations=2")));
+    var conf = SPARK.sparkContext().hadoopConfiguration();
+    ModelStore.load(conf, model.toString());
+
+    Path params = model.resolve("params.bin");
+    // Hadoop's local file system keeps .crc side files; drop them so that MetaRec's own checks
+    // (the CRC32 inside params.bin) are the ones that see the damage.
+    Files.deleteIfExists(model.resolve(".params.bin.crc"));
+    Files.deleteIfExists(model.resolve(".model.json.crc"));
+    try (RandomAccessFile f = new RandomAccessFile(params.toFile(), "rw")) {
+      f.seek(f.length() / 2);
+      int b = f.read();
+      f.seek(f.length() / 2);
+      f.write(b ^ 0x5a);
+    }
+    JobFailedException e = assertThrows(JobFailedException.class,
+        () -> ModelStore.load(conf, model.toString()));
+    assertTrue(e.getMessage().contains("params.bin"), e.getMessage());
+    assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("checksum"),
+        e.getMessage());
+
+    String json = Files.readString(model.resolve("model.json"));
+    Files.writeString(model.resolve("model.json"),
+        json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
+    JobFailedException newer = assertThrows(JobFailedException.class,
+        () -> ModelStore.load(conf, model.toString()));
+    assertTrue(newer.getMessage().contains("newer MetaRec"), newer.getMessage());
+
+    Files.delete(model.resolve("model.json"));
+    assertTrue(assertThrows(JobFailedException.class,
+        () -> ModelStore.load(conf, model.toString())).getMessage().contains("no model.json"));
+  }
+
+  @Test
+  void resumeWithOtherSettingsIsRefused(@TempDir Path dir) {
+    Path model = dir.resolve("model");
+    TrainJob.run(SPARK, config(small(model, "meta.iterations=5")));
+    MetaRecConfig other = config(small(model, "meta.iterations=10", "train.resume=true",
+        "inner.steps=2"));
+    JobFailedException e = assertThrows(JobFailedException.class, () -> TrainJob.run(SPARK, other));
+    assertTrue(e.getMessage().contains("another training configuration"), e.getMessage());
+  }
+}
