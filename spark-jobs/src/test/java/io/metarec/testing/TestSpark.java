@@ -9,14 +9,15 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The one local SparkSession of a test JVM (Surefire reuses the fork for every test class), small
- * and quiet: {@code local[2]}, no UI, few shuffle partitions, one attempt per stage.
+ * and quiet: {@code local[2,2]}, no UI, few shuffle partitions, one attempt per stage.
  */
 public final class TestSpark {
   private TestSpark() {}
 
   private static final class Holder {
     static final SparkSession SESSION = SparkSession.builder()
-        .master("local[2]")
+        // Two threads, and a failed task is retried once (reliability tests inject failures).
+        .master("local[2,2]")
         .appName("metarec-tests")
         .config("spark.ui.enabled", false)
         .config("spark.ui.showConsoleProgress", false)

@@ -12,6 +12,7 @@ import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamInitializer;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
+import io.metarec.spark.FaultInjection;
 import io.metarec.spark.JobFailedException;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -133,6 +134,7 @@ public final class TrainJob {
       }
       previous = bTheta;
       MetaGradientAccumulator acc = treeMerge(train.mapPartitions(tasks -> {
+        FaultInjection.maybeFail(it);
         Params theta = Params.unflatten(new ParamLayout(bSpec.value()), bTheta.value());
         AdaptationEngine engine = new JvmAdaptationEngine(bSpec.value(), bItems.value());
         MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());

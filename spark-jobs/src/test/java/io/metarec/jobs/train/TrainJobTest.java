@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.GenerateJob;
 import io.metarec.jobs.tasks.BuildTasksJob;
+import io.metarec.spark.FaultInjection;
 import io.metarec.spark.JobFailedException;
 import io.metarec.testing.TestSpark;
 import java.io.RandomAccessFile;
@@ -85,6 +86,34 @@ class TrainJobTest {
         "train.patience=0", "train.resume=true")));
     assertEquals(10, b.iterations());
     assertTrue(a.theta().bitEquals(b.theta()), "5 + resume + 5 must equal 10 bit for bit");
+  }
+
+  @Test
+  void aTaskThatFailsOnceIsRetriedAndChangesNothing(@TempDir Path dir) throws Exception {
+    TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"),
+        "meta.iterations=6", "train.patience=0")));
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+        if (!(end.reason() instanceof org.apache.spark.Success$)) {
+          failed.incrementAndGet();
+        }
+      }
+    };
+    SPARK.sparkContext().addSparkListener(listener);
+    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, "3:1");
+    TrainJob.Result retried;
+    try {
+      retried = TrainJob.run(SPARK, config(small(dir.resolve("retried"), "meta.iterations=6",
+          "train.patience=0")));
+    } finally {
+      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
+      SPARK.sparkContext().listenerBus().waitUntilEmpty(10_000);
+      SPARK.sparkContext().removeSparkListener(listener);
+    }
+    assertEquals(1, failed.get(), "exactly the injected task failed");
+    assertTrue(clean.theta().bitEquals(retried.theta()));
   }
 
   @Test
