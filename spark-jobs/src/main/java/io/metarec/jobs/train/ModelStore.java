@@ -228,7 +228,8 @@ public final class ModelStore {
 
   /** Writes the model folder (θ = the best validated parameters) atomically. */
   void publish(SparkSession spark, MetaRecConfig cfg, String tasksDir, TaskSet.Spec data,
-      ModelSpec spec, TrainState s, long nTrain, double wall, double rate, boolean stoppedEarly) {
+      ModelSpec spec, TrainState s, long nTrain, double wall, double rate, boolean stoppedEarly,
+      double kernelSeconds, double outsideKernelShare, double cachedBytesPerInteraction) {
     try (StagedOutput out = StagedOutput.begin(conf, modelDir)) {
       FileSystem fs = out.fileSystem();
       try (OutputStream os = fs.create(new Path(out.path("params.bin")), true)) {
@@ -281,6 +282,9 @@ public final class ModelStore {
       run.put("metaEpochs", (double) s.iteration * perIteration / nTrain);
       run.put("adaptationsPerSecond", rate);
       run.put("stoppedEarly", stoppedEarly);
+      run.put("kernelSeconds", kernelSeconds);
+      run.put("outsideKernelShare", outsideKernelShare);
+      run.put("cachedBytesPerInteraction", cachedBytesPerInteraction);
       j.put("run", run);
       out.writeText("model.json", Json.write(j));
       out.commit();

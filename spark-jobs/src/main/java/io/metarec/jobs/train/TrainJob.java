@@ -29,6 +29,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -51,6 +52,8 @@ public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
   /** Purpose constant of the stream that decides whether a task is in an iteration's batch. */
   static final long PURPOSE_BATCH = 0x6261_7463_68L;
+  /** Up to this many partitions the driver merges collected accumulators (one stage). */
+  static final int DIRECT_MERGE_PARTITIONS = 16;
   /** Purpose constant of the stream that picks the validation subset. */
   static final long PURPOSE_VALIDATION = 0x7661_6c69_64L;
 
@@ -98,6 +101,10 @@ public final class TrainJob {
       train.unpersist();
       throw new JobFailedException(tasksDir + " has no training tasks");
     }
+    long interactions = train.map(t -> (long) t.size()).reduce(Long::sum);
+    double cachedBytesPerInteraction = cachedBytes(jsc, train) / (double) interactions;
+    LOG.info("cached {} training tasks, {} interactions, {} bytes per interaction in executor memory",
+        nTrain, interactions, String.format(Locale.ROOT, "%.1f", cachedBytesPerInteraction));
     long nValidAll = valid.count();
     if (tc.validationTasks() > 0 && nValidAll > tc.validationTasks()) {
       double keep = (double) tc.validationTasks() / nValidAll;
@@ -124,6 +131,8 @@ public final class TrainJob {
     double trainSeconds = 0;
     boolean stoppedEarly = false;
     Broadcast<float[]> previous = null;
+    LongAccumulator kernelNanos = jsc.sc().longAccumulator("metarec.kernelNanos");
+    int slots = Math.min(parts, jsc.defaultParallelism());
 
     while (state.iteration < iterations) {
       long it = state.iteration;
@@ -135,10 +144,13 @@ public final class TrainJob {
       previous = bTheta;
       MetaGradientAccumulator acc = treeMerge(train.mapPartitions(tasks -> {
         FaultInjection.maybeFail(it);
-        Params theta = Params.unflatten(new ParamLayout(bSpec.value()), bTheta.value());
-        AdaptationEngine engine = new JvmAdaptationEngine(bSpec.value(), bItems.value());
+        Params theta = ExecutorCache.theta(bTheta, bSpec.value());
+        AdaptationEngine engine = ExecutorCache.engine(bSpec, bItems);
         MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
-        engine.accumulate(sampled(tasks, seed, it, fraction), theta, settings, it, a);
+        Iterator<Task> batch = sampled(tasks, seed, it, fraction);
+        long k0 = System.nanoTime();
+        engine.accumulate(batch, theta, settings, it, a);
+        kernelNanos.add(System.nanoTime() - k0);
         return List.of(a).iterator();
       }), layout);
       adaptations += acc.taskCount();
@@ -175,7 +187,8 @@ public final class TrainJob {
       }
       state.history.add(new TrainState.Row(state.iteration, (System.nanoTime() - start) / 1e9,
           acc.taskCount(), trainLoss, vm, state.lrScale));
-      progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations);
+      progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations,
+          1.0 - kernelNanos.value() / 1e9 / (trainSeconds * slots));
       boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
       if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
         store.writeCheckpoint(state, optimizer, cfg);
@@ -200,7 +213,9 @@ public final class TrainJob {
     }
     double wall = (System.nanoTime() - start) / 1e9;
     double rate = trainSeconds > 0 ? adaptations / trainSeconds : 0;
-    store.publish(spark, cfg, tasksDir, data, spec, state, nTrain, wall, rate, stoppedEarly);
+    double outside = trainSeconds > 0 ? 1.0 - kernelNanos.value() / 1e9 / (trainSeconds * slots) : 0;
+    store.publish(spark, cfg, tasksDir, data, spec, state, nTrain, wall, rate, stoppedEarly,
+        kernelNanos.value() / 1e9, outside, cachedBytesPerInteraction);
     return new Result(store.modelDir(), state.iteration, state.bestIteration, state.best,
         stoppedEarly, wall, rate, state.bestTheta);
   }
@@ -270,13 +285,23 @@ public final class TrainJob {
 
   /**
    * Sums one accumulator per partition in a fixed order, so that the float sums, and so θ, are the
-   * same in every run with the same partition count, wherever the partitions ran: groups of about
-   * √n consecutive partitions are merged on the executors in partition order, then the group sums
-   * on the driver in group order. (Spark's treeReduce merges in the order tasks finish.)
+   * same in every run with the same partition count, wherever the partitions ran. Up to
+   * {@value #DIRECT_MERGE_PARTITIONS} partitions the driver collects them (in partition order) and
+   * merges; beyond, groups of about √n consecutive partitions are merged on the executors in
+   * partition order, then the group sums on the driver in group order. (Spark's treeReduce merges
+   * in the order tasks finish.)
    */
   static MetaGradientAccumulator treeMerge(JavaRDD<MetaGradientAccumulator> perPartition,
       ParamLayout layout) {
     int n = perPartition.getNumPartitions();
+    if (n <= DIRECT_MERGE_PARTITIONS) {
+      // Few partitions: one stage, the driver merges the collected accumulators in partition order.
+      MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
+      for (MetaGradientAccumulator a : perPartition.collect()) {
+        total.mergeInPlace(a);
+      }
+      return total;
+    }
     int fanIn = Math.max(2, (int) Math.ceil(Math.sqrt(n)));
     int groups = (n + fanIn - 1) / fanIn;
     List<Tuple2<Integer, MetaGradientAccumulator>> sums = perPartition
@@ -307,6 +332,16 @@ public final class TrainJob {
       total.mergeInPlace(g._2());
     }
     return total;
+  }
+
+  /** Executor memory used by a cached RDD, from the block manager's storage report. */
+  static long cachedBytes(JavaSparkContext jsc, JavaRDD<?> rdd) {
+    for (org.apache.spark.storage.RDDInfo info : jsc.sc().getRDDStorageInfo()) {
+      if (info.id() == rdd.id()) {
+        return info.memSize();
+      }
+    }
+    return 0;
   }
 
   /** The tasks of this partition that belong to iteration {@code it}'s meta-batch. */
@@ -347,7 +382,8 @@ public final class TrainJob {
       this.every = every;
     }
 
-    void report(TrainState s, double loss, long tasks, double trainSeconds, long adaptations) {
+    void report(TrainState s, double loss, long tasks, double trainSeconds, long adaptations,
+        double outsideKernel) {
       if (s.iteration % every != 0 && s.iteration != iterations) {
         return;
       }
@@ -356,9 +392,10 @@ public final class TrainJob {
       double eta = perIt * (iterations - s.iteration);
       String val = s.lastValidation() == null ? "-" : s.lastValidation().toString();
       LOG.info(String.format(Locale.ROOT,
-          "iter %d/%d  %.0f tasks/s  train loss %.4f  val %s  best@%d  elapsed %s  eta %s",
+          "iter %d/%d  %.0f tasks/s  train loss %.4f  val %s  best@%d  outside kernel %.0f%%  "
+              + "elapsed %s  eta %s",
           s.iteration, iterations, trainSeconds > 0 ? adaptations / trainSeconds : 0.0, loss,
-          val, s.bestIteration, duration(elapsed), duration(eta)));
+          val, s.bestIteration, 100 * outsideKernel, duration(elapsed), duration(eta)));
     }
 
     static String duration(double seconds) {

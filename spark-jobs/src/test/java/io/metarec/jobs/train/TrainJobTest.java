@@ -89,6 +89,23 @@ class TrainJobTest {
   }
 
   @Test
+  void anotherPartitionCountChangesOnlyTheLastBits(@TempDir Path dir) {
+    TrainJob.Result four = TrainJob.run(SPARK, config(small(dir.resolve("four"),
+        "meta.iterations=5", "train.patience=0")));
+    TrainJob.Result seven = TrainJob.run(SPARK, config(small(dir.resolve("seven"),
+        "meta.iterations=5", "train.patience=0", "train.partitions=7")));
+    float[] a = four.theta().flatten();
+    float[] b = seven.theta().flatten();
+    double worst = 0;
+    for (int i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    }
+    // Same tasks in every meta-batch (membership does not depend on placement); only the order
+    // of the float sums differs.
+    assertTrue(worst < 1e-4, "largest difference " + worst);
+  }
+
+  @Test
   void aTaskThatFailsOnceIsRetriedAndChangesNothing(@TempDir Path dir) throws Exception {
     TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"),
         "meta.iterations=6", "train.patience=0")));
