@@ -24,12 +24,15 @@ class MetaRecCliTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String cmd : new String[] {"generate", "build-tasks", "config"}) {
+    for (String cmd : new String[] {"generate", "build-tasks", "train", "config"}) {
       Run r = run(cmd, "--help");
       assertEquals(0, r.code(), cmd);
       assertTrue(r.out().contains("--set"), cmd + " help lists --set: " + r.out());
     }
     assertTrue(run("--help").out().contains("build-tasks"));
+    Run bench = run("bench-kernel", "--help");
+    assertEquals(0, bench.code());
+    assertTrue(bench.out().contains("--threads"), bench.out());
   }
 
   @Test
@@ -53,5 +56,12 @@ class MetaRecCliTest {
     Run r = run("generate");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--out"), r.err());
+  }
+
+  @Test
+  void trainRejectsResumeWithInitFromBeforeSpark() {
+    Run r = run("train", "--tasks", "/t", "--model", "/m", "--resume", "--init-from", "/old");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("exclude each other"), r.err());
   }
 }
