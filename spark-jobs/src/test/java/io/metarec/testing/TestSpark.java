@@ -53,6 +53,16 @@ public final class TestSpark {
     return out;
   }
 
+  /** A vocabulary written by build-tasks ({@code <out>/vocab/<name>}) as value → index. */
+  public static java.util.Map<String, Integer> vocab(java.nio.file.Path out, String name) {
+    java.util.Map<String, Integer> m = new java.util.HashMap<>();
+    for (org.apache.spark.sql.Row r : session().read()
+        .parquet(out.resolve("vocab").resolve(name).toString()).collectAsList()) {
+      m.put(r.getString(0), r.getInt(1));
+    }
+    return m;
+  }
+
   /** A list of {@code key=value} strings plus more. */
   public static String[] with(String[] base, String... more) {
     List<String> all = new ArrayList<>(Arrays.asList(base));

@@ -468,16 +468,10 @@ public final class ModelStore {
       throw new JobFailedException(source + " has no architecture");
     }
     try {
-      List<io.metarec.model.FieldSpec> uf = new ArrayList<>();
-      for (Map<String, Object> f : (List<Map<String, Object>>) a.get("userFields")) {
-        uf.add(new io.metarec.model.FieldSpec((String) f.get("name"),
-            ((Number) f.get("vocabSize")).intValue(), (Boolean) f.get("multiValued")));
-      }
-      List<io.metarec.model.FieldSpec> itf = new ArrayList<>();
-      for (Map<String, Object> f : (List<Map<String, Object>>) a.get("itemFields")) {
-        itf.add(new io.metarec.model.FieldSpec((String) f.get("name"),
-            ((Number) f.get("vocabSize")).intValue(), (Boolean) f.get("multiValued")));
-      }
+      List<io.metarec.model.FieldSpec> uf =
+          TaskSet.fields((List<Map<String, Object>>) a.get("userFields"));
+      List<io.metarec.model.FieldSpec> itf =
+          TaskSet.fields((List<Map<String, Object>>) a.get("itemFields"));
       List<Integer> hidden = new ArrayList<>();
       for (Object h : (List<Object>) a.get("hidden")) {
         hidden.add(((Number) h).intValue());

@@ -66,7 +66,8 @@ public final class TaskSet {
         fields((List<Map<String, Object>>) f.get("itemFields")), fingerprint);
   }
 
-  private static List<FieldSpec> fields(List<Map<String, Object>> list) {
+  /** Field specs from their JSON form ({@code name, vocabSize, multiValued}), as in features.json. */
+  static List<FieldSpec> fields(List<Map<String, Object>> list) {
     List<FieldSpec> out = new ArrayList<>();
     for (Map<String, Object> m : list) {
       out.add(new FieldSpec((String) m.get("name"), ((Number) m.get("vocabSize")).intValue(),

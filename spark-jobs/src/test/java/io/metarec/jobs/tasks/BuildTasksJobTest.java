@@ -31,13 +31,8 @@ class BuildTasksJobTest {
     return m;
   }
 
-  private Map<String, Integer> vocab(Path out, String name) {
-    Map<String, Integer> m = new HashMap<>();
-    for (Row r : spark.read().parquet(out.resolve("vocab").resolve(name).toString())
-        .collectAsList()) {
-      m.put(r.getString(0), r.getInt(1));
-    }
-    return m;
+  private static Map<String, Integer> vocab(Path out, String name) {
+    return TestSpark.vocab(out, name);
   }
 
   private static List<List<Integer>> features(Row r, String col) {

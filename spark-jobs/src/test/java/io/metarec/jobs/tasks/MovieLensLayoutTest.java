@@ -27,13 +27,8 @@ class MovieLensLayoutTest {
         "buildTasks.out=" + out, "tasks.supportSize=2", "split.validation=0", "split.test=0"));
   }
 
-  private Map<String, Integer> vocab(Path out, String name) {
-    Map<String, Integer> m = new HashMap<>();
-    for (Row r : spark.read().parquet(out.resolve("vocab").resolve(name).toString())
-        .collectAsList()) {
-      m.put(r.getString(0), r.getInt(1));
-    }
-    return m;
+  private static Map<String, Integer> vocab(Path out, String name) {
+    return TestSpark.vocab(out, name);
   }
 
   @Test
