@@ -191,6 +191,25 @@ class TrainJobTest {
   }
 
   @Test
+  void implicitFeedbackTrainsAndReportsAuc(@TempDir Path dir) throws Exception {
+    // Clicks of the synthetic users: every interaction is a positive; labels are not read.
+    Path gen = shared.resolve("gen");
+    Path clicks = dir.resolve("clicks");
+    SPARK.read().parquet(gen.resolve("interactions").toString()).drop("rating")
+        .write().parquet(clicks.toString());
+    Path implicitTasks = dir.resolve("tasks");
+    BuildTasksJob.run(SPARK, config("input.path=" + clicks, "input.feedback=implicit",
+        "buildTasks.out=" + implicitTasks, "tasks.supportSize=5", "split.validation=0.2"));
+    Path model = dir.resolve("model");
+    TrainJob.Result r = TrainJob.run(SPARK, config(TestSpark.with(small(model,
+        "meta.iterations=10"), "train.tasks=" + implicitTasks)));
+    double auc = r.best().auc();
+    assertTrue(auc > 0.5 && auc <= 1.0, "AUC against sampled unseen items: " + auc);
+    assertTrue(Double.isNaN(r.best().mae()));
+    assertTrue(Files.readString(model.resolve("model.json")).contains("\"feedback\" : \"implicit\""));
+  }
+
+  @Test
   void resumeWithOtherSettingsIsRefused(@TempDir Path dir) {
     Path model = dir.resolve("model");
     TrainJob.run(SPARK, config(small(model, "meta.iterations=5")));
