@@ -13,6 +13,7 @@ import java.io.Serializable;
  * @param validationTasks validation tasks per validation; 0 = all
  * @param checkpointEvery iterations between checkpoints (>= 1)
  * @param progressEvery iterations between progress lines (>= 1)
+ * @param lrDecay iteration t steps with {@code meta.outerLr * lrDecay^t}; in (0, 1]
  * @param maxDivergences non-finite updates in a row before the job fails (>= 1)
  * @param resume continue from the model folder's last complete checkpoint
  * @param initFrom a model to warm-start from; empty = none
@@ -26,6 +27,7 @@ public record TrainConfig(
     int validationTasks,
     int checkpointEvery,
     int progressEvery,
+    double lrDecay,
     int maxDivergences,
     boolean resume,
     String initFrom)
@@ -39,6 +41,9 @@ public record TrainConfig(
     Checks.intAtLeast("train.validationTasks", validationTasks, 0);
     Checks.intAtLeast("train.checkpointEvery", checkpointEvery, 1);
     Checks.intAtLeast("train.progressEvery", progressEvery, 1);
+    if (!(lrDecay > 0 && lrDecay <= 1)) {
+      throw new ConfigValidationException("train.lrDecay must be in (0, 1], got " + lrDecay);
+    }
     Checks.intAtLeast("train.maxDivergences", maxDivergences, 1);
     // Cross-field rule: a warm start and a resume are two different starting points.
     if (resume && !initFrom.isBlank()) {
@@ -58,6 +63,7 @@ public record TrainConfig(
         r.getInt("train.validationTasks"),
         r.getInt("train.checkpointEvery"),
         r.getInt("train.progressEvery"),
+        r.getDouble("train.lrDecay"),
         r.getInt("train.maxDivergences"),
         r.getBoolean("train.resume"),
         r.getString("train.initFrom"));

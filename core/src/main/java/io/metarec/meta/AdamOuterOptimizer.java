@@ -15,7 +15,7 @@ import io.metarec.model.Segment;
  */
 public final class AdamOuterOptimizer implements OuterOptimizer {
   private final ParamLayout layout;
-  private final float lr;
+  private float lr;
   private final float beta1;
   private final float beta2;
   private final float eps;
@@ -79,6 +79,14 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
       vr[c] = vc;
       p[c] -= stepSize * mc / ((float) Math.sqrt(vc) + epsHat);
     }
+  }
+
+  @Override
+  public void setLearningRateInPlace(float newLr) {
+    if (!(newLr > 0f) || Float.isInfinite(newLr)) {
+      throw new IllegalArgumentException("outer step size must be finite and > 0, got " + newLr);
+    }
+    this.lr = newLr;
   }
 
   @Override

@@ -16,6 +16,14 @@ public interface OuterOptimizer {
    */
   void stepInPlace(Params theta, MetaGradientAccumulator acc);
 
+  /**
+   * Sets the step size of the following steps, in place (the training job decays it and halves it
+   * after a divergence); the optimizer's other state is kept.
+   *
+   * @param lr the new step size, finite and {@code > 0}
+   */
+  void setLearningRateInPlace(float lr);
+
   /** @return number of steps taken */
   long steps();
 

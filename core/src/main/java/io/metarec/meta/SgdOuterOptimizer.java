@@ -10,7 +10,7 @@ import io.metarec.model.Segment;
  * 2018). Its only state is the step count.
  */
 public final class SgdOuterOptimizer implements OuterOptimizer {
-  private final float lr;
+  private float lr;
   private long steps;
 
   public SgdOuterOptimizer(float lr) {
@@ -50,6 +50,14 @@ public final class SgdOuterOptimizer implements OuterOptimizer {
       }
     }
     steps++;
+  }
+
+  @Override
+  public void setLearningRateInPlace(float newLr) {
+    if (!(newLr > 0f) || Float.isInfinite(newLr)) {
+      throw new IllegalArgumentException("outer step size must be finite and > 0, got " + newLr);
+    }
+    this.lr = newLr;
   }
 
   @Override

@@ -136,6 +136,7 @@ class MetaRecConfigTest {
     assertTrue(rejected("meta.outerLr=0").getMessage().contains("meta.outerLr"));
     assertTrue(rejected("model.hidden=[]").getMessage().contains("model.hidden"));
     assertTrue(rejected("inner.steps=-1").getMessage().contains("inner.steps"));
+    assertEquals("train.lrDecay must be in (0, 1], got 0.0", rejected("train.lrDecay=0").getMessage());
     assertTrue(rejected("train.resume=true", "train.initFrom=/m").getMessage()
         .contains("exclude each other"));
   }

@@ -42,6 +42,27 @@ class OuterOptimizerTest {
   }
 
   @Test
+  void setLearningRateChangesTheNextStepOnly() {
+    Params theta = TestFixtures.randomParams(SPEC, 1);
+    MetaGradientAccumulator a = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
+    float[] before = theta.flatten();
+    float[] g = a.toFlat();
+    SgdOuterOptimizer sgd = new SgdOuterOptimizer(0.5f);
+    sgd.setLearningRateInPlace(0.125f);
+    sgd.stepInPlace(theta, a);
+    float[] after = theta.flatten();
+    for (int k = 0; k < before.length; k++) {
+      assertEquals(before[k] - 0.125f / 3 * g[k], after[k], 1e-6f * (1 + Math.abs(before[k])), "coordinate " + k);
+    }
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> sgd.setLearningRateInPlace(0f));
+    assertTrue(e.getMessage().contains("got 0.0"), e.getMessage());
+    AdamOuterOptimizer adam = new AdamOuterOptimizer(theta.layout(), 0.01f, 0.9f, 0.999f, 1e-8f);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> adam.setLearningRateInPlace(Float.NaN));
+  }
+
+  @Test
   void lazyAdamTouchesOnlyRowsInTheAccumulator() {
     Params theta = TestFixtures.randomParams(SPEC, 2);
     Params before = theta.copy();

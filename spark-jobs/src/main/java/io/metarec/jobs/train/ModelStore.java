@@ -431,7 +431,8 @@ public final class ModelStore {
     String text = String.join("\n",
         render(c, "model"), render(c, "inner"), render(c.withoutPath("meta.iterations"), "meta"),
         render(c, "seed"), render(c, "train.tasks"), render(c, "train.partitions"),
-        render(c, "train.validateEvery"), render(c, "train.validationTasks"));
+        render(c, "train.validateEvery"), render(c, "train.validationTasks"),
+        render(c, "train.lrDecay"));
     return MetaRecConfig.sha256(text).substring(0, 16);
   }
 

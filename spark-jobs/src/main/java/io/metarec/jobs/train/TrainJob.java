@@ -165,9 +165,10 @@ public final class TrainJob {
               + tc.maxDivergences() + "); lower meta.outerLr or the inner step sizes. The last "
               + "good checkpoint is kept in " + store.checkpointDir());
         }
-        optimizer = state.optimizer(settings, optimizer);
       } else {
         state.divergences = 0;
+        optimizer.setLearningRateInPlace((float) (settings.meta().outerLr() * state.lrScale
+            * Math.pow(tc.lrDecay(), it)));
         optimizer.stepInPlace(state.theta, acc);
       }
       state.iteration++;

@@ -58,12 +58,6 @@ final class TrainState {
     return o;
   }
 
-  /** The optimizer rebuilt at the current step size, keeping {@code current}'s state. */
-  OuterOptimizer optimizer(TrainSettings settings, OuterOptimizer current) {
-    optimizerState = current.exportState();
-    return optimizer(settings);
-  }
-
   boolean improves(Validation.Metrics m, Validation.Direction d) {
     if (best == null) {
       return !Double.isNaN(m.primary());
