@@ -18,7 +18,15 @@ metarec_build_if_needed() {
   fi
   if [ -n "$stale" ]; then
     echo "metarec: building (mvn package, tests skipped; the first build downloads dependencies)..." >&2
-    (cd "$METAREC_ROOT" && mvn -B -q -DskipTests -Dmetarec.skipAppJar=true package) >&2
+    local log
+    log="$(mktemp)"
+    if ! (cd "$METAREC_ROOT" && mvn -B -q -DskipTests -Dmetarec.skipAppJar=true package) >"$log" 2>&1; then
+      cat "$log" >&2
+      rm -f "$log"
+      echo "metarec: the build failed (output above)" >&2
+      exit 1
+    fi
+    rm -f "$log"
   fi
 }
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"

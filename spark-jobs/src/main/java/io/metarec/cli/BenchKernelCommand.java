@@ -11,10 +11,9 @@ import picocli.CommandLine.Option;
 
 /** {@code metarec bench-kernel}: inner-loop throughput of the JVM kernel beside DL4J (no Spark). */
 @Command(name = "bench-kernel", mixinStandardHelpOptions = true,
-    description = {
-      "Time the inner-loop kernel on the reference shape (4 fields x 32, hidden 64-64, support 20,",
-      "5 inner steps) and DL4J MultiLayerNetwork.fit on the same shape, in the same run."
-    })
+    description = "Time the inner-loop kernel on the reference shape (4 fields x 32, hidden "
+        + "64-64, support 20, 5 inner steps) and DL4J MultiLayerNetwork.fit on the same "
+        + "shape, in the same run.")
 final class BenchKernelCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default 1).")
   int threads = 1;

@@ -10,10 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code metarec build-tasks}: interaction logs → user-level meta-tasks as Parquet. */
 @Command(name = "build-tasks", mixinStandardHelpOptions = true,
-    description = {
-      "Validate an interaction log and split it into user-level meta-tasks (support, query),",
-      "written as Parquet with vocabularies, rejects, features.json and stats.json."
-    })
+    description = "Validate an interaction log and split it into user-level meta-tasks "
+        + "(support, query), written as Parquet with vocabularies, rejects, "
+        + "features.json and stats.json.")
 final class BuildTasksCommand extends JobCommand {
   @Option(names = "--input", paramLabel = "PATH", required = true,
       description = "Interaction log: file or folder (input.path).")

@@ -9,10 +9,9 @@ import picocli.CommandLine.Option;
 
 /** {@code metarec generate}: the synthetic default data set. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = {
-      "Write the seeded synthetic interaction log (interactions/, users/, items/ as Parquet).",
-      "Sizes: tiny (~6k interactions), small (~150k), medium (~1.2M), 1m, 10m."
-    })
+    description = "Write the seeded synthetic interaction log (interactions/, users/, items/ as "
+        + "Parquet). Sizes: tiny (~6k interactions), small (~150k), medium (~1.2M), 1m, "
+        + "10m.")
 final class GenerateCommand extends JobCommand {
   @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder (generate.out).")
   String out;

@@ -10,11 +10,10 @@ import picocli.CommandLine.Option;
 
 /** {@code metarec train}: distributed meta-training on a build-tasks output. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = {
-      "Meta-train the shared initialization on the tasks of build-tasks (Reptile, first-order",
-      "MAML or multi-task; see meta.* in conf/metarec.conf), validating, checkpointing and",
-      "stopping early; writes the model folder atomically."
-    })
+    description = "Meta-train the shared initialization on the tasks of build-tasks (Reptile, "
+        + "first-order MAML or multi-task; see meta.* in conf/metarec.conf), "
+        + "validating, checkpointing and stopping early; writes the model folder "
+        + "atomically.")
 final class TrainCommand extends JobCommand {
   @Option(names = "--tasks", paramLabel = "DIR", required = true,
       description = "Output folder of build-tasks (train.tasks).")
