@@ -83,10 +83,7 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
 
   @Override
   public void setLearningRateInPlace(float newLr) {
-    if (!(newLr > 0f) || Float.isInfinite(newLr)) {
-      throw new IllegalArgumentException("outer step size must be finite and > 0, got " + newLr);
-    }
-    this.lr = newLr;
+    this.lr = OuterOptimizer.checkedLearningRate(newLr);
   }
 
   @Override

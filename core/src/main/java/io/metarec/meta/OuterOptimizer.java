@@ -24,6 +24,14 @@ public interface OuterOptimizer {
    */
   void setLearningRateInPlace(float lr);
 
+  /** Returns {@code lr} when it is a usable step size; throws naming it otherwise. */
+  static float checkedLearningRate(float lr) {
+    if (!(lr > 0f) || Float.isInfinite(lr)) {
+      throw new IllegalArgumentException("outer step size must be finite and > 0, got " + lr);
+    }
+    return lr;
+  }
+
   /** @return number of steps taken */
   long steps();
 

@@ -4,7 +4,6 @@ import io.metarec.meta.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
-import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -71,8 +70,8 @@ public final class Validation {
     try {
       double[] s = tasks.mapPartitions(it -> {
         ModelSpec spec = bSpec.value();
-        Params th = Params.unflatten(new ParamLayout(spec), bTheta.value());
-        JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, bItems.value());
+        Params th = ExecutorCache.theta(bTheta, spec);
+        JvmAdaptationEngine engine = ExecutorCache.engine(bSpec, bItems);
         double[] acc = new double[6];
         while (it.hasNext()) {
           score(engine, th, inner, it.next(), spec, acc);
