@@ -43,6 +43,8 @@ import java.util.TreeSet;
  * @param buildTasksOut the output folder of build-tasks ({@code buildTasks.out})
  * @param engine the inner loop and outer-loop settings ({@code inner.*}, {@code meta.*})
  * @param train the training job ({@code train.*})
+ * @param evaluate the cold-start evaluation ({@code evaluate.*})
+ * @param recommend the recommend job ({@code recommend.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -54,7 +56,9 @@ public record MetaRecConfig(
     GenerateConfig generate,
     String buildTasksOut,
     TrainSettings engine,
-    TrainConfig train)
+    TrainConfig train,
+    EvaluateConfig evaluate,
+    RecommendConfig recommend)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -73,7 +77,9 @@ public record MetaRecConfig(
         GenerateConfig.from(r),
         r.getString("buildTasks.out"),
         engine(raw),
-        TrainConfig.from(r));
+        TrainConfig.from(r),
+        EvaluateConfig.from(r),
+        RecommendConfig.from(r));
   }
 
   /** The engine settings, with the engine's validation errors reported as config errors. */

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       BuildTasksCommand.class,
       TrainCommand.class,
+      EvaluateCommand.class,
+      RecommendCommand.class,
       BenchKernelCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class

@@ -301,7 +301,7 @@ public final class BuildTasksJob {
   }
 
   /** Replaces each feature column's values by their vocabulary indices; empty → [0]. */
-  static Dataset<Row> indexFeatures(
+  public static Dataset<Row> indexFeatures(
       Dataset<Row> table, List<String> fields, Map<String, Vocabulary> vocabs) {
     List<Column> cols = new ArrayList<>();
     cols.add(col("key"));

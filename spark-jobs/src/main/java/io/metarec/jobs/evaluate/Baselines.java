@@ -1,0 +1,187 @@
+package io.metarec.jobs.evaluate;
+
+import io.metarec.config.EvaluateConfig;
+import io.metarec.task.Task;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.recommendation.ALS;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The closed-form baselines, fitted on the training users' interactions: the global mean
+ * {@code mu}, the shrunk item bias {@code b_i = sum_i (y - mu) / (n_i + lambda_i)}, the item counts
+ * (popularity, the implicit-feedback item baseline), and the support-fitted user bias
+ * {@code b_u = sum_S (y - mu - b_i) / (|S| + lambda_u)} (Koren 2008's baseline predictor, fitted on
+ * the cold user's support alone). {@link #fitAls} adds Spark MLlib ALS with fold-in.
+ */
+final class Baselines implements Serializable {
+  final double mu;
+  final float[] itemBias;
+  final float[] popularity;
+  final double userShrinkage;
+
+  private Baselines(double mu, float[] itemBias, float[] popularity, double userShrinkage) {
+    this.mu = mu;
+    this.itemBias = itemBias;
+    this.popularity = popularity;
+    this.userShrinkage = userShrinkage;
+  }
+
+  /** Fits mu, the item biases and counts on every interaction of the training tasks. */
+  static Baselines fit(JavaRDD<Task> train, int numItems, double itemShrinkage,
+      double userShrinkage) {
+    // One pass: per item label sums and counts, plus the totals in the last two slots.
+    double[] sums = train.treeAggregate(new double[2 * numItems + 2], (acc, t) -> {
+      int[] items = t.items();
+      float[] labels = t.labels();
+      for (int r = 0; r < items.length; r++) {
+        acc[items[r]] += labels[r];
+        acc[numItems + items[r]] += 1;
+        acc[2 * numItems] += labels[r];
+        acc[2 * numItems + 1] += 1;
+      }
+      return acc;
+    }, (a, b) -> {
+      for (int i = 0; i < a.length; i++) {
+        a[i] += b[i];
+      }
+      return a;
+    });
+    double n = sums[2 * numItems + 1];
+    double mu = n > 0 ? sums[2 * numItems] / n : 0;
+    float[] bi = new float[numItems];
+    float[] pop = new float[numItems];
+    for (int i = 0; i < numItems; i++) {
+      double c = sums[numItems + i];
+      bi[i] = (float) ((sums[i] - c * mu) / (c + itemShrinkage));
+      pop[i] = (float) c;
+    }
+    return new Baselines(mu, bi, pop, userShrinkage);
+  }
+
+  /** The user bias fitted on the first {@code k} rows. */
+  double userBias(int[] items, float[] labels, int k) {
+    double s = 0;
+    for (int r = 0; r < k; r++) {
+      s += labels[r] - mu - itemBias[items[r]];
+    }
+    return s / (k + userShrinkage);
+  }
+
+  /**
+   * ALS factors of one support size: the item factors ({@code null} rows for items ALS never saw)
+   * and the factors of every evaluated user by its evaluation index (absent when its support was
+   * empty).
+   */
+  record AlsFactors(float[][] items, Map<Long, float[]> users) implements Serializable {
+    /** {@code <p_u, q_i>}, 0 when either factor is unknown. */
+    double dot(long user, int item) {
+      float[] p = users.get(user);
+      float[] q = item < items.length ? items[item] : null;
+      if (p == null || q == null) {
+        return 0;
+      }
+      double s = 0;
+      for (int f = 0; f < p.length; f++) {
+        s += p[f] * q[f];
+      }
+      return s;
+    }
+  }
+
+  private static final StructType ALS_SCHEMA = new StructType()
+      .add("user", DataTypes.IntegerType, false)
+      .add("item", DataTypes.IntegerType, false)
+      .add("rating", DataTypes.FloatType, false);
+
+  /**
+   * Fits Spark MLlib ALS once per support size on every training interaction plus each evaluated
+   * user's first K interactions (ALS's fold-in of a new user is its presence in the training
+   * data). Explicit feedback fits the residuals of the bias baseline (training users' b_u from all
+   * their interactions, evaluated users' from the support), so ALS adds {@code <p_u, q_i>} to it;
+   * implicit feedback fits the events with {@code implicitPrefs}.
+   *
+   * @param evalTasks the evaluated tasks by evaluation index
+   * @return factors per support size, in the order of {@code ec.ks()}
+   */
+  AlsFactors[] fitAls(SparkSession spark, JavaRDD<Task> train, JavaPairRDD<Long, Task> evalTasks,
+      EvaluateConfig ec, boolean explicit, long seed) {
+    JavaPairRDD<Task, Long> trainIdx = train.zipWithIndex();
+    long nTrain = trainIdx.count();
+    if (nTrain + evalTasks.count() >= Integer.MAX_VALUE) {
+      throw new IllegalStateException("ALS needs fewer than 2^31 users");
+    }
+    Baselines self = this;
+    JavaRDD<Row> trainRows = trainIdx.flatMap(p -> {
+      Task t = p._1();
+      int u = (int) (long) p._2();
+      double bu = self.userBias(t.items(), t.labels(), t.size());
+      List<Row> out = new ArrayList<>(t.size());
+      for (int r = 0; r < t.size(); r++) {
+        int i = t.items()[r];
+        float y = explicit ? (float) (t.labels()[r] - self.mu - self.itemBias[i] - bu) : 1f;
+        out.add(RowFactory.create(u, i, y));
+      }
+      return out.iterator();
+    });
+    trainRows.cache();
+    AlsFactors[] out = new AlsFactors[ec.ks().size()];
+    try {
+      for (int ki = 0; ki < out.length; ki++) {
+        int k = ec.ks().get(ki);
+        JavaRDD<Row> evalRows = evalTasks.flatMap(p -> {
+          Task t = p._2();
+          int u = (int) (nTrain + p._1());
+          int kk = Math.min(k, t.size());
+          double bu = self.userBias(t.items(), t.labels(), kk);
+          List<Row> rows = new ArrayList<>(kk);
+          for (int r = 0; r < kk; r++) {
+            int i = t.items()[r];
+            float y = explicit ? (float) (t.labels()[r] - self.mu - self.itemBias[i] - bu) : 1f;
+            rows.add(RowFactory.create(u, i, y));
+          }
+          return rows.iterator();
+        });
+        Dataset<Row> data = spark.createDataFrame(trainRows.union(evalRows), ALS_SCHEMA);
+        ALS als = new ALS().setUserCol("user").setItemCol("item").setRatingCol("rating")
+            .setRank(ec.alsRank()).setRegParam(ec.alsRegParam()).setMaxIter(ec.alsIterations())
+            .setImplicitPrefs(!explicit).setAlpha(ec.alsAlpha()).setSeed(seed + k);
+        ALSModel model = als.fit(data);
+        float[][] items = new float[self.itemBias.length][];
+        for (Row r : model.itemFactors().collectAsList()) {
+          int i = r.getInt(0);
+          if (i >= 0 && i < items.length) {
+            items[i] = floats(r.getList(1));
+          }
+        }
+        Map<Long, float[]> users = new HashMap<>();
+        for (Row r : model.userFactors().filter("id >= " + nTrain).collectAsList()) {
+          users.put(r.getInt(0) - nTrain, floats(r.getList(1)));
+        }
+        out[ki] = new AlsFactors(items, users);
+      }
+    } finally {
+      trainRows.unpersist(false);
+    }
+    return out;
+  }
+
+  private static float[] floats(List<Object> list) {
+    float[] f = new float[list.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = ((Number) list.get(i)).floatValue();
+    }
+    return f;
+  }
+}

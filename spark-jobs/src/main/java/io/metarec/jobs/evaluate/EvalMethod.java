@@ -1,0 +1,36 @@
+package io.metarec.jobs.evaluate;
+
+import io.metarec.meta.InnerLoopConfig;
+import java.io.Serializable;
+
+/**
+ * One scored method of an evaluation: a baseline or a model adapted with an inner-loop setting.
+ *
+ * @param name name in the report and in metrics.json ("meta", "bias", ...)
+ * @param description one line for the report
+ * @param kind how the method predicts
+ * @param model index of the model (parameters and spec) for {@link Kind#MODEL}, else -1
+ * @param inner inner-loop settings of a model method (null for the closed-form baselines)
+ */
+record EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner)
+    implements Serializable {
+
+  /** How a method predicts. */
+  enum Kind {
+    /** The training mean (explicit), a constant score (implicit). */
+    GLOBAL,
+    /** The shrunk item mean (explicit), the item's training count (implicit). */
+    ITEM_MEAN,
+    /** mu + b_i + b_u with b_u fitted on the support. */
+    BIAS,
+    /** Spark MLlib ALS with the user's support folded into its training data. */
+    ALS,
+    /** A model's parameters adapted on the support by the engine. */
+    MODEL
+  }
+
+  /** @return whether the method runs the adaptation engine */
+  boolean adapts() {
+    return kind == Kind.MODEL;
+  }
+}

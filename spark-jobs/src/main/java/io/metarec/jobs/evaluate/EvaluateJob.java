@@ -1,0 +1,467 @@
+package io.metarec.jobs.evaluate;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.metarec.config.EvaluateConfig;
+import io.metarec.config.MetaRecConfig;
+import io.metarec.jobs.evaluate.EvalMethod.Kind;
+import io.metarec.jobs.train.ModelStore;
+import io.metarec.jobs.train.TaskSet;
+import io.metarec.meta.InnerLoopConfig;
+import io.metarec.meta.TrainSettings;
+import io.metarec.meta.UserSolver;
+import io.metarec.metrics.MeanStat;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamGroup;
+import io.metarec.model.ParamInitializer;
+import io.metarec.report.EvalReport;
+import io.metarec.report.MethodResult;
+import io.metarec.report.MetricValue;
+import io.metarec.report.ReportWriter;
+import io.metarec.report.StepCurve;
+import io.metarec.report.TrainingCurve;
+import io.metarec.spark.HadoopFiles;
+import io.metarec.spark.JobFailedException;
+import io.metarec.spark.Json;
+import io.metarec.spark.StagedOutput;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.Task;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code metarec evaluate}: strict cold-start evaluation of one or more models against baselines,
+ * on the held-out users of a build-tasks output, in one distributed pass.
+ *
+ * <p>For every evaluated user and every support size K of {@code evaluate.ks}, each method adapts
+ * on (or fits to) the user's first K interactions and predicts the interactions after the largest
+ * K; per-user metric values are averaged with 95% confidence intervals. The report (metrics.json,
+ * report.md, report.html, PNG charts) is written atomically to {@code evaluate.report}.
+ */
+public final class EvaluateJob {
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+  private EvaluateJob() {}
+
+  /**
+   * Outcome of an evaluation.
+   *
+   * @param reportDir the report folder written
+   * @param report everything in the report
+   * @param users users scored
+   * @param skipped users skipped because nothing follows their largest support
+   * @param wallSeconds wall time of the whole job
+   * @param adaptationsPerSecond model adaptations per second of the scoring pass
+   */
+  public record Result(String reportDir, EvalReport report, long users, long skipped,
+      double wallSeconds, double adaptationsPerSecond) {}
+
+  /** Runs the evaluation described by {@code cfg.evaluate()}. */
+  public static Result run(SparkSession spark, MetaRecConfig cfg) {
+    EvaluateConfig ec = cfg.evaluate();
+    if (ec.tasks().isBlank() || ec.models().isEmpty() || ec.report().isBlank()) {
+      throw new JobFailedException("evaluate needs --tasks DIR (evaluate.tasks), at least one "
+          + "--model DIR (evaluate.models) and --report DIR (evaluate.report)");
+    }
+    long start = System.nanoTime();
+    Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String tasksDir = ec.tasks().replaceAll("/+$", "");
+    TaskSet.Spec data = TaskSet.spec(hconf, tasksDir);
+    boolean explicit = "explicit".equals(data.feedback());
+    long seed = cfg.seed();
+
+    // Models and their methods.
+    List<ModelStore.Loaded> models = new ArrayList<>();
+    for (String dir : ec.models()) {
+      ModelStore.Loaded m = ModelStore.load(hconf, dir);
+      checkCompatible(m, data, tasksDir);
+      models.add(m);
+    }
+    Config innerDefaults = TrainSettings.withDefaults(ConfigFactory.empty()).getConfig("inner");
+    InnerLoopConfig runInner = cfg.engine().inner();
+    List<EvalMethod> methods = new ArrayList<>();
+    List<ModelSpec> specs = new ArrayList<>();
+    List<float[]> thetas = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    int metaModel = -1;
+    for (int i = 0; i < models.size(); i++) {
+      ModelStore.Loaded m = models.get(i);
+      specs.add(m.spec());
+      thetas.add(m.theta().flatten());
+      if (isPretrained(m)) {
+        add(methods, names, new EvalMethod("pretrain", "conventionally pretrained model ("
+            + m.dir() + "), no adaptation", Kind.MODEL, i, noAdaptation(runInner)));
+        add(methods, names, new EvalMethod("pretrain+finetune", "pretrained model fine-tuned on "
+            + "the support with this run's inner.* settings", Kind.MODEL, i, runInner));
+      } else {
+        InnerLoopConfig own = innerOf(m, innerDefaults);
+        String name = metaModel < 0 ? "meta" : folderName(m.dir());
+        if (metaModel < 0) {
+          metaModel = i;
+        }
+        add(methods, names, new EvalMethod(name, "meta-learned model (" + m.dir() + "), "
+            + describe(own), Kind.MODEL, i, own));
+      }
+    }
+    List<String> bl = ec.baselines();
+    if (bl.contains("no-adapt") && metaModel >= 0) {
+      add(methods, names, new EvalMethod("no-adapt", "the meta-initialization scored without "
+          + "adaptation", Kind.MODEL, metaModel,
+          noAdaptation(methods.get(stepsMethod(methods, metaModel)).inner())));
+    }
+    if (bl.contains("global")) {
+      add(methods, names, new EvalMethod("global", explicit ? "mean of the training ratings"
+          : "a constant score", Kind.GLOBAL, -1, null));
+    }
+    if (bl.contains("item-mean")) {
+      add(methods, names, new EvalMethod("item-mean", explicit
+          ? "item mean shrunk toward the global mean (" + ec.itemShrinkage() + " pseudo-ratings)"
+          : "item popularity (training count)", Kind.ITEM_MEAN, -1, null));
+    }
+    if (bl.contains("bias") && explicit) {
+      add(methods, names, new EvalMethod("bias", "mu + b_i + b_u, b_u fitted on the support ("
+          + ec.userShrinkage() + " pseudo-ratings)", Kind.BIAS, -1, null));
+    }
+    if (bl.contains("als")) {
+      add(methods, names, new EvalMethod("als", "Spark MLlib ALS (rank " + ec.alsRank()
+          + ", regParam " + ec.alsRegParam() + ") trained with the user's support (fold-in)"
+          + (explicit ? " on the bias baseline's residuals" : ", implicit preferences"),
+          Kind.ALS, -1, null));
+    }
+    if (bl.contains("scratch")) {
+      ModelSpec spec = specs.get(0);
+      var meta = cfg.engine().meta();
+      specs.add(spec);
+      thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit())
+          .flatten());
+      InnerLoopConfig scratch = runInner.withSteps(ec.scratchSteps()).withUserSolver(UserSolver.SGD)
+          .withAdapt(EnumSet.of(ParamGroup.DECISION, ParamGroup.USER, ParamGroup.EMBEDDING));
+      add(methods, names, new EvalMethod("scratch", "the same architecture trained on the support "
+          + "alone from a random start (" + ec.scratchSteps() + " steps, all parameters)",
+          Kind.MODEL, specs.size() - 1, scratch));
+    }
+    int stepsMethod = ec.steps().isEmpty() ? -1 : stepsMethod(methods, Math.max(metaModel, 0));
+    EvalPlan plan = new EvalPlan(ec.ks(), ec.rankK(), ec.relevanceThreshold(), ec.negatives(),
+        stepsMethod < 0 ? List.of() : ec.steps(), ec.stepsK(), stepsMethod, seed, explicit,
+        data.labelMin(), data.labelMax(), methods, specs);
+
+    // Tasks.
+    ItemFeatureTable items = TaskSet.items(spark, tasksDir, data);
+    int parts = ec.partitions() > 0 ? ec.partitions() : 3 * jsc.defaultParallelism();
+    JavaRDD<Task> train = TaskSet.tasks(spark, tasksDir, "train").persist(StorageLevel.MEMORY_ONLY());
+    JavaPairRDD<Long, Task> evalTasks = TaskSet.tasks(spark, tasksDir, ec.split()).zipWithIndex()
+        .mapToPair(p -> new scala.Tuple2<>(p._2(), p._1())).repartition(parts)
+        .persist(StorageLevel.MEMORY_ONLY());
+    try {
+      long nEval = evalTasks.count();
+      if (nEval == 0) {
+        throw new JobFailedException(tasksDir + " has no " + ec.split() + " tasks to evaluate "
+            + "(build it with split." + ec.split() + " > 0)");
+      }
+      long nTrain = train.count();
+      if (nTrain == 0 && methods.stream().anyMatch(m -> !m.adapts())) {
+        throw new JobFailedException(tasksDir + " has no training tasks to fit the baselines on");
+      }
+      Baselines baselines = Baselines.fit(train, data.numItems(), ec.itemShrinkage(),
+          ec.userShrinkage());
+      Baselines.AlsFactors[] als = null;
+      if (methods.stream().anyMatch(m -> m.kind() == Kind.ALS)) {
+        long t0 = System.nanoTime();
+        als = baselines.fitAls(spark, train, evalTasks, ec, explicit, seed);
+        LOG.info("ALS fitted for {} support sizes in {} s", ec.ks().size(),
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+      }
+
+      // Score.
+      long scoreStart = System.nanoTime();
+      Broadcast<EvalPlan> bPlan = jsc.broadcast(plan);
+      Broadcast<List<float[]>> bThetas = jsc.broadcast(thetas);
+      Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
+      Broadcast<Baselines> bBase = jsc.broadcast(baselines);
+      Broadcast<Baselines.AlsFactors[]> bAls = jsc.broadcast(als);
+      int nMetrics = plan.metricNames().size();
+      EvalAccumulator acc;
+      try {
+        acc = evalTasks.mapPartitions(it -> {
+          EvalPlan p = bPlan.value();
+          EvalAccumulator a = new EvalAccumulator(p.methods().size(), p.ks().size(),
+              p.metricNames().size(), p.steps().size());
+          UserScorer scorer = new UserScorer(p, bThetas.value(), bItems.value(), bBase.value(),
+              bAls.value());
+          while (it.hasNext()) {
+            var e = it.next();
+            scorer.score(e._1(), e._2(), a);
+          }
+          return List.of(a).iterator();
+        }).treeReduce(EvalAccumulator::mergeInPlace);
+      } finally {
+        bPlan.destroy();
+        bThetas.destroy();
+        bItems.destroy();
+        bBase.destroy();
+        bAls.destroy();
+      }
+      double scoreSeconds = (System.nanoTime() - scoreStart) / 1e9;
+      double rate = acc.adaptations / Math.max(scoreSeconds, 1e-9);
+      if (acc.users == 0) {
+        throw new JobFailedException("no " + ec.split() + " user of " + tasksDir + " has an "
+            + "interaction after the largest support size " + ec.maxK() + " (" + acc.skipped
+            + " skipped): lower evaluate.ks or build tasks with more interactions per user");
+      }
+      double wall = (System.nanoTime() - start) / 1e9;
+      EvalReport report = report(cfg, ec, data, tasksDir, models, plan, acc, nTrain, wall,
+          scoreSeconds, rate, hconf);
+      write(hconf, ec.report(), report);
+      LOG.info("evaluated {} users ({} skipped) in {} s, {} adaptations/s -> {}", acc.users,
+          acc.skipped, String.format(Locale.ROOT, "%.1f", wall),
+          String.format(Locale.ROOT, "%.0f", rate), ec.report());
+      return new Result(ec.report(), report, acc.users, acc.skipped, wall, rate);
+    } finally {
+      train.unpersist(false);
+      evalTasks.unpersist(false);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ methods
+
+  private static void add(List<EvalMethod> methods, Set<String> names, EvalMethod m) {
+    String name = m.name();
+    for (int n = 2; !names.add(name); n++) {
+      name = m.name() + "-" + n;
+    }
+    methods.add(name.equals(m.name()) ? m
+        : new EvalMethod(name, m.description(), m.kind(), m.model(), m.inner()));
+  }
+
+  /** The method adapting model {@code model} with its own settings (the steps-curve method). */
+  private static int stepsMethod(List<EvalMethod> methods, int model) {
+    for (int i = 0; i < methods.size(); i++) {
+      if (methods.get(i).model() == model) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  /** No gradient steps and no ridge solve: the initialization as it is. */
+  static InnerLoopConfig noAdaptation(InnerLoopConfig inner) {
+    return inner.withSteps(0).withUserSolver(UserSolver.SGD);
+  }
+
+  /** Whether a model was written by {@code metarec pretrain} (conventional training). */
+  public static boolean isPretrained(ModelStore.Loaded m) {
+    return "pretrain".equals(m.json().get("trainedBy"));
+  }
+
+  /** The inner-loop settings a model was trained with, from its model.json. */
+  @SuppressWarnings("unchecked")
+  public static InnerLoopConfig innerOf(ModelStore.Loaded m, Config innerDefaults) {
+    Object training = m.json().get("training");
+    Object inner = training instanceof Map<?, ?> t ? ((Map<String, Object>) t).get("inner") : null;
+    Config c = inner instanceof Map<?, ?> i
+        ? ConfigFactory.parseMap((Map<String, Object>) i).withFallback(innerDefaults)
+        : innerDefaults;
+    try {
+      return InnerLoopConfig.fromConfig(c);
+    } catch (RuntimeException e) {
+      throw new JobFailedException(m.dir() + "/model.json: its training.inner settings are "
+          + "invalid: " + e.getMessage(), e);
+    }
+  }
+
+  private static String describe(InnerLoopConfig in) {
+    return String.format(Locale.ROOT, "%d inner steps on %s, %s user solver", in.steps(),
+        in.adapt().stream().map(g -> g.name().toLowerCase(Locale.ROOT)).sorted().toList(),
+        in.userSolver().name().toLowerCase(Locale.ROOT));
+  }
+
+  private static String folderName(String dir) {
+    String d = dir.replaceAll("/+$", "");
+    return d.substring(d.lastIndexOf('/') + 1);
+  }
+
+  /** A model must have been trained on this task set's vocabularies. */
+  private static void checkCompatible(ModelStore.Loaded m, TaskSet.Spec data, String tasksDir) {
+    ModelSpec s = m.spec();
+    if (s.numItems() != data.numItems() || !s.userFields().equals(data.userFields())
+        || !s.itemFields().equals(data.itemFields())
+        || !s.feedback().name().equalsIgnoreCase(data.feedback())) {
+      throw new JobFailedException("model " + m.dir() + " does not fit the task set " + tasksDir
+          + ": the model has " + s.numItems() + " items, fields " + s.userFields() + " / "
+          + s.itemFields() + " and " + s.feedback() + " feedback; the tasks have "
+          + data.numItems() + " items, fields " + data.userFields() + " / " + data.itemFields()
+          + " and " + data.feedback() + " feedback (evaluate a model on the task set, or a "
+          + "rebuild with the same vocabulary, it was trained on)");
+    }
+  }
+
+  // ------------------------------------------------------------------------------ report
+
+  private static EvalReport report(MetaRecConfig cfg, EvaluateConfig ec, TaskSet.Spec data,
+      String tasksDir, List<ModelStore.Loaded> models, EvalPlan plan, EvalAccumulator acc,
+      long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf) {
+    List<String> metricNames = plan.metricNames();
+    List<MethodResult> results = new ArrayList<>();
+    for (int m = 0; m < plan.methods().size(); m++) {
+      EvalMethod method = plan.methods().get(m);
+      TreeMap<Integer, Map<String, MetricValue>> byK = new TreeMap<>();
+      for (int ki = 0; ki < plan.ks().size(); ki++) {
+        Map<String, MetricValue> values = new LinkedHashMap<>();
+        for (int j = 0; j < metricNames.size(); j++) {
+          values.put(metricNames.get(j), value(acc.stat(m, ki, j)));
+        }
+        if (plan.explicit()) {
+          int i = m * plan.ks().size() + ki;
+          long rows = acc.pooledRows[i];
+          values.put("mae_all", new MetricValue(acc.pooledAbs[i] / rows, Double.NaN, acc.users));
+          values.put("rmse_all", new MetricValue(Math.sqrt(acc.pooledSq[i] / rows), Double.NaN,
+              acc.users));
+        }
+        byK.put(plan.ks().get(ki), values);
+      }
+      results.add(new MethodResult(method.name(), method.description(), byK));
+    }
+    StepCurve steps = null;
+    if (!plan.steps().isEmpty()) {
+      Map<String, List<MetricValue>> byMetric = new LinkedHashMap<>();
+      for (int j = 0; j < metricNames.size(); j++) {
+        List<MetricValue> vs = new ArrayList<>();
+        for (int s = 0; s < plan.steps().size(); s++) {
+          vs.add(value(acc.stepStat(s, j)));
+        }
+        byMetric.put(metricNames.get(j), vs);
+      }
+      steps = new StepCurve(plan.methods().get(plan.stepsMethod()).name(), plan.stepsK(),
+          plan.steps(), byMetric);
+    }
+    List<TrainingCurve> training = new ArrayList<>();
+    for (ModelStore.Loaded m : models) {
+      String csv = m.dir() + "/metrics.csv";
+      if (HadoopFiles.exists(hconf, csv)) {
+        training.add(TrainingCurve.parseCsv(folderName(m.dir()), HadoopFiles.readText(hconf, csv)));
+      }
+    }
+    Map<String, Object> dataset = new LinkedHashMap<>();
+    dataset.put("tasks", tasksDir);
+    dataset.put("fingerprint", data.fingerprint());
+    dataset.put("feedback", data.feedback());
+    dataset.put("split", ec.split());
+    dataset.put("items", data.numItems() - 1);
+    dataset.put("trainUsers", nTrain);
+    dataset.put("usersScored", acc.users);
+    dataset.put("usersSkipped", acc.skipped);
+    dataset.put("queryInteractions", acc.queryRows);
+    dataset.put("protocol", "support = a user's first K interactions in task order; query = the "
+        + "interactions after the largest K (" + ec.maxK() + "), the same for every K"
+        + (plan.explicit() ? "; predictions clipped to [" + data.labelMin() + ", "
+            + data.labelMax() + "]" : "; " + ec.negatives() + " sampled unseen items per user"));
+    String stats = tasksDir + "/stats.json";
+    if (HadoopFiles.exists(hconf, stats)) {
+      Map<String, Object> s = Json.readObject(HadoopFiles.readText(hconf, stats));
+      for (String key : List.of("input", "inputFingerprint", "splits", "config")) {
+        if (s.containsKey(key)) {
+          dataset.put("taskSet." + key, s.get(key));
+        }
+      }
+    }
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("seed", cfg.seed());
+    config.put("evaluate", Json.readObject(Json.write(Map.of("v",
+        cfg.raw().getValue("evaluate").unwrapped()))).get("v"));
+    config.put("inner", Json.readObject(Json.write(Map.of("v",
+        cfg.raw().getValue("inner").unwrapped()))).get("v"));
+    List<Map<String, Object>> modelInfo = new ArrayList<>();
+    for (ModelStore.Loaded m : models) {
+      Map<String, Object> mi = new LinkedHashMap<>();
+      mi.put("dir", m.dir());
+      for (String key : List.of("trainedBy", "createdAt", "codeVersion", "configHash", "training",
+          "metrics", "run")) {
+        if (m.json().containsKey(key)) {
+          mi.put(key, m.json().get(key));
+        }
+      }
+      modelInfo.add(mi);
+    }
+    config.put("models", modelInfo);
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("wallSeconds", wall);
+    run.put("scoringSeconds", scoreSeconds);
+    run.put("adaptations", acc.adaptations);
+    run.put("adaptationsPerSecond", rate);
+    run.put("adaptationSecondsInKernel", acc.adaptNanos / 1e9);
+    run.put("master", cfg.raw().getString("spark.master"));
+    String name = ec.name().isBlank() ? folderName(ec.report()) : ec.name();
+    return new EvalReport(name, Instant.now().toString(), codeVersion(), dataset, config,
+        plan.ks(), results, steps, training, run);
+  }
+
+  private static MetricValue value(MeanStat s) {
+    return new MetricValue(s.mean(), s.ci95(), s.count());
+  }
+
+  /** The code version: the build's version and commit, from the jar's version.properties. */
+  static String codeVersion() {
+    java.util.Properties p = new java.util.Properties();
+    try (var in = EvaluateJob.class.getResourceAsStream("/io/metarec/version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      return "unknown";
+    }
+    String v = p.getProperty("version", "unknown");
+    String commit = p.getProperty("commit", "");
+    return commit.isBlank() || commit.startsWith("${") ? v : v + " (" + commit + ")";
+  }
+
+  /** Renders the report locally, then publishes the folder atomically (any Hadoop file system). */
+  private static void write(Configuration hconf, String reportDir, EvalReport report) {
+    Path local = null;
+    try {
+      local = Files.createTempDirectory("metarec-report");
+      List<Path> files = ReportWriter.write(report, local);
+      try (StagedOutput out = StagedOutput.begin(hconf, reportDir)) {
+        FileSystem fs = out.fileSystem();
+        for (Path f : files) {
+          String rel = local.relativize(f).toString();
+          fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(f.toUri()),
+              new org.apache.hadoop.fs.Path(out.path(rel)));
+        }
+        out.commit();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the report to " + reportDir, e);
+    } finally {
+      if (local != null) {
+        try (var walk = Files.walk(local)) {
+          walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+          // a temp folder left behind is harmless
+        }
+      }
+    }
+  }
+}

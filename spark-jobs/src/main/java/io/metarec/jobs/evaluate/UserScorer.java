@@ -1,0 +1,206 @@
+package io.metarec.jobs.evaluate;
+
+import io.metarec.meta.InnerLoopConfig;
+import io.metarec.meta.JvmAdaptationEngine;
+import io.metarec.metrics.UserMetrics;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.Params;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.Task;
+import io.metarec.task.TaskRandom;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Scores one evaluated user with every method at every support size into an
+ * {@link EvalAccumulator}. One instance per partition (it owns one adaptation engine per model
+ * spec, which are not thread-safe).
+ *
+ * <p>Protocol: the user's rows are in task order (support then query as build-tasks wrote them);
+ * support at K = rows {@code [0, K)}, query = rows {@code [maxK, n)} for every K. Explicit
+ * predictions are clipped to the label range before scoring (for every method alike). Implicit
+ * feedback ranks the query items (positives) against {@code negatives} items the user never
+ * interacted with, drawn from a stream keyed by (seed, task id), so every method and K sees the
+ * same negatives.
+ */
+final class UserScorer {
+  /** Purpose constant of the negative-sampling stream. */
+  static final long PURPOSE_NEGATIVES = 0x6576_616c_6e65_67L;
+
+  /** Metric names of explicit feedback, in accumulator order ({@code k} = the rank cut-off). */
+  static List<String> explicitMetrics(int k) {
+    return List.of("mae", "rmse", "ndcg@" + k, "precision@" + k, "recall@" + k);
+  }
+
+  /** Metric names of implicit feedback, in accumulator order. */
+  static List<String> implicitMetrics(int k) {
+    return List.of("auc", "hr@" + k, "ndcg@" + k);
+  }
+
+  private final EvalPlan plan;
+  private final List<EvalMethod> methods;
+  private final Params[] thetas;
+  private final JvmAdaptationEngine[] engines;
+  private final Baselines baselines;
+  private final Baselines.AlsFactors[] als;
+
+  UserScorer(EvalPlan plan, List<float[]> flatThetas, ItemFeatureTable items, Baselines baselines,
+      Baselines.AlsFactors[] als) {
+    this.plan = plan;
+    this.methods = plan.methods();
+    this.baselines = baselines;
+    this.als = als;
+    List<ModelSpec> specs = plan.specs();
+    thetas = new Params[specs.size()];
+    engines = new JvmAdaptationEngine[specs.size()];
+    for (int m = 0; m < specs.size(); m++) {
+      thetas[m] = Params.unflatten(new io.metarec.model.ParamLayout(specs.get(m)), flatThetas.get(m));
+      // Models with one architecture share an engine (an engine is bound to a spec, not to θ).
+      for (int p = 0; p < m && engines[m] == null; p++) {
+        if (specs.get(p).equals(specs.get(m))) {
+          engines[m] = engines[p];
+        }
+      }
+      if (engines[m] == null) {
+        engines[m] = new JvmAdaptationEngine(specs.get(m), items);
+      }
+    }
+  }
+
+  /** Scores task {@code t} (evaluation index {@code index}) into {@code acc}. */
+  void score(long index, Task t, EvalAccumulator acc) {
+    int n = t.size();
+    int maxK = plan.ks().get(plan.ks().size() - 1);
+    if (n <= maxK) {
+      acc.skipped++;
+      return;
+    }
+    int q = n - maxK;
+    int[] candidates = candidates(t, maxK, q);
+    float[] queryLabels = Arrays.copyOfRange(t.labels(), maxK, n);
+    float[] scores = new float[candidates.length];
+    for (int ki = 0; ki < plan.ks().size(); ki++) {
+      int k = plan.ks().get(ki);
+      int[] supItems = Arrays.copyOf(t.items(), k);
+      float[] supLabels = Arrays.copyOf(t.labels(), k);
+      for (int m = 0; m < methods.size(); m++) {
+        EvalMethod method = methods.get(m);
+        scores = predict(method, method.inner(), index, ki, t, supItems, supLabels, candidates, acc);
+        addMetrics(acc, m, ki, -1, scores, queryLabels, q);
+      }
+    }
+    if (!plan.steps().isEmpty()) {
+      int ki = plan.ks().indexOf(plan.stepsK());
+      int k = plan.stepsK();
+      int[] supItems = Arrays.copyOf(t.items(), k);
+      float[] supLabels = Arrays.copyOf(t.labels(), k);
+      EvalMethod meta = methods.get(plan.stepsMethod());
+      for (int s = 0; s < plan.steps().size(); s++) {
+        InnerLoopConfig inner = meta.inner().withSteps(plan.steps().get(s));
+        scores = predict(meta, inner, index, ki, t, supItems, supLabels, candidates, acc);
+        addMetrics(acc, -1, ki, s, scores, queryLabels, q);
+      }
+    }
+    acc.users++;
+    acc.queryRows += q;
+  }
+
+  /** The query items, then (implicit feedback) the sampled negatives. */
+  private int[] candidates(Task t, int maxK, int q) {
+    if (plan.explicit()) {
+      return Arrays.copyOfRange(t.items(), maxK, t.size());
+    }
+    Set<Integer> seen = new HashSet<>();
+    for (int item : t.items()) {
+      seen.add(item);
+    }
+    int numItems = plan.specs().get(0).numItems();
+    int available = numItems - 1 - seen.size();
+    int want = Math.max(0, Math.min(plan.negatives(), available));
+    int[] out = Arrays.copyOf(Arrays.copyOfRange(t.items(), maxK, t.size()), q + want);
+    SplittableRandom rng = TaskRandom.stream(plan.seed(), 0, t.taskId(), PURPOSE_NEGATIVES);
+    Set<Integer> drawn = new HashSet<>();
+    for (int j = 0; j < want; ) {
+      int item = 1 + rng.nextInt(numItems - 1);
+      if (!seen.contains(item) && drawn.add(item)) {
+        out[q + j++] = item;
+      }
+    }
+    return out;
+  }
+
+  private float[] predict(EvalMethod m, InnerLoopConfig inner, long index, int ki, Task t,
+      int[] supItems, float[] supLabels, int[] candidates, EvalAccumulator acc) {
+    float[] out = new float[candidates.length];
+    int k = supItems.length;
+    switch (m.kind()) {
+      case GLOBAL -> Arrays.fill(out, plan.explicit() ? (float) baselines.mu : 0f);
+      case ITEM_MEAN -> {
+        for (int c = 0; c < out.length; c++) {
+          out[c] = plan.explicit()
+              ? (float) (baselines.mu + baselines.itemBias[candidates[c]])
+              : baselines.popularity[candidates[c]];
+        }
+      }
+      case BIAS -> {
+        double bu = baselines.userBias(supItems, supLabels, k);
+        for (int c = 0; c < out.length; c++) {
+          out[c] = plan.explicit()
+              ? (float) (baselines.mu + baselines.itemBias[candidates[c]] + bu)
+              : baselines.popularity[candidates[c]];
+        }
+      }
+      case ALS -> {
+        double bu = plan.explicit() ? baselines.userBias(supItems, supLabels, k) : 0;
+        for (int c = 0; c < out.length; c++) {
+          double base = plan.explicit() ? baselines.mu + baselines.itemBias[candidates[c]] + bu : 0;
+          out[c] = (float) (base + als[ki].dot(index, candidates[c]));
+        }
+      }
+      case MODEL -> {
+        long t0 = System.nanoTime();
+        out = engines[m.model()].adaptAndScore(thetas[m.model()], inner, supItems, supLabels,
+            t.userFeatures(), candidates);
+        acc.adaptNanos += System.nanoTime() - t0;
+        acc.adaptations++;
+      }
+      default -> throw new IllegalStateException("unknown method kind " + m.kind());
+    }
+    return out;
+  }
+
+  /** Adds one user's metric values: method m at support index ki, or steps index s when m < 0. */
+  private void addMetrics(EvalAccumulator acc, int m, int ki, int s, float[] scores,
+      float[] queryLabels, int q) {
+    int rankK = plan.rankK();
+    double[] v;
+    if (plan.explicit()) {
+      float[] p = new float[q];
+      double abs = 0;
+      double sq = 0;
+      for (int r = 0; r < q; r++) {
+        p[r] = Math.min((float) plan.labelMax(), Math.max((float) plan.labelMin(), scores[r]));
+        double e = p[r] - queryLabels[r];
+        abs += Math.abs(e);
+        sq += e * e;
+      }
+      if (m >= 0) {
+        acc.addPooled(m, ki, abs, sq, q);
+      }
+      v = new double[] {abs / q, Math.sqrt(sq / q), UserMetrics.ndcg(p, queryLabels, rankK),
+          UserMetrics.precision(p, queryLabels, rankK, plan.relevanceThreshold()),
+          UserMetrics.recall(p, queryLabels, rankK, plan.relevanceThreshold())};
+    } else {
+      float[] pos = Arrays.copyOf(scores, q);
+      float[] neg = Arrays.copyOfRange(scores, q, scores.length);
+      v = new double[] {UserMetrics.auc(pos, neg), UserMetrics.hitRate(pos, neg, rankK),
+          UserMetrics.ndcgImplicit(pos, neg, rankK)};
+    }
+    for (int j = 0; j < v.length; j++) {
+      (m >= 0 ? acc.stat(m, ki, j) : acc.stepStat(s, j)).add(v[j]);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.metarec.report;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything an evaluation report shows; {@code metrics.json} holds exactly these fields.
+ *
+ * @param name run name (the report folder's name by default)
+ * @param createdAt ISO-8601 time of the run
+ * @param codeVersion the MetaRec version that produced it
+ * @param dataset the task set, split, protocol and user counts
+ * @param config the evaluation config and each model's training config
+ * @param ks the support sizes, ascending
+ * @param methods the methods, the meta-learned model first
+ * @param steps the metric-vs-inner-steps curve, or null
+ * @param training the models' training histories (may be empty)
+ * @param run wall time, adaptations per second and other run figures
+ */
+public record EvalReport(String name, String createdAt, String codeVersion,
+    Map<String, Object> dataset, Map<String, Object> config, List<Integer> ks,
+    List<MethodResult> methods, StepCurve steps, List<TrainingCurve> training,
+    Map<String, Object> run) {
+
+  /** Whether a lower value of {@code metric} is better (errors and losses). */
+  public static boolean lowerIsBetter(String metric) {
+    return metric.startsWith("mae") || metric.startsWith("rmse") || metric.contains("loss");
+  }
+}

@@ -1,0 +1,477 @@
+package io.metarec.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Writes an {@link EvalReport} as a folder: {@code metrics.json} (every number), {@code report.md},
+ * a self-contained {@code report.html} (charts embedded) and PNG charts drawn with XChart:
+ * {@code adaptation-<metric>.png} (metric against K, one line per method, 95% intervals as error
+ * bars), {@code steps-<metric>.png} and {@code training-<model>.png}.
+ */
+public final class ReportWriter {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final int WIDTH = 900;
+  private static final int HEIGHT = 520;
+
+  private ReportWriter() {}
+
+  /**
+   * Writes the report into the local folder {@code dir} (created if needed).
+   *
+   * @return the files written
+   */
+  public static List<Path> write(EvalReport report, Path dir) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    Files.createDirectories(dir);
+    List<Path> files = new ArrayList<>();
+    Path json = dir.resolve("metrics.json");
+    Files.writeString(json, JSON.writeValueAsString(toJson(report)));
+    files.add(json);
+
+    Map<String, Path> adaptation = new LinkedHashMap<>();
+    for (String metric : metricNames(report)) {
+      Path png = dir.resolve("adaptation-" + slug(metric) + ".png");
+      save(adaptationChart(report, metric), png);
+      adaptation.put(metric, png);
+      files.add(png);
+    }
+    Map<String, Path> steps = new LinkedHashMap<>();
+    if (report.steps() != null) {
+      for (String metric : report.steps().byMetric().keySet()) {
+        Path png = dir.resolve("steps-" + slug(metric) + ".png");
+        save(stepsChart(report.steps(), metric), png);
+        steps.put(metric, png);
+        files.add(png);
+      }
+    }
+    Map<String, Path> training = new LinkedHashMap<>();
+    for (TrainingCurve t : report.training()) {
+      XYChart chart = trainingChart(t);
+      if (chart != null) {
+        Path png = dir.resolve("training-" + slug(t.model()) + ".png");
+        save(chart, png);
+        training.put(t.model(), png);
+        files.add(png);
+      }
+    }
+    Path md = dir.resolve("report.md");
+    Files.writeString(md, markdown(report, adaptation, steps, training));
+    files.add(md);
+    Path html = dir.resolve("report.html");
+    Files.writeString(html, html(report, adaptation, steps, training));
+    files.add(html);
+    return files;
+  }
+
+  /** Reads a metrics.json written by {@link #write} back into a report. */
+  @SuppressWarnings("unchecked")
+  public static EvalReport read(Path metricsJson) throws IOException {
+    Map<String, Object> j = JSON.readValue(metricsJson.toFile(), LinkedHashMap.class);
+    List<Integer> ks = ((List<Number>) j.get("ks")).stream().map(Number::intValue).toList();
+    List<MethodResult> methods = new ArrayList<>();
+    for (Map.Entry<String, Object> e : ((Map<String, Object>) j.get("methods")).entrySet()) {
+      Map<String, Object> m = (Map<String, Object>) e.getValue();
+      TreeMap<Integer, Map<String, MetricValue>> byK = new TreeMap<>();
+      for (Map.Entry<String, Object> k : ((Map<String, Object>) m.get("byK")).entrySet()) {
+        Map<String, MetricValue> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> v : ((Map<String, Object>) k.getValue()).entrySet()) {
+          values.put(v.getKey(), value((Map<String, Object>) v.getValue()));
+        }
+        byK.put(Integer.parseInt(k.getKey()), values);
+      }
+      methods.add(new MethodResult(e.getKey(), (String) m.get("description"), byK));
+    }
+    StepCurve steps = null;
+    if (j.get("steps") instanceof Map<?, ?> s) {
+      Map<String, Object> sm = (Map<String, Object>) s;
+      Map<String, List<MetricValue>> byMetric = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : ((Map<String, Object>) sm.get("byMetric")).entrySet()) {
+        byMetric.put(e.getKey(), ((List<Map<String, Object>>) e.getValue()).stream()
+            .map(ReportWriter::value).toList());
+      }
+      steps = new StepCurve((String) sm.get("method"), ((Number) sm.get("k")).intValue(),
+          ((List<Number>) sm.get("steps")).stream().map(Number::intValue).toList(), byMetric);
+    }
+    List<TrainingCurve> training = new ArrayList<>();
+    for (Map<String, Object> t : (List<Map<String, Object>>) j.get("training")) {
+      List<double[]> rows = new ArrayList<>();
+      for (List<Object> r : (List<List<Object>>) t.get("rows")) {
+        rows.add(r.stream().mapToDouble(ReportWriter::num).toArray());
+      }
+      training.add(new TrainingCurve((String) t.get("model"), (List<String>) t.get("columns"),
+          rows));
+    }
+    return new EvalReport((String) j.get("name"), (String) j.get("createdAt"),
+        (String) j.get("codeVersion"), (Map<String, Object>) j.get("dataset"),
+        (Map<String, Object>) j.get("config"), ks, methods, steps, training,
+        (Map<String, Object>) j.get("run"));
+  }
+
+  // ------------------------------------------------------------------------------ JSON
+
+  private static Map<String, Object> toJson(EvalReport r) {
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("name", r.name());
+    j.put("createdAt", r.createdAt());
+    j.put("codeVersion", r.codeVersion());
+    j.put("dataset", r.dataset());
+    j.put("config", r.config());
+    j.put("ks", r.ks());
+    Map<String, Object> methods = new LinkedHashMap<>();
+    for (MethodResult m : r.methods()) {
+      Map<String, Object> mm = new LinkedHashMap<>();
+      mm.put("description", m.description());
+      Map<String, Object> byK = new LinkedHashMap<>();
+      m.byK().forEach((k, values) -> {
+        Map<String, Object> vs = new LinkedHashMap<>();
+        values.forEach((name, v) -> vs.put(name, json(v)));
+        byK.put(Integer.toString(k), vs);
+      });
+      mm.put("byK", byK);
+      methods.put(m.name(), mm);
+    }
+    j.put("methods", methods);
+    if (r.steps() == null) {
+      j.put("steps", null);
+    } else {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("method", r.steps().method());
+      s.put("k", r.steps().k());
+      s.put("steps", r.steps().steps());
+      Map<String, Object> byMetric = new LinkedHashMap<>();
+      r.steps().byMetric().forEach((name, vs) ->
+          byMetric.put(name, vs.stream().map(ReportWriter::json).toList()));
+      s.put("byMetric", byMetric);
+      j.put("steps", s);
+    }
+    List<Object> training = new ArrayList<>();
+    for (TrainingCurve t : r.training()) {
+      Map<String, Object> tm = new LinkedHashMap<>();
+      tm.put("model", t.model());
+      tm.put("columns", t.columns());
+      List<Object> rows = new ArrayList<>();
+      for (double[] row : t.rows()) {
+        List<Object> cells = new ArrayList<>();
+        for (double d : row) {
+          cells.add(finite(d));
+        }
+        rows.add(cells);
+      }
+      tm.put("rows", rows);
+      training.add(tm);
+    }
+    j.put("training", training);
+    j.put("run", r.run());
+    return j;
+  }
+
+  private static Map<String, Object> json(MetricValue v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("mean", finite(v.mean()));
+    m.put("ci95", finite(v.ci95()));
+    m.put("users", v.users());
+    return m;
+  }
+
+  private static MetricValue value(Map<String, Object> m) {
+    return new MetricValue(num(m.get("mean")), num(m.get("ci95")),
+        ((Number) m.get("users")).longValue());
+  }
+
+  private static Object finite(double d) {
+    return Double.isFinite(d) ? d : null;
+  }
+
+  private static double num(Object o) {
+    return o == null ? Double.NaN : ((Number) o).doubleValue();
+  }
+
+  // ------------------------------------------------------------------------------ charts
+
+  /** The metric names of the report, in first-seen order. */
+  static List<String> metricNames(EvalReport r) {
+    LinkedHashSet<String> names = new LinkedHashSet<>();
+    for (MethodResult m : r.methods()) {
+      m.byK().values().forEach(v -> names.addAll(v.keySet()));
+    }
+    return new ArrayList<>(names);
+  }
+
+  private static XYChart chart(String title, String x, String y) {
+    XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x)
+        .yAxisTitle(y).build();
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    c.getStyler().setChartBackgroundColor(Color.WHITE);
+    c.getStyler().setPlotBackgroundColor(Color.WHITE);
+    c.getStyler().setErrorBarsColorSeriesColor(true);
+    c.getStyler().setDecimalPattern("#0.###");
+    return c;
+  }
+
+  private static XYChart adaptationChart(EvalReport r, String metric) {
+    XYChart c = chart(metric + " against support size K (95% intervals)", "support size K",
+        metric);
+    for (MethodResult m : r.methods()) {
+      List<double[]> pts = new ArrayList<>();
+      for (Map.Entry<Integer, Map<String, MetricValue>> e : m.byK().entrySet()) {
+        MetricValue v = e.getValue().get(metric);
+        if (v != null && Double.isFinite(v.mean())) {
+          pts.add(new double[] {e.getKey(), v.mean(), Double.isFinite(v.ci95()) ? v.ci95() : 0});
+        }
+      }
+      addSeries(c, m.name(), pts);
+    }
+    return c;
+  }
+
+  private static XYChart stepsChart(StepCurve s, String metric) {
+    XYChart c = chart(metric + " of " + s.method() + " against inner steps, K = " + s.k(),
+        "inner steps", metric);
+    List<double[]> pts = new ArrayList<>();
+    List<MetricValue> vs = s.byMetric().get(metric);
+    for (int i = 0; i < s.steps().size(); i++) {
+      MetricValue v = vs.get(i);
+      if (Double.isFinite(v.mean())) {
+        pts.add(new double[] {s.steps().get(i), v.mean(), Double.isFinite(v.ci95()) ? v.ci95() : 0});
+      }
+    }
+    addSeries(c, s.method(), pts);
+    return c;
+  }
+
+  /** Training loss and the validation columns against the iteration; null if nothing to plot. */
+  private static XYChart trainingChart(TrainingCurve t) {
+    double[] it = t.column("iteration");
+    if (it == null) {
+      return null;
+    }
+    XYChart c = chart("training of " + t.model(), "iteration", "value");
+    int series = 0;
+    for (String col : t.columns()) {
+      if (col.equals("train_loss") || col.startsWith("val_")) {
+        double[] y = t.column(col);
+        List<double[]> pts = new ArrayList<>();
+        for (int i = 0; i < y.length; i++) {
+          if (Double.isFinite(y[i]) && Double.isFinite(it[i])) {
+            pts.add(new double[] {it[i], y[i], 0});
+          }
+        }
+        if (!pts.isEmpty()) {
+          addSeries(c, col, pts);
+          series++;
+        }
+      }
+    }
+    return series == 0 ? null : c;
+  }
+
+  private static void addSeries(XYChart c, String name, List<double[]> pts) {
+    if (pts.isEmpty()) {
+      return;
+    }
+    double[] x = pts.stream().mapToDouble(p -> p[0]).toArray();
+    double[] y = pts.stream().mapToDouble(p -> p[1]).toArray();
+    double[] err = pts.stream().mapToDouble(p -> p[2]).toArray();
+    XYSeries s = c.addSeries(name, x, y, err);
+    s.setMarker(SeriesMarkers.CIRCLE);
+  }
+
+  private static void save(XYChart chart, Path png) throws IOException {
+    byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    Files.write(png, bytes);
+  }
+
+  private static String slug(String s) {
+    return s.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", "").toLowerCase(Locale.ROOT);
+  }
+
+  // ------------------------------------------------------------------------------ documents
+
+  /** The metrics of the tables: the per-user ones, then the pooled ones. */
+  private static List<String> tableMetrics(EvalReport r) {
+    return metricNames(r);
+  }
+
+  /** For each K and metric, the best mean among methods. */
+  private static double best(EvalReport r, int k, String metric) {
+    double best = Double.NaN;
+    boolean lower = EvalReport.lowerIsBetter(metric);
+    for (MethodResult m : r.methods()) {
+      MetricValue v = m.byK().get(k).get(metric);
+      if (v != null && Double.isFinite(v.mean())
+          && (Double.isNaN(best) || (lower ? v.mean() < best : v.mean() > best))) {
+        best = v.mean();
+      }
+    }
+    return best;
+  }
+
+  private static String cell(MetricValue v) {
+    if (v == null || !Double.isFinite(v.mean())) {
+      return "–";
+    }
+    return Double.isFinite(v.ci95())
+        ? String.format(Locale.ROOT, "%.4f ± %.4f", v.mean(), v.ci95())
+        : String.format(Locale.ROOT, "%.4f", v.mean());
+  }
+
+  private static String markdown(EvalReport r, Map<String, Path> adaptation,
+      Map<String, Path> steps, Map<String, Path> training) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# MetaRec cold-start evaluation: ").append(r.name()).append("\n\n");
+    sb.append("Created ").append(r.createdAt()).append(" by MetaRec ").append(r.codeVersion())
+        .append(". Every number here is also in `metrics.json`.\n\n");
+    sb.append("## Data set and protocol\n\n");
+    r.dataset().forEach((k, v) -> sb.append("- **").append(k).append("**: ")
+        .append(inline(v)).append('\n'));
+    sb.append("\n## Methods\n\n");
+    for (MethodResult m : r.methods()) {
+      sb.append("- **").append(m.name()).append("**: ").append(m.description()).append('\n');
+    }
+    sb.append("\n## Results\n\nPer-user means with 95% confidence intervals (\"_all\": pooled over "
+        + "every query interaction, as most papers report). Best per column in bold.\n");
+    List<String> metrics = tableMetrics(r);
+    for (int k : r.ks()) {
+      sb.append("\n### K = ").append(k).append("\n\n| method |");
+      metrics.forEach(m -> sb.append(' ').append(m).append(" |"));
+      sb.append("\n|---|");
+      metrics.forEach(m -> sb.append("---|"));
+      sb.append('\n');
+      for (MethodResult m : r.methods()) {
+        sb.append("| ").append(m.name()).append(" |");
+        for (String metric : metrics) {
+          MetricValue v = m.byK().get(k).get(metric);
+          boolean isBest = v != null && v.mean() == best(r, k, metric);
+          sb.append(' ').append(isBest ? "**" + cell(v) + "**" : cell(v)).append(" |");
+        }
+        sb.append('\n');
+      }
+    }
+    sb.append("\n## Adaptation curves\n\n");
+    adaptation.forEach((metric, p) -> sb.append("![").append(metric).append(" against K](")
+        .append(p.getFileName()).append(")\n\n"));
+    if (!steps.isEmpty()) {
+      sb.append("## Inner steps\n\n");
+      steps.forEach((metric, p) -> sb.append("![").append(metric).append(" against inner steps](")
+          .append(p.getFileName()).append(")\n\n"));
+    }
+    if (!training.isEmpty()) {
+      sb.append("## Training\n\n");
+      training.forEach((model, p) -> sb.append("![training of ").append(model).append("](")
+          .append(p.getFileName()).append(")\n\n"));
+    }
+    sb.append("## Run\n\n");
+    r.run().forEach((k, v) -> sb.append("- **").append(k).append("**: ").append(inline(v))
+        .append('\n'));
+    sb.append("\n## Configuration\n\n```json\n")
+        .append(JSON.writeValueAsString(r.config())).append("\n```\n");
+    return sb.toString();
+  }
+
+  private static String html(EvalReport r, Map<String, Path> adaptation,
+      Map<String, Path> steps, Map<String, Path> training) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MetaRec "
+        + "evaluation: ").append(esc(r.name())).append("</title><style>body{font-family:sans-serif;"
+        + "max-width:1100px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;"
+        + "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+        + "td:first-child,th:first-child{text-align:left}img{max-width:100%}"
+        + "pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head><body>\n");
+    sb.append("<h1>MetaRec cold-start evaluation: ").append(esc(r.name())).append("</h1>\n<p>Created ")
+        .append(esc(r.createdAt())).append(" by MetaRec ").append(esc(r.codeVersion()))
+        .append(".</p>\n<h2>Data set and protocol</h2>\n<ul>\n");
+    r.dataset().forEach((k, v) -> sb.append("<li><b>").append(esc(k)).append("</b>: ")
+        .append(esc(inline(v))).append("</li>\n"));
+    sb.append("</ul>\n<h2>Methods</h2>\n<ul>\n");
+    for (MethodResult m : r.methods()) {
+      sb.append("<li><b>").append(esc(m.name())).append("</b>: ").append(esc(m.description()))
+          .append("</li>\n");
+    }
+    sb.append("</ul>\n<h2>Results</h2>\n<p>Per-user means with 95% confidence intervals "
+        + "(&quot;_all&quot;: pooled over every query interaction). Best per column in bold.</p>\n");
+    List<String> metrics = tableMetrics(r);
+    for (int k : r.ks()) {
+      sb.append("<h3>K = ").append(k).append("</h3>\n<table><tr><th>method</th>");
+      metrics.forEach(m -> sb.append("<th>").append(esc(m)).append("</th>"));
+      sb.append("</tr>\n");
+      for (MethodResult m : r.methods()) {
+        sb.append("<tr><td>").append(esc(m.name())).append("</td>");
+        for (String metric : metrics) {
+          MetricValue v = m.byK().get(k).get(metric);
+          boolean isBest = v != null && v.mean() == best(r, k, metric);
+          sb.append("<td>").append(isBest ? "<b>" + esc(cell(v)) + "</b>" : esc(cell(v)))
+              .append("</td>");
+        }
+        sb.append("</tr>\n");
+      }
+      sb.append("</table>\n");
+    }
+    sb.append("<h2>Adaptation curves</h2>\n");
+    for (Map.Entry<String, Path> e : adaptation.entrySet()) {
+      sb.append(img(e.getValue(), e.getKey() + " against K"));
+    }
+    if (!steps.isEmpty()) {
+      sb.append("<h2>Inner steps</h2>\n");
+      for (Map.Entry<String, Path> e : steps.entrySet()) {
+        sb.append(img(e.getValue(), e.getKey() + " against inner steps"));
+      }
+    }
+    if (!training.isEmpty()) {
+      sb.append("<h2>Training</h2>\n");
+      for (Map.Entry<String, Path> e : training.entrySet()) {
+        sb.append(img(e.getValue(), "training of " + e.getKey()));
+      }
+    }
+    sb.append("<h2>Run</h2>\n<ul>\n");
+    r.run().forEach((k, v) -> sb.append("<li><b>").append(esc(k)).append("</b>: ")
+        .append(esc(inline(v))).append("</li>\n"));
+    sb.append("</ul>\n<h2>Configuration</h2>\n<pre>")
+        .append(esc(JSON.writeValueAsString(r.config()))).append("</pre>\n</body></html>\n");
+    return sb.toString();
+  }
+
+  private static String img(Path png, String alt) throws IOException {
+    return "<p><img alt=\"" + esc(alt) + "\" src=\"data:image/png;base64,"
+        + Base64.getEncoder().encodeToString(Files.readAllBytes(png)) + "\"></p>\n";
+  }
+
+  private static String inline(Object v) {
+    if (v instanceof Map<?, ?> || v instanceof List<?>) {
+      try {
+        return new ObjectMapper().writeValueAsString(v);
+      } catch (IOException e) {
+        return String.valueOf(v);
+      }
+    }
+    if (v instanceof Double d) {
+      return String.format(Locale.ROOT, "%.4g", d);
+    }
+    return String.valueOf(v);
+  }
+
+  private static String esc(String s) {
+    return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)
+        .replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}

@@ -1,0 +1,86 @@
+package io.metarec.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report folder: charts are real PNGs, referenced and embedded; metrics.json round-trips. */
+class ReportWriterTest {
+  private static MethodResult method(String name, double base) {
+    TreeMap<Integer, Map<String, MetricValue>> byK = new TreeMap<>();
+    for (int k : List.of(1, 5, 10)) {
+      Map<String, MetricValue> v = new LinkedHashMap<>();
+      v.put("mae", new MetricValue(base - 0.01 * k, 0.02, 100));
+      v.put("ndcg@10", new MetricValue(0.7 + 0.001 * k, Double.NaN, 100));
+      byK.put(k, v);
+    }
+    return new MethodResult(name, name + " method", byK);
+  }
+
+  private static EvalReport report() {
+    StepCurve steps = new StepCurve("meta", 5, List.of(0, 1, 5),
+        Map.of("mae", List.of(new MetricValue(0.9, 0.01, 50), new MetricValue(0.85, 0.01, 50),
+            new MetricValue(0.8, 0.01, 50))));
+    TrainingCurve curve = TrainingCurve.parseCsv("model",
+        "iteration,elapsed_s,train_loss,val_mae\n1,0.5,1.2,\n2,1.0,1.1,0.9\n3,1.5,1.0,\n");
+    Map<String, Object> dataset = new LinkedHashMap<>();
+    dataset.put("tasks", "/data/tasks");
+    dataset.put("usersScored", 100);
+    return new EvalReport("unit", "2026-11-28T00:00:00Z", "0.1.0", dataset,
+        Map.of("seed", 42), List.of(1, 5, 10),
+        List.of(method("meta", 0.9), method("bias", 0.95), method("global", 1.0)), steps,
+        List.of(curve), Map.of("wallSeconds", 1.5));
+  }
+
+  @Test
+  void writesChartsReferencedAndEmbedded(@TempDir Path dir) throws Exception {
+    List<Path> files = ReportWriter.write(report(), dir);
+    String md = Files.readString(dir.resolve("report.md"));
+    String html = Files.readString(dir.resolve("report.html"));
+    List<Path> pngs = files.stream().filter(p -> p.toString().endsWith(".png")).toList();
+    // adaptation-mae, adaptation-ndcg-10, steps-mae, training-model
+    assertEquals(4, pngs.size(), pngs.toString());
+    for (Path p : pngs) {
+      BufferedImage img = ImageIO.read(p.toFile());
+      assertTrue(img != null && img.getWidth() > 0, p + " is a PNG");
+      assertTrue(md.contains("(" + p.getFileName() + ")"), p + " referenced in report.md");
+      String b64 = Base64.getEncoder().encodeToString(Files.readAllBytes(p));
+      assertTrue(html.contains(b64), p + " embedded in report.html");
+    }
+    // Values with their intervals; the best MAE at K = 10 (meta, 0.8) in bold.
+    assertTrue(md.contains("**0.8000 ± 0.0200**"), md);
+    assertTrue(md.contains("| bias | 0.9400 ± 0.0200 |"), md);
+    assertTrue(md.contains("/data/tasks"));
+  }
+
+  @Test
+  void metricsJsonRoundTrips(@TempDir Path dir) throws Exception {
+    EvalReport r = report();
+    ReportWriter.write(r, dir);
+    EvalReport back = ReportWriter.read(dir.resolve("metrics.json"));
+    assertEquals(r.methods(), back.methods());
+    assertEquals(r.steps(), back.steps());
+    assertEquals(r.training(), back.training());
+    assertEquals(r.ks(), back.ks());
+    assertTrue(Double.isNaN(back.methods().get(0).byK().get(1).get("ndcg@10").ci95()));
+    assertTrue(Files.readString(dir.resolve("metrics.json")).contains("\"ci95\" : null"));
+  }
+
+  @Test
+  void csvEmptyCellsAreNaN() {
+    TrainingCurve t = TrainingCurve.parseCsv("m", "iteration,val_mae\n1,\n2,0.5\n");
+    assertTrue(Double.isNaN(t.column("val_mae")[0]));
+    assertEquals(0.5, t.column("val_mae")[1]);
+  }
+}
