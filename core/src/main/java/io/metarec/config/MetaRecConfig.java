@@ -43,6 +43,7 @@ import java.util.TreeSet;
  * @param buildTasksOut the output folder of build-tasks ({@code buildTasks.out})
  * @param engine the inner loop and outer-loop settings ({@code inner.*}, {@code meta.*})
  * @param train the training job ({@code train.*})
+ * @param pretrain the conventional DL4J-on-Spark baseline ({@code pretrain.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -54,7 +55,8 @@ public record MetaRecConfig(
     GenerateConfig generate,
     String buildTasksOut,
     TrainSettings engine,
-    TrainConfig train)
+    TrainConfig train,
+    PretrainConfig pretrain)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -73,7 +75,8 @@ public record MetaRecConfig(
         GenerateConfig.from(r),
         r.getString("buildTasks.out"),
         engine(raw),
-        TrainConfig.from(r));
+        TrainConfig.from(r),
+        PretrainConfig.from(r));
   }
 
   /** The engine settings, with the engine's validation errors reported as config errors. */
