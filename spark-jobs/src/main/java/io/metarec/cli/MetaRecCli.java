@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       BuildTasksCommand.class,
       TrainCommand.class,
+      PretrainCommand.class,
       BenchKernelCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class
