@@ -157,9 +157,6 @@ class GraphParityTest {
     assertTrue(toGraph < 1e-4, "MetaRec params in the graph: worst relative difference " + toGraph);
 
     // DL4J → MetaRec: the graph's own (Xavier) initialization mapped back.
-    ComputationGraph fresh = new ComputationGraph(Dl4jModel.configuration(spec, 0.01, 7));
-    fresh.init();
-    Dl4jModel.setParamsInPlace(fresh, theta);
     ComputationGraph xavier = new ComputationGraph(Dl4jModel.configuration(spec, 0.01, 7));
     xavier.init();
     xavier.getLayer("dot").getParam("W").assign(1);
