@@ -35,17 +35,19 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *   x     = [itemEmb(item), itemField_f · W_f ..., userField_g · W_g ..., u_eff if userInMlp]
  * </pre>
  *
- * Every embedding table is a layer without bias and with identity activation: the three item-id
- * tables are {@link EmbeddingLayer}s on the item index (a dense layer on the one-hot vector,
- * without materializing it); every feature table is a {@link DenseLayer} on the field's
- * normalized multi-hot vector (count of each value / number of values, so the product is the mean
- * pooling of the kernel); {@code user} is a dense layer on the support multi-hot vector scaled by
- * {@code |S|^-1/2} whose bias is {@code u}. The dot product is an element-wise product vertex
- * followed by {@code dot}, a 1-output dense layer whose weights are all ones and never updated
- * ({@link FrozenLayerWithBackprop}: gradients flow through it to both factors). The item-bias layer's bias is {@code mu + b_u} (the user bias of a
- * conventionally trained model is a constant); {@code out}'s bias is {@code out.b}. The sums are
- * an add vertex, then a {@link LossLayer}: MSE with identity (explicit feedback) or cross-entropy
- * with sigmoid (implicit; the {@code score} vertex is then the logit).
+ * Every embedding table is a layer with identity activation and no bias of its own: the three
+ * item-id tables are {@link EmbeddingLayer}s on the item index (exactly a dense layer on the
+ * one-hot vector, without materializing it); every feature table is a {@link DenseLayer} on the
+ * field's normalized multi-hot vector (count of each value / number of values, so the product is
+ * the kernel's mean pooling); {@code user} is a dense layer on the support items' multi-hot vector
+ * scaled by {@code |S|^-1/2} whose bias is {@code u}. The dot product is an element-wise product
+ * vertex followed by {@code dot}, a 1-output dense layer whose weights are all ones and never
+ * updated ({@link FrozenLayerWithBackprop}: gradients still flow through it to both factors). The
+ * item-bias layer carries the one bias {@code mu + b_u} (a conventionally trained model has no
+ * per-user bias to adapt, so {@code b_u} is folded into {@code mu}); {@code out}'s bias is
+ * {@code out.b}. The three terms meet in an add vertex ({@value #SCORE}), then a {@link LossLayer}:
+ * MSE with identity (explicit feedback) or cross-entropy with sigmoid (implicit; the score is then
+ * the logit).
  *
  * <p>Without the implicit term the {@code support} input is one zero column, so {@code user} is
  * its bias {@code u}.
