@@ -45,6 +45,7 @@ import java.util.TreeSet;
  * @param train the training job ({@code train.*})
  * @param evaluate the cold-start evaluation ({@code evaluate.*})
  * @param recommend the recommend job ({@code recommend.*})
+ * @param pretrain the conventional DL4J-on-Spark baseline ({@code pretrain.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -58,7 +59,8 @@ public record MetaRecConfig(
     TrainSettings engine,
     TrainConfig train,
     EvaluateConfig evaluate,
-    RecommendConfig recommend)
+    RecommendConfig recommend,
+    PretrainConfig pretrain)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -79,7 +81,8 @@ public record MetaRecConfig(
         engine(raw),
         TrainConfig.from(r),
         EvaluateConfig.from(r),
-        RecommendConfig.from(r));
+        RecommendConfig.from(r),
+        PretrainConfig.from(r));
   }
 
   /** The engine settings, with the engine's validation errors reported as config errors. */

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvaluateCommand.class,
       RecommendCommand.class,
+      PretrainCommand.class,
       BenchKernelCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class

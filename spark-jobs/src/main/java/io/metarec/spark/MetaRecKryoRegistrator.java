@@ -15,6 +15,10 @@ public final class MetaRecKryoRegistrator implements KryoRegistrator {
     // Kryo 4's field serializer cannot set a record's final fields; records go through Java
     // serialization inside Kryo (they are small: specs, segments, per-partition statistics).
     kryo.addDefaultSerializer(Record.class, JavaSerializer.class);
+    // ND4J arrays hold off-heap data Kryo's field serializer cannot copy; their own Java
+    // serialization writes the values (pretrain ships DL4J parameters and minibatches this way,
+    // and dl4j-spark refuses to start unless an array survives a Kryo round trip).
+    kryo.addDefaultSerializer(org.nd4j.linalg.api.ndarray.INDArray.class, JavaSerializer.class);
     kryo.register(io.metarec.task.Task.class);
     kryo.register(io.metarec.task.ItemFeatureTable.class);
     kryo.register(io.metarec.meta.MetaGradientAccumulator.class);

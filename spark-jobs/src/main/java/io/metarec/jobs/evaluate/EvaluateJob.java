@@ -273,7 +273,8 @@ public final class EvaluateJob {
 
   /** Whether a model was written by {@code metarec pretrain} (conventional training). */
   public static boolean isPretrained(ModelStore.Loaded m) {
-    return "pretrain".equals(m.json().get("trainedBy"));
+    Object by = m.json().get("trainedBy");
+    return by instanceof String s && s.startsWith("pretrain");
   }
 
   /** The inner-loop settings a model was trained with, from its model.json. */

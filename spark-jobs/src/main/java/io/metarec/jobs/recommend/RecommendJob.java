@@ -111,7 +111,7 @@ public final class RecommendJob {
     String vocabDir = model.dir() + "/vocab";
     TaskSet.Spec data = TaskSet.spec(hconf, vocabDir);
     ItemFeatureTable itemTable = TaskSet.items(spark, vocabDir, data);
-    InnerLoopConfig inner = "pretrain".equals(model.json().get("trainedBy"))
+    InnerLoopConfig inner = EvaluateJob.isPretrained(model)
         ? cfg.engine().inner()
         : EvaluateJob.innerOf(model,
             TrainSettings.withDefaults(ConfigFactory.empty()).getConfig("inner"));

@@ -226,70 +226,109 @@ public final class ModelStore {
 
   // ------------------------------------------------------------------------------ model folder
 
-  /** Writes the model folder (θ = the best validated parameters) atomically. */
+  /**
+   * What a model folder holds besides the task set's vocabularies: the parameters and what
+   * {@code model.json} and {@code metrics.csv} record about how they were made.
+   *
+   * @param theta the parameters to write
+   * @param tasksDir the build-tasks output trained on (its vocabularies are copied)
+   * @param data the task set's spec (label range, fingerprint)
+   * @param trainedBy who made the model (for example "pretrain (dl4j-spark)"); null for the
+   *     meta-training job, whose model.json has no such field
+   * @param training the resolved config sections that made the model, by section name
+   * @param configHash hash of the settings that made the model
+   * @param trainTasks number of training tasks
+   * @param metrics final metrics ({@code model.json} "metrics")
+   * @param run run statistics ({@code model.json} "run")
+   * @param metricsCsv the per-iteration or per-epoch history
+   */
+  public record Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
+      Map<String, Object> training, String configHash, long trainTasks,
+      Map<String, Object> metrics, Map<String, Object> run, String metricsCsv) {}
+
+  /** Writes the model folder of a meta-training run (θ = the best validated parameters). */
   void publish(SparkSession spark, MetaRecConfig cfg, String tasksDir, TaskSet.Spec data,
       ModelSpec spec, TrainState s, long nTrain, double wall, double rate, boolean stoppedEarly,
       double kernelSeconds, double outsideKernelShare, double cachedBytesPerInteraction) {
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("bestIteration", s.bestIteration);
+    metrics.put("validation", s.best == null ? null : metricsMap(s.best));
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("wallSeconds", wall);
+    run.put("iterations", s.iteration);
+    long perIteration = Math.min(nTrain, cfg.engine().meta().tasksPerIteration());
+    run.put("metaEpochs", (double) s.iteration * perIteration / nTrain);
+    run.put("adaptationsPerSecond", rate);
+    run.put("stoppedEarly", stoppedEarly);
+    run.put("kernelSeconds", kernelSeconds);
+    run.put("outsideKernelShare", outsideKernelShare);
+    run.put("cachedBytesPerInteraction", cachedBytesPerInteraction);
+    publish(new Publication(s.bestTheta, tasksDir, data, null,
+        configSections(cfg, "model", "inner", "meta", "train", "seed"), trainingHash(cfg), nTrain,
+        metrics, run, s.metricsCsv()));
+    LOG.info("model written to {} (best iteration {}, {})", modelDir, s.bestIteration,
+        s.best == null ? "not validated" : s.best);
+  }
+
+  /** The resolved values of config sections (or single keys) as JSON-ready maps, by name. */
+  public static Map<String, Object> configSections(MetaRecConfig cfg, String... sections) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String section : sections) {
+      out.put(section, Json.readObject(Json.write(Map.of("v",
+          cfg.raw().getValue(section).unwrapped()))).get("v"));
+    }
+    return out;
+  }
+
+  /**
+   * Writes the model folder atomically: {@code params.bin}, {@code vocab/}, {@code metrics.csv}
+   * and {@code model.json}, under a staging folder renamed into place when complete.
+   */
+  public void publish(Publication p) {
+    ModelSpec spec = p.theta().layout().spec();
     try (StagedOutput out = StagedOutput.begin(conf, modelDir)) {
       FileSystem fs = out.fileSystem();
       try (OutputStream os = fs.create(new Path(out.path("params.bin")), true)) {
-        ParamFile.write(os, modelDir + "/params.bin", segments(s.bestTheta.layout(), ""),
-            s.bestTheta.flatten());
+        ParamFile.write(os, modelDir + "/params.bin", segments(p.theta().layout(), ""),
+            p.theta().flatten());
       }
       Path vocab = new Path(out.path("vocab"));
       fs.mkdirs(vocab);
       for (String part : List.of("features.json", "items", "vocab")) {
-        Path src = new Path(tasksDir + "/" + part);
+        Path src = new Path(p.tasksDir() + "/" + part);
         Path dst = part.equals("vocab") ? new Path(vocab, "values") : new Path(vocab, part);
         if (!FileUtil.copy(src.getFileSystem(conf), src, fs, dst, false, conf)) {
           throw new IOException("cannot copy " + src + " to " + dst);
         }
       }
-      out.writeText("metrics.csv", s.metricsCsv());
+      out.writeText("metrics.csv", p.metricsCsv());
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("formatVersion", FORMAT_VERSION);
       j.put("kind", "metarec-model");
+      if (p.trainedBy() != null) {
+        j.put("trainedBy", p.trainedBy());
+      }
       j.put("createdAt", Instant.now().toString());
       j.put("codeVersion", codeVersion());
       j.put("architecture", architecture(spec));
-      j.put("labelMin", data.labelMin());
-      j.put("labelMax", data.labelMax());
+      j.put("labelMin", p.data().labelMin());
+      j.put("labelMax", p.data().labelMax());
       List<Map<String, Object>> segs = new ArrayList<>();
-      for (ParamSegment p : segments(s.bestTheta.layout(), "")) {
-        segs.add(Map.of("name", p.name(), "shape", p.shape()));
+      for (ParamSegment seg : segments(p.theta().layout(), "")) {
+        segs.add(Map.of("name", seg.name(), "shape", seg.shape()));
       }
       j.put("segments", segs);
-      Map<String, Object> training = new LinkedHashMap<>();
-      for (String section : List.of("model", "inner", "meta", "train", "seed")) {
-        training.put(section, Json.readObject(Json.write(Map.of("v",
-            cfg.raw().getValue(section).unwrapped()))).get("v"));
-      }
-      j.put("training", training);
-      j.put("configHash", trainingHash(cfg));
+      j.put("training", p.training());
+      j.put("configHash", p.configHash());
       Map<String, Object> dataMap = new LinkedHashMap<>();
-      dataMap.put("tasks", tasksDir);
-      dataMap.put("fingerprint", data.fingerprint());
-      dataMap.put("trainTasks", nTrain);
+      dataMap.put("tasks", p.tasksDir());
+      dataMap.put("fingerprint", p.data().fingerprint());
+      dataMap.put("trainTasks", p.trainTasks());
       j.put("data", dataMap);
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      metrics.put("bestIteration", s.bestIteration);
-      metrics.put("validation", s.best == null ? null : metricsMap(s.best));
-      j.put("metrics", metrics);
-      Map<String, Object> run = new LinkedHashMap<>();
-      run.put("wallSeconds", wall);
-      run.put("iterations", s.iteration);
-      long perIteration = Math.min(nTrain, cfg.engine().meta().tasksPerIteration());
-      run.put("metaEpochs", (double) s.iteration * perIteration / nTrain);
-      run.put("adaptationsPerSecond", rate);
-      run.put("stoppedEarly", stoppedEarly);
-      run.put("kernelSeconds", kernelSeconds);
-      run.put("outsideKernelShare", outsideKernelShare);
-      run.put("cachedBytesPerInteraction", cachedBytesPerInteraction);
-      j.put("run", run);
+      j.put("metrics", p.metrics());
+      j.put("run", p.run());
       out.writeText("model.json", Json.write(j));
       out.commit();
-      LOG.info("model written to {} (best iteration {}, {})", modelDir, s.bestIteration,
-          s.best == null ? "not validated" : s.best);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write model " + modelDir, e);
     }
@@ -488,7 +527,8 @@ public final class ModelStore {
     }
   }
 
-  static Map<String, Object> metricsMap(Validation.Metrics m) {
+  /** Validation metrics as model.json writes them (NaN as null). */
+  public static Map<String, Object> metricsMap(Validation.Metrics m) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("tasks", m.tasks());
     out.put("interactions", m.interactions());

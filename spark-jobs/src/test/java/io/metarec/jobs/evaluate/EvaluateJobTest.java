@@ -140,6 +140,21 @@ class EvaluateJobTest {
         e.getMessage());
   }
 
+  @Test
+  void aPretrainedModelIsScoredWithAndWithoutFineTuning(@TempDir Path dir) {
+    Path pretrained = dir.resolve("pretrained");
+    io.metarec.jobs.pretrain.PretrainJob.run(SPARK, config(small("pretrain.tasks=" + tasks,
+        "pretrain.model=" + pretrained, "pretrain.epochs=2")));
+    EvalReport r = EvaluateJob.run(SPARK, config(eval(dir.resolve("r"), "evaluate.models=[\""
+        + model + "\", \"" + pretrained + "\"]", "evaluate.baselines=[global]",
+        "evaluate.steps=[]"))).report();
+    assertEquals(List.of("meta", "pretrain", "pretrain+finetune", "global"),
+        r.methods().stream().map(MethodResult::name).toList());
+    // Fine-tuning on the support changes the pretrained model's predictions.
+    assertTrue(mae(r, "pretrain+finetune", 5) != mae(r, "pretrain", 5));
+    assertTrue(mae(r, "pretrain", 5) < mae(r, "global", 5) * 1.2);
+  }
+
   private static MethodResult method(EvalReport r, String name) {
     return r.methods().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
   }
