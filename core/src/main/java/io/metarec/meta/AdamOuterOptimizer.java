@@ -21,9 +21,18 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
   private final float eps;
   private final Params m;
   private final Params v;
+  private final float tableL2;
   private long steps;
 
   public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps) {
+    this(layout, lr, beta1, beta2, eps, 0f);
+  }
+
+  /**
+   * An Adam optimizer whose table rows get {@code tableL2 * row} added to their mean meta-gradient
+   * (L2 regularization of the touched rows, inside the moments as in Adam with weight decay).
+   */
+  public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps, float tableL2) {
     if (!(lr > 0f)) {
       throw new IllegalArgumentException("meta.outerLr must be > 0, got " + lr);
     }
@@ -32,6 +41,7 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
+    this.tableL2 = tableL2;
     this.m = new Params(layout);
     this.v = new Params(layout);
   }
@@ -56,23 +66,24 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
         SparseRows rows = acc.table(s.id());
         for (int i = 0; i < rows.size(); i++) {
           int k = rows.key(i);
-          updateRow(t[k], ms[k], vs[k], rows.row(i), 0, inv, stepSize, epsHat);
+          updateRow(t[k], ms[k], vs[k], rows.row(i), 0, inv, stepSize, epsHat, tableL2);
         }
       } else {
         int off = acc.denseOffset(s.id());
         for (int r = 0; r < t.length; r++) {
-          updateRow(t[r], ms[r], vs[r], dense, off, inv, stepSize, epsHat);
+          updateRow(t[r], ms[r], vs[r], dense, off, inv, stepSize, epsHat, 0f);
           off += t[r].length;
         }
       }
     }
   }
 
-  private void updateRow(float[] p, float[] mr, float[] vr, float[] g, int off, float inv, float stepSize, float epsHat) {
+  private void updateRow(float[] p, float[] mr, float[] vr, float[] g, int off, float inv, float stepSize, float epsHat,
+      float l2) {
     float b1 = beta1;
     float b2 = beta2;
     for (int c = 0; c < p.length; c++) {
-      float gc = g[off + c] * inv;
+      float gc = g[off + c] * inv + l2 * p[c];
       float mc = b1 * mr[c] + (1 - b1) * gc;
       float vc = b2 * vr[c] + (1 - b2) * gc * gc;
       mr[c] = mc;

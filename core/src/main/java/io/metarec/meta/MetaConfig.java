@@ -22,6 +22,8 @@ import java.io.Serializable;
  * @param embeddingStd initial standard deviation of embedding tables, {@code >= 0}
  * @param lambdaInit initial ridge prior strength lambda, {@code > 0}
  * @param itemBiasShrinkage pseudo-count of the shrunk item-mean bias initialization, {@code >= 0}
+ * @param tableL2 L2 strength on the embedding and factor table rows a meta-batch touches, added to
+ *     their meta-gradient in the outer step ({@code tableL2 * row}), {@code >= 0}
  */
 public record MetaConfig(
     Algorithm algorithm,
@@ -38,7 +40,8 @@ public record MetaConfig(
     int maxSupport,
     float embeddingStd,
     float lambdaInit,
-    float itemBiasShrinkage) implements Serializable {
+    float itemBiasShrinkage,
+    float tableL2) implements Serializable {
 
   public MetaConfig {
     if (algorithm == null || outerOptimizer == null) {
@@ -79,6 +82,9 @@ public record MetaConfig(
     if (!(itemBiasShrinkage >= 0f)) {
       throw new IllegalArgumentException("meta.init.itemBiasShrinkage must be >= 0, got " + itemBiasShrinkage);
     }
+    if (!(tableL2 >= 0f) || Float.isInfinite(tableL2)) {
+      throw new IllegalArgumentException("meta.tableL2 must be finite and >= 0, got " + tableL2);
+    }
   }
 
   /** Reads the {@code meta} subtree (see conf/metarec.conf). */
@@ -98,24 +104,25 @@ public record MetaConfig(
         meta.getInt("resplit.maxSupport"),
         (float) meta.getDouble("init.embeddingStd"),
         (float) meta.getDouble("init.lambda"),
-        (float) meta.getDouble("init.itemBiasShrinkage"));
+        (float) meta.getDouble("init.itemBiasShrinkage"),
+        (float) meta.getDouble("tableL2"));
   }
 
   /** @return a copy with another algorithm */
   public MetaConfig withAlgorithm(Algorithm a) {
     return new MetaConfig(a, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2);
   }
 
   /** @return a copy with another outer step size (the divergence guard halves it) */
   public MetaConfig withOuterLr(float lr) {
     return new MetaConfig(algorithm, outerOptimizer, lr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2);
   }
 
   /** @return a copy with another seed */
   public MetaConfig withSeed(long s) {
     return new MetaConfig(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, s, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2);
   }
 }

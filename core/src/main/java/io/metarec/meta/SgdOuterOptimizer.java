@@ -11,13 +11,20 @@ import io.metarec.model.Segment;
  */
 public final class SgdOuterOptimizer implements OuterOptimizer {
   private float lr;
+  private final float tableL2;
   private long steps;
 
   public SgdOuterOptimizer(float lr) {
+    this(lr, 0f);
+  }
+
+  /** Plain SGD whose table rows also decay by {@code lr * tableL2 * row} (L2 on touched rows). */
+  public SgdOuterOptimizer(float lr, float tableL2) {
     if (!(lr > 0f)) {
       throw new IllegalArgumentException("meta.outerLr must be > 0, got " + lr);
     }
     this.lr = lr;
+    this.tableL2 = tableL2;
   }
 
   @Override
@@ -36,7 +43,7 @@ public final class SgdOuterOptimizer implements OuterOptimizer {
           float[] dst = t[rows.key(i)];
           float[] g = rows.row(i);
           for (int c = 0; c < dst.length; c++) {
-            dst[c] -= scale * g[c];
+            dst[c] -= scale * g[c] + lr * tableL2 * dst[c];
           }
         }
       } else {

@@ -111,7 +111,7 @@ class EngineBehaviourTest {
     TrainSettings s = new TrainSettings(TestFixtures.inner(1, UserSolver.SGD, Set.of(ParamGroup.USER)),
         TrainSettings.defaults().meta().withAlgorithm(Algorithm.FOMAML));
     s = s.withMeta(new MetaConfig(Algorithm.FOMAML, OuterOptimizerKind.SGD, 0.1f, 0.9f, 0.999f, 1e-8f, 1, 1, 1, false,
-        0, 0, 0.1f, 1f, 0f));
+        0, 0, 0.1f, 1f, 0f, 0f));
     new JvmAdaptationEngine(SPEC, ITEMS).accumulate(List.of(t.withSplit(t.size()), t).iterator(), theta, s, 0, a);
     assertEquals(1, a.taskCount());
   }

@@ -80,7 +80,7 @@ class LearningToLearnTest {
     InnerLoopConfig inner = new InnerLoopConfig(5, 0.01f, 0.1f, 0.0f, 0f, UserSolver.SGD,
         Set.of(ParamGroup.DECISION, ParamGroup.USER), true);
     MetaConfig meta = new MetaConfig(Algorithm.FOMAML, OuterOptimizerKind.ADAM, 0.01f, 0.9f, 0.999f, 1e-8f, 3, 500, 32, true, 5, 5,
-        0.1f, 1f, 0f);
+        0.1f, 1f, 0f, 0f);
     JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, w.items);
 
     double[] result = new double[4];

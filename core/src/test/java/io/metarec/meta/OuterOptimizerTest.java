@@ -42,6 +42,32 @@ class OuterOptimizerTest {
   }
 
   @Test
+  void tableL2DecaysTouchedTableRowsOnly() {
+    Params theta = TestFixtures.randomParams(SPEC, 1);
+    MetaGradientAccumulator a = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
+    Params before = theta.copy();
+    float[] g = a.toFlat();
+    new SgdOuterOptimizer(0.5f, 0.2f).stepInPlace(theta, a);
+    int k = 0;
+    int decayed = 0;
+    for (Segment s : theta.layout().segments()) {
+      for (int r = 0; r < s.rows(); r++) {
+        boolean touched = s.table() && a.table(s.id()).get(r) != null;
+        for (int c = 0; c < s.cols(); c++, k++) {
+          float b = before.segment(s.id())[r][c];
+          // touched rows: b - lr (g/n + l2 b); dense segments and untouched rows: b - lr g/n
+          float want = b - 0.5f / 3 * g[k] - (touched ? 0.5f * 0.2f * b : 0f);
+          assertEquals(want, theta.segment(s.id())[r][c], 1e-6f * (1 + Math.abs(b)), s.name() + " " + r);
+          if (touched && b != 0f) {
+            decayed++;
+          }
+        }
+      }
+    }
+    assertTrue(decayed > 0);
+  }
+
+  @Test
   void setLearningRateChangesTheNextStepOnly() {
     Params theta = TestFixtures.randomParams(SPEC, 1);
     MetaGradientAccumulator a = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
