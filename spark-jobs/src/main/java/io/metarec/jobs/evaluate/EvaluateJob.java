@@ -415,27 +415,12 @@ public final class EvaluateJob {
     run.put("adaptationSecondsInKernel", acc.adaptNanos / 1e9);
     run.put("master", cfg.raw().getString("spark.master"));
     String name = ec.name().isBlank() ? folderName(ec.report()) : ec.name();
-    return new EvalReport(name, Instant.now().toString(), codeVersion(), dataset, config,
+    return new EvalReport(name, Instant.now().toString(), io.metarec.spark.CodeVersion.get(), dataset, config,
         plan.ks(), results, steps, training, run);
   }
 
   private static MetricValue value(MeanStat s) {
     return new MetricValue(s.mean(), s.ci95(), s.count());
-  }
-
-  /** The code version: the build's version and commit, from the jar's version.properties. */
-  static String codeVersion() {
-    java.util.Properties p = new java.util.Properties();
-    try (var in = EvaluateJob.class.getResourceAsStream("/io/metarec/version.properties")) {
-      if (in != null) {
-        p.load(in);
-      }
-    } catch (IOException e) {
-      return "unknown";
-    }
-    String v = p.getProperty("version", "unknown");
-    String commit = p.getProperty("commit", "");
-    return commit.isBlank() || commit.startsWith("${") ? v : v + " (" + commit + ")";
   }
 
   /** Renders the report locally, then publishes the folder atomically (any Hadoop file system). */

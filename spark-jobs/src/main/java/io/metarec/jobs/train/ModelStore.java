@@ -554,9 +554,7 @@ public final class ModelStore {
   }
 
   static String codeVersion() {
-    Package p = ModelStore.class.getPackage();
-    String v = p == null ? null : p.getImplementationVersion();
-    return v == null ? "dev" : v;
+    return io.metarec.spark.CodeVersion.get();
   }
 
   private static void write(FileSystem fs, Path p, String text) throws IOException {
