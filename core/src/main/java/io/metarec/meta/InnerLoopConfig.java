@@ -21,6 +21,9 @@ import java.util.Set;
  * @param adapt the groups adapted: subset of decision, user, embedding
  * @param userBiasNewtonStep scale the user-bias SGD step by {@code 1 / (2 (n_u + lambda))}, an exact
  *     Newton step for the bias of the squared loss (plain SGD on b_u diverges for large supports)
+ * @param lrUserBias step size of the user bias when {@code userBiasNewtonStep} is on ({@code >= 0};
+ *     1 = each step moves b_u to the shrunk estimate given the rest of the model); without the Newton
+ *     scaling the user bias takes {@code lrUser}
  */
 public record InnerLoopConfig(
     int steps,
@@ -30,7 +33,8 @@ public record InnerLoopConfig(
     float l2,
     UserSolver userSolver,
     Set<ParamGroup> adapt,
-    boolean userBiasNewtonStep) implements Serializable {
+    boolean userBiasNewtonStep,
+    float lrUserBias) implements Serializable {
 
   public InnerLoopConfig {
     if (steps < 0) {
@@ -40,6 +44,7 @@ public record InnerLoopConfig(
     checkRate("inner.lr.user", lrUser);
     checkRate("inner.lr.embedding", lrEmbedding);
     checkRate("inner.l2", l2);
+    checkRate("inner.lr.userBias", lrUserBias);
     if (userSolver == null) {
       throw new IllegalArgumentException("inner.userSolver must be sgd|ridge, got null");
     }
@@ -47,6 +52,12 @@ public record InnerLoopConfig(
       throw new IllegalArgumentException("inner.adapt must be a subset of [decision, user, embedding], got " + adapt);
     }
     adapt = adapt.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adapt));
+  }
+
+  /** The settings with the user bias stepping like the user vector ({@code lrUserBias = lrUser}). */
+  public InnerLoopConfig(int steps, float lrDecision, float lrUser, float lrEmbedding, float l2,
+      UserSolver userSolver, Set<ParamGroup> adapt, boolean userBiasNewtonStep) {
+    this(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUser);
   }
 
   private static void checkRate(String key, float v) {
@@ -74,7 +85,8 @@ public record InnerLoopConfig(
         (float) inner.getDouble("l2"),
         UserSolver.parse("inner.userSolver", inner.getString("userSolver")),
         groups,
-        inner.getBoolean("userBiasNewtonStep"));
+        inner.getBoolean("userBiasNewtonStep"),
+        (float) inner.getDouble("lr.userBias"));
   }
 
   /** @return whether {@code g} is adapted */
@@ -94,16 +106,16 @@ public record InnerLoopConfig(
 
   /** @return a copy with another number of steps (e.g. for evaluation) */
   public InnerLoopConfig withSteps(int newSteps) {
-    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep);
+    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias);
   }
 
   /** @return a copy with another user solver */
   public InnerLoopConfig withUserSolver(UserSolver s) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias);
   }
 
   /** @return a copy adapting other groups */
   public InnerLoopConfig withAdapt(Set<ParamGroup> groups) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias);
   }
 }

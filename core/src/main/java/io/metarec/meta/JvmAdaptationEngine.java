@@ -375,7 +375,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         double b = p[0][0];
         double b0 = p0[0][0];
         double gSum = (double) s * gr[0][0];
-        p[0][0] = (float) (b - lr * (gSum + 2 * lam * (b - b0)) / (2 * (s + lam)));
+        p[0][0] = (float) (b - in.lrUserBias() * (gSum + 2 * lam * (b - b0)) / (2 * (s + lam)));
         gr[0][0] = 0f;
         continue;
       }
