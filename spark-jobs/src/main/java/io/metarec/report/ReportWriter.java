@@ -294,7 +294,8 @@ public final class ReportWriter {
     double[] y = pts.stream().mapToDouble(p -> p[1]).toArray();
     double[] err = pts.stream().mapToDouble(p -> p[2]).toArray();
     XYSeries s = c.addSeries(name, x, y, err);
-    s.setMarker(SeriesMarkers.CIRCLE);
+    // Markers show the measured points of short curves; on long training curves they are clutter.
+    s.setMarker(pts.size() <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
   }
 
   private static void save(XYChart chart, Path png) throws IOException {

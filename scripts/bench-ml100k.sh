@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# bench-ml100k.sh [ML100K_DIR] — the MovieLens-100K strict cold-start benchmark of BENCHMARKS.md:
+# build-tasks (20% of users held out as cold-start test users, support = first ratings by time),
+# meta-training with conf/ml-100k.conf for each seed in SEEDS (default "1 2 3"), the DL4J-Spark
+# pretrained baseline, and one evaluate run over all of them on the test users (every baseline
+# computed in the same run). The report goes to REPORT (default notebooks-export/ml-100k); work
+# files to BENCH_DIR (default /tmp/metarec-ml100k). The data set is read in place, never copied.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+metarec_build_if_needed
+DATA="${1:-$METAREC_ROOT/../shared/data/ml-100k}"
+WORK="${BENCH_DIR:-/tmp/metarec-ml100k}"
+REPORT="${REPORT:-$METAREC_ROOT/notebooks-export/ml-100k}"
+SEEDS="${SEEDS:-1 2 3}"
+MASTER="${MASTER:-local[2]}"
+CONF="$METAREC_ROOT/conf/ml-100k.conf"
+M="$METAREC_ROOT/scripts/metarec"
+mkdir -p "$WORK"
+"$M" build-tasks --input "$DATA" --format movielens --out "$WORK/tasks" --set split.test=0.2 \
+  --master "$MASTER" > "$WORK/build-tasks.log" 2>&1
+models=()
+for s in $SEEDS; do
+  rm -rf "$WORK/meta-seed$s" "$WORK/meta-seed$s.checkpoints"
+  "$M" train --tasks "$WORK/tasks" --model "$WORK/meta-seed$s" --conf "$CONF" --set seed="$s" \
+    --master "$MASTER" > "$WORK/train-seed$s.log" 2>&1
+  grep '^train:' "$WORK/train-seed$s.log"
+  models+=(--model "$WORK/meta-seed$s")
+done
+"$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" --conf "$CONF" \
+  --master "$MASTER" > "$WORK/pretrain.log" 2>&1
+models+=(--model "$WORK/pretrained")
+"$M" evaluate --tasks "$WORK/tasks" "${models[@]}" --report "$REPORT" --name ml-100k \
+  --conf "$CONF" --master "$MASTER" 2>&1 | tee "$WORK/evaluate.log" | grep -v ' INFO \| WARN '
