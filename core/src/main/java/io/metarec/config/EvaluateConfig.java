@@ -12,6 +12,8 @@ import java.util.Set;
  * @param report report folder ({@code evaluate.report})
  * @param name run name in the report; blank = the report folder's name ({@code evaluate.name})
  * @param split split of the task set to evaluate: test | validation ({@code evaluate.split})
+ * @param protocol strict (support = first K, query = after the largest K) or task-split (each
+ *     task's own support and query as build-tasks wrote them, reported as K = 0)
  * @param ks support sizes K, ascending, each {@code >= 0} ({@code evaluate.ks})
  * @param rankK cut-off of the ranking metrics, {@code >= 1} ({@code evaluate.rankK})
  * @param relevanceThreshold explicit labels {@code >=} this are relevant for precision/recall
@@ -34,6 +36,7 @@ public record EvaluateConfig(
     String report,
     String name,
     String split,
+    String protocol,
     List<Integer> ks,
     int rankK,
     double relevanceThreshold,
@@ -60,6 +63,7 @@ public record EvaluateConfig(
     steps = List.copyOf(steps);
     baselines = baselines.stream().map(b -> b.trim().toLowerCase(java.util.Locale.ROOT)).toList();
     Checks.oneOf("evaluate.split", split, List.of("test", "validation"));
+    protocol = Checks.oneOf("evaluate.protocol", protocol, List.of("strict", "task-split"));
     if (ks.isEmpty()) {
       throw new ConfigValidationException("evaluate.ks must list at least one support size, got []");
     }
@@ -77,7 +81,7 @@ public record EvaluateConfig(
       Checks.intAtLeast("evaluate.steps[" + i + "]", steps.get(i), 0);
     }
     // Cross-field rule: the steps curve is drawn at one of the evaluated support sizes.
-    if (!steps.isEmpty() && !ks.contains(stepsK)) {
+    if (!steps.isEmpty() && !"task-split".equals(protocol) && !ks.contains(stepsK)) {
       throw new ConfigValidationException("evaluate.stepsK must be one of evaluate.ks " + ks
           + ", got " + stepsK);
     }
@@ -99,6 +103,11 @@ public record EvaluateConfig(
     return ks.get(ks.size() - 1);
   }
 
+  /** @return whether each task's own support/query split is evaluated (the MeLU protocol) */
+  public boolean taskSplit() {
+    return protocol.equals("task-split");
+  }
+
   static EvaluateConfig from(ConfigReader r) {
     return new EvaluateConfig(
         r.getString("evaluate.tasks"),
@@ -106,6 +115,7 @@ public record EvaluateConfig(
         r.getString("evaluate.report"),
         r.getString("evaluate.name"),
         r.getString("evaluate.split"),
+        r.getString("evaluate.protocol"),
         r.getIntList("evaluate.ks"),
         r.getInt("evaluate.rankK"),
         r.getDouble("evaluate.relevanceThreshold"),

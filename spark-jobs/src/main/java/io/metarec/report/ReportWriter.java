@@ -354,7 +354,7 @@ public final class ReportWriter {
         + "every query interaction, as most papers report). Best per column in bold.\n");
     List<String> metrics = tableMetrics(r);
     for (int k : r.ks()) {
-      sb.append("\n### K = ").append(k).append("\n\n| method |");
+      sb.append("\n### ").append(kTitle(r, k)).append("\n\n| method |");
       metrics.forEach(m -> sb.append(' ').append(m).append(" |"));
       sb.append("\n|---|");
       metrics.forEach(m -> sb.append("---|"));
@@ -413,7 +413,7 @@ public final class ReportWriter {
         + "(&quot;_all&quot;: pooled over every query interaction). Best per column in bold.</p>\n");
     List<String> metrics = tableMetrics(r);
     for (int k : r.ks()) {
-      sb.append("<h3>K = ").append(k).append("</h3>\n<table><tr><th>method</th>");
+      sb.append("<h3>").append(esc(kTitle(r, k))).append("</h3>\n<table><tr><th>method</th>");
       metrics.forEach(m -> sb.append("<th>").append(esc(m)).append("</th>"));
       sb.append("</tr>\n");
       for (MethodResult m : r.methods()) {
@@ -450,6 +450,13 @@ public final class ReportWriter {
     sb.append("</ul>\n<h2>Configuration</h2>\n<pre>")
         .append(esc(JSON.writeValueAsString(r.config()))).append("</pre>\n</body></html>\n");
     return sb.toString();
+  }
+
+  /** "K = 5", or what K = 0 stands for under the task-split protocol. */
+  private static String kTitle(EvalReport r, int k) {
+    Object protocol = r.dataset().get("protocol");
+    return k == 0 && protocol instanceof String p && p.startsWith("task-split")
+        ? "each task's own support and query (task-split protocol)" : "K = " + k;
   }
 
   private static String img(Path png, String alt) throws IOException {

@@ -113,10 +113,11 @@ final class Baselines implements Serializable {
    * implicit feedback fits the events with {@code implicitPrefs}.
    *
    * @param evalTasks the evaluated tasks by evaluation index
-   * @return factors per support size, in the order of {@code ec.ks()}
+   * @param ks the support sizes ([0] standing for each task's own support under task-split)
+   * @return factors per support size, in the order of {@code ks}
    */
   AlsFactors[] fitAls(SparkSession spark, JavaRDD<Task> train, JavaPairRDD<Long, Task> evalTasks,
-      EvaluateConfig ec, boolean explicit, long seed) {
+      EvaluateConfig ec, List<Integer> ks, boolean explicit, long seed) {
     JavaPairRDD<Task, Long> trainIdx = train.zipWithIndex();
     long nTrain = trainIdx.count();
     if (nTrain + evalTasks.count() >= Integer.MAX_VALUE) {
@@ -136,14 +137,15 @@ final class Baselines implements Serializable {
       return out.iterator();
     });
     trainRows.cache();
-    AlsFactors[] out = new AlsFactors[ec.ks().size()];
+    AlsFactors[] out = new AlsFactors[ks.size()];
+    boolean taskSplit = ec.taskSplit();
     try {
       for (int ki = 0; ki < out.length; ki++) {
-        int k = ec.ks().get(ki);
+        int k = ks.get(ki);
         JavaRDD<Row> evalRows = evalTasks.flatMap(p -> {
           Task t = p._2();
           int u = (int) (nTrain + p._1());
-          int kk = Math.min(k, t.size());
+          int kk = taskSplit ? t.supportSize() : Math.min(k, t.size());
           double bu = self.userBias(t.items(), t.labels(), kk);
           List<Row> rows = new ArrayList<>(kk);
           for (int r = 0; r < kk; r++) {

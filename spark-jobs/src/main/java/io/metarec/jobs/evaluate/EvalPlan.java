@@ -20,11 +20,23 @@ import java.util.List;
  * @param labelMax largest label
  * @param methods the scored methods, in report order
  * @param specs the model specs, by model index
+ * @param taskSplit evaluate each task's own split (ks = [0]) instead of the strict protocol
  */
 record EvalPlan(List<Integer> ks, int rankK, double relevanceThreshold, int negatives,
     List<Integer> steps, int stepsK, int stepsMethod, long seed, boolean explicit,
-    double labelMin, double labelMax, List<EvalMethod> methods, List<ModelSpec> specs)
+    double labelMin, double labelMax, List<EvalMethod> methods, List<ModelSpec> specs,
+    boolean taskSplit)
     implements Serializable {
+
+  /** @return the support size of a task at the K entry {@code k} */
+  int support(io.metarec.task.Task t, int k) {
+    return taskSplit ? t.supportSize() : k;
+  }
+
+  /** @return the first query row of a task: after its own support, or after the largest K */
+  int queryStart(io.metarec.task.Task t) {
+    return taskSplit ? t.supportSize() : ks.get(ks.size() - 1);
+  }
 
   /** @return the metric names in accumulator order */
   List<String> metricNames() {

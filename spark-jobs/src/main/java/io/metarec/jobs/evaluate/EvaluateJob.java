@@ -164,9 +164,10 @@ public final class EvaluateJob {
           Kind.MODEL, specs.size() - 1, scratch));
     }
     int stepsMethod = ec.steps().isEmpty() ? -1 : stepsMethod(methods, Math.max(metaModel, 0));
-    EvalPlan plan = new EvalPlan(ec.ks(), ec.rankK(), ec.relevanceThreshold(), ec.negatives(),
-        stepsMethod < 0 ? List.of() : ec.steps(), ec.stepsK(), stepsMethod, seed, explicit,
-        data.labelMin(), data.labelMax(), methods, specs);
+    List<Integer> ks = ec.taskSplit() ? List.of(0) : ec.ks();
+    EvalPlan plan = new EvalPlan(ks, ec.rankK(), ec.relevanceThreshold(), ec.negatives(),
+        stepsMethod < 0 ? List.of() : ec.steps(), ec.taskSplit() ? 0 : ec.stepsK(), stepsMethod,
+        seed, explicit, data.labelMin(), data.labelMax(), methods, specs, ec.taskSplit());
 
     // Tasks.
     ItemFeatureTable items = TaskSet.items(spark, tasksDir, data);
@@ -190,7 +191,7 @@ public final class EvaluateJob {
       Baselines.AlsFactors[] als = null;
       if (methods.stream().anyMatch(m -> m.kind() == Kind.ALS)) {
         long t0 = System.nanoTime();
-        als = baselines.fitAls(spark, train, evalTasks, ec, explicit, seed);
+        als = baselines.fitAls(spark, train, evalTasks, ec, ks, explicit, seed);
         LOG.info("ALS fitted for {} support sizes in {} s", ec.ks().size(),
             String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
       }
@@ -228,7 +229,8 @@ public final class EvaluateJob {
       double rate = acc.adaptations / Math.max(scoreSeconds, 1e-9);
       if (acc.users == 0) {
         throw new JobFailedException("no " + ec.split() + " user of " + tasksDir + " has an "
-            + "interaction after the largest support size " + ec.maxK() + " (" + acc.skipped
+            + "interaction after " + (ec.taskSplit() ? "its support" : "the largest support size "
+            + ec.maxK()) + " (" + acc.skipped
             + " skipped): lower evaluate.ks or build tasks with more interactions per user");
       }
       double wall = (System.nanoTime() - start) / 1e9;
@@ -375,8 +377,11 @@ public final class EvaluateJob {
     dataset.put("usersScored", acc.users);
     dataset.put("usersSkipped", acc.skipped);
     dataset.put("queryInteractions", acc.queryRows);
-    dataset.put("protocol", "support = a user's first K interactions in task order; query = the "
-        + "interactions after the largest K (" + ec.maxK() + "), the same for every K"
+    dataset.put("protocol", (ec.taskSplit()
+        ? "task-split: each task's own support and query as build-tasks wrote them (reported as "
+            + "K = 0)"
+        : "strict: support = a user's first K interactions in task order; query = the "
+            + "interactions after the largest K (" + ec.maxK() + "), the same for every K")
         + (plan.explicit() ? "; predictions clipped to [" + data.labelMin() + ", "
             + data.labelMax() + "]" : "; " + ec.negatives() + " sampled unseen items per user"));
     String stats = tasksDir + "/stats.json";

@@ -73,7 +73,7 @@ final class UserScorer {
   /** Scores task {@code t} (evaluation index {@code index}) into {@code acc}. */
   void score(long index, Task t, EvalAccumulator acc) {
     int n = t.size();
-    int maxK = plan.ks().get(plan.ks().size() - 1);
+    int maxK = plan.queryStart(t);
     if (n <= maxK) {
       acc.skipped++;
       return;
@@ -83,7 +83,7 @@ final class UserScorer {
     float[] queryLabels = Arrays.copyOfRange(t.labels(), maxK, n);
     float[] scores = new float[candidates.length];
     for (int ki = 0; ki < plan.ks().size(); ki++) {
-      int k = plan.ks().get(ki);
+      int k = plan.support(t, plan.ks().get(ki));
       int[] supItems = Arrays.copyOf(t.items(), k);
       float[] supLabels = Arrays.copyOf(t.labels(), k);
       for (int m = 0; m < methods.size(); m++) {
@@ -94,7 +94,7 @@ final class UserScorer {
     }
     if (!plan.steps().isEmpty()) {
       int ki = plan.ks().indexOf(plan.stepsK());
-      int k = plan.stepsK();
+      int k = plan.support(t, plan.stepsK());
       int[] supItems = Arrays.copyOf(t.items(), k);
       float[] supLabels = Arrays.copyOf(t.labels(), k);
       EvalMethod meta = methods.get(plan.stepsMethod());

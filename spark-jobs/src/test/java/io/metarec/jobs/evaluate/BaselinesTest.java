@@ -47,7 +47,7 @@ class BaselinesTest {
         new EvalMethod("item-mean", "", Kind.ITEM_MEAN, -1, null),
         new EvalMethod("bias", "", Kind.BIAS, -1, null));
     EvalPlan plan = new EvalPlan(List.of(1), 10, 4.0, 1, List.of(), 1, -1, 7, true, 1, 5, methods,
-        List.of());
+        List.of(), false);
     UserScorer scorer = new UserScorer(plan, List.of(), ItemFeatureTable.empty(4, 0), b, null);
     EvalAccumulator acc = new EvalAccumulator(3, 1, plan.metricNames().size(), 0);
     // The cold user: support = item 1 → 5; query = item 2 → 1, item 3 → 4.

@@ -120,6 +120,21 @@ class EvaluateJobTest {
   }
 
   @Test
+  void theTaskSplitProtocolScoresEachTasksOwnSupportAndQuery(@TempDir Path dir) throws Exception {
+    // The tasks were built with supportSize = 5: their own split is the strict protocol at K = 5.
+    EvalReport own = EvaluateJob.run(SPARK, config(eval(dir.resolve("own"),
+        "evaluate.protocol=task-split", "evaluate.baselines=[bias, als]",
+        "evaluate.steps=[0, 1]"))).report();
+    EvalReport strict = EvaluateJob.run(SPARK, config(eval(dir.resolve("strict"),
+        "evaluate.ks=[5]", "evaluate.baselines=[bias, als]", "evaluate.steps=[]"))).report();
+    assertEquals(List.of(0), own.ks());
+    for (String m : List.of("meta", "bias")) {
+      assertEquals(mae(strict, m, 5), mae(own, m, 0), 1e-9, m);
+    }
+    assertTrue(Files.readString(dir.resolve("own/report.md")).contains("task-split protocol"));
+  }
+
+  @Test
   void usersWithNothingAfterTheLargestKAreCountedAndSkipped(@TempDir Path dir) {
     // Synthetic users have at least 6 interactions; K up to 40 leaves some with an empty query.
     EvaluateJob.Result r = EvaluateJob.run(SPARK, config(eval(dir.resolve("r"),
