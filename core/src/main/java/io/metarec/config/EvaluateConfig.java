@@ -29,6 +29,7 @@ import java.util.Set;
  * @param alsAlpha ALS confidence scale for implicit feedback, {@code > 0} ({@code evaluate.als.alpha})
  * @param scratchSteps inner steps of the from-scratch baseline, {@code >= 1}
  * @param partitions partitions of the evaluated tasks; 0 = 3 x the default parallelism
+ * @param ensemble with several meta-learned models, also score the mean of their predictions
  */
 public record EvaluateConfig(
     String tasks,
@@ -51,7 +52,8 @@ public record EvaluateConfig(
     int alsIterations,
     double alsAlpha,
     int scratchSteps,
-    int partitions) implements Serializable {
+    int partitions,
+    boolean ensemble) implements Serializable {
 
   /** Baseline names {@code evaluate.baselines} accepts. */
   public static final Set<String> BASELINES =
@@ -130,6 +132,7 @@ public record EvaluateConfig(
         r.getInt("evaluate.als.iterations"),
         r.getDouble("evaluate.als.alpha"),
         r.getInt("evaluate.scratch.steps"),
-        r.getInt("evaluate.partitions"));
+        r.getInt("evaluate.partitions"),
+        r.getBoolean("evaluate.ensemble"));
   }
 }

@@ -11,9 +11,16 @@ import java.io.Serializable;
  * @param kind how the method predicts
  * @param model index of the model (parameters and spec) for {@link Kind#MODEL}, else -1
  * @param inner inner-loop settings of a model method (null for the closed-form baselines)
+ * @param members for {@link Kind#ENSEMBLE}, the indices of the methods whose predictions are
+ *     averaged (all listed before it); empty otherwise
  */
-record EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner)
-    implements Serializable {
+record EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner,
+    java.util.List<Integer> members) implements Serializable {
+
+  /** A method without members (everything but an ensemble). */
+  EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner) {
+    this(name, description, kind, model, inner, java.util.List.of());
+  }
 
   /** How a method predicts. */
   enum Kind {
@@ -26,7 +33,9 @@ record EvalMethod(String name, String description, Kind kind, int model, InnerLo
     /** Spark MLlib ALS with the user's support folded into its training data. */
     ALS,
     /** A model's parameters adapted on the support by the engine. */
-    MODEL
+    MODEL,
+    /** The mean of the predictions of several model methods (each adapted on its own). */
+    ENSEMBLE
   }
 
   /** @return whether the method runs the adaptation engine */

@@ -126,6 +126,17 @@ public final class EvaluateJob {
             + describe(own), Kind.MODEL, i, own));
       }
     }
+    List<Integer> metaMethods = new ArrayList<>();
+    for (int i = 0; i < methods.size(); i++) {
+      if (!isPretrained(models.get(methods.get(i).model()))) {
+        metaMethods.add(i);
+      }
+    }
+    if (ec.ensemble() && metaMethods.size() > 1) {
+      add(methods, names, new EvalMethod("meta-ensemble", "mean prediction of the "
+          + metaMethods.size() + " meta-learned models, each adapted on the support",
+          Kind.ENSEMBLE, -1, null, metaMethods));
+    }
     List<String> bl = ec.baselines();
     if (bl.contains("no-adapt") && metaModel >= 0) {
       add(methods, names, new EvalMethod("no-adapt", "the meta-initialization scored without "
@@ -255,7 +266,7 @@ public final class EvaluateJob {
       name = m.name() + "-" + n;
     }
     methods.add(name.equals(m.name()) ? m
-        : new EvalMethod(name, m.description(), m.kind(), m.model(), m.inner()));
+        : new EvalMethod(name, m.description(), m.kind(), m.model(), m.inner(), m.members()));
   }
 
   /** The method adapting model {@code model} with its own settings (the steps-curve method). */

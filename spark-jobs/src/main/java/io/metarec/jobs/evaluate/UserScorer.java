@@ -82,13 +82,17 @@ final class UserScorer {
     int[] candidates = candidates(t, maxK, q);
     float[] queryLabels = Arrays.copyOfRange(t.labels(), maxK, n);
     float[] scores = new float[candidates.length];
+    float[][] last = new float[methods.size()][];
     for (int ki = 0; ki < plan.ks().size(); ki++) {
       int k = plan.support(t, plan.ks().get(ki));
       int[] supItems = Arrays.copyOf(t.items(), k);
       float[] supLabels = Arrays.copyOf(t.labels(), k);
       for (int m = 0; m < methods.size(); m++) {
         EvalMethod method = methods.get(m);
-        scores = predict(method, method.inner(), index, ki, t, supItems, supLabels, candidates, acc);
+        scores = method.kind() == EvalMethod.Kind.ENSEMBLE
+            ? mean(method.members(), last, candidates.length)
+            : predict(method, method.inner(), index, ki, t, supItems, supLabels, candidates, acc);
+        last[m] = scores;
         addMetrics(acc, m, ki, -1, scores, queryLabels, q);
       }
     }
@@ -106,6 +110,21 @@ final class UserScorer {
     }
     acc.users++;
     acc.queryRows += q;
+  }
+
+  /** The mean of the members' latest predictions (the members come before the ensemble). */
+  private static float[] mean(List<Integer> members, float[][] last, int n) {
+    float[] out = new float[n];
+    for (int member : members) {
+      float[] p = last[member];
+      for (int c = 0; c < n; c++) {
+        out[c] += p[c];
+      }
+    }
+    for (int c = 0; c < n; c++) {
+      out[c] /= members.size();
+    }
+    return out;
   }
 
   /** The query items, then (implicit feedback) the sampled negatives. */

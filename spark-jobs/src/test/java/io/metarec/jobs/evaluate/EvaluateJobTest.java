@@ -135,6 +135,20 @@ class EvaluateJobTest {
   }
 
   @Test
+  void theEnsembleAveragesTheMetaModelsPredictions(@TempDir Path dir) {
+    // The same model twice: the mean of two identical predictions is each of them.
+    EvalReport r = EvaluateJob.run(SPARK, config(eval(dir.resolve("r"), "evaluate.models=[\""
+        + model + "\", \"" + model + "\"]", "evaluate.baselines=[global]",
+        "evaluate.steps=[]"))).report();
+    assertEquals(List.of("meta", "model", "meta-ensemble", "global"),
+        r.methods().stream().map(MethodResult::name).toList());
+    for (int k : List.of(1, 3, 5)) {
+      assertEquals(mae(r, "meta", k), mae(r, "meta-ensemble", k), 1e-6);
+      assertEquals(mae(r, "meta", k), mae(r, "model", k), 1e-12);
+    }
+  }
+
+  @Test
   void usersWithNothingAfterTheLargestKAreCountedAndSkipped(@TempDir Path dir) {
     // Synthetic users have at least 6 interactions; K up to 40 leaves some with an empty query.
     EvaluateJob.Result r = EvaluateJob.run(SPARK, config(eval(dir.resolve("r"),
