@@ -1,6 +1,7 @@
 package io.metarec.jobs.evaluate;
 
 import io.metarec.config.EvaluateConfig;
+import io.metarec.jobs.train.TaskSet;
 import io.metarec.task.Task;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -41,30 +42,19 @@ final class Baselines implements Serializable {
   /** Fits mu, the item biases and counts on every interaction of the training tasks. */
   static Baselines fit(JavaRDD<Task> train, int numItems, double itemShrinkage,
       double userShrinkage) {
-    // One pass: per item label sums and counts, plus the totals in the last two slots.
-    double[] sums = train.treeAggregate(new double[2 * numItems + 2], (acc, t) -> {
-      int[] items = t.items();
-      float[] labels = t.labels();
-      for (int r = 0; r < items.length; r++) {
-        acc[items[r]] += labels[r];
-        acc[numItems + items[r]] += 1;
-        acc[2 * numItems] += labels[r];
-        acc[2 * numItems + 1] += 1;
-      }
-      return acc;
-    }, (a, b) -> {
-      for (int i = 0; i < a.length; i++) {
-        a[i] += b[i];
-      }
-      return a;
-    });
-    double n = sums[2 * numItems + 1];
-    double mu = n > 0 ? sums[2 * numItems] / n : 0;
+    TaskSet.ItemStats stats = TaskSet.itemStats(train, numItems);
+    double total = 0;
+    long n = 0;
+    for (int i = 0; i < numItems; i++) {
+      total += stats.sums()[i];
+      n += stats.counts()[i];
+    }
+    double mu = n > 0 ? total / n : 0;
     float[] bi = new float[numItems];
     float[] pop = new float[numItems];
     for (int i = 0; i < numItems; i++) {
-      double c = sums[numItems + i];
-      bi[i] = (float) ((sums[i] - c * mu) / (c + itemShrinkage));
+      double c = stats.counts()[i];
+      bi[i] = (float) ((stats.sums()[i] - c * mu) / (c + itemShrinkage));
       pop[i] = (float) c;
     }
     return new Baselines(mu, bi, pop, userShrinkage);

@@ -19,7 +19,6 @@ import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
 import io.metarec.task.TaskRandom;
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -122,10 +121,10 @@ public final class PretrainJob {
       if (nTrain == 0) {
         throw new JobFailedException(tasksDir + " has no training tasks");
       }
-      ItemStats stats = itemStats(train, spec.numItems());
-      long interactions = Arrays.stream(stats.counts).sum();
+      TaskSet.ItemStats stats = TaskSet.itemStats(train, spec.numItems());
+      long interactions = Arrays.stream(stats.counts()).sum();
       Params init = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit());
-      ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums, stats.counts,
+      ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums(), stats.counts(),
           meta.itemBiasShrinkage());
 
       ComputationGraph net = Dl4jModel.create(
@@ -198,31 +197,6 @@ public final class PretrainJob {
       bItems.destroy();
       train.unpersist();
     }
-  }
-
-  /** Per-item label sums and counts over the training tasks (to initialize μ and b_i). */
-  record ItemStats(double[] sums, long[] counts) implements Serializable {
-    ItemStats merge(ItemStats o) {
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] += o.sums[i];
-        counts[i] += o.counts[i];
-      }
-      return this;
-    }
-  }
-
-  static ItemStats itemStats(JavaRDD<Task> tasks, int numItems) {
-    return tasks.mapPartitions(it -> {
-      ItemStats s = new ItemStats(new double[numItems], new long[numItems]);
-      while (it.hasNext()) {
-        Task t = it.next();
-        for (int k = 0; k < t.size(); k++) {
-          s.sums[t.items()[k]] += t.labels()[k];
-          s.counts[t.items()[k]]++;
-        }
-      }
-      return List.of(s).iterator();
-    }).treeReduce(ItemStats::merge, 2);
   }
 
   /**

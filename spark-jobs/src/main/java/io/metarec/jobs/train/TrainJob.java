@@ -3,7 +3,6 @@ package io.metarec.jobs.train;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.TrainConfig;
 import io.metarec.meta.AdaptationEngine;
-import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.OuterOptimizer;
 import io.metarec.meta.TrainSettings;
@@ -241,35 +240,10 @@ public final class TrainJob {
     }
     Params theta = ParamInitializer.initialize(layout.spec(), cfg.seed(),
         cfg.engine().meta().embeddingStd(), cfg.engine().meta().lambdaInit());
-    ItemStats stats = itemStats(train, data.numItems());
-    ParamInitializer.initBiasesFromStatsInPlace(theta, stats.sums, stats.counts,
+    TaskSet.ItemStats stats = TaskSet.itemStats(train, data.numItems());
+    ParamInitializer.initBiasesFromStatsInPlace(theta, stats.sums(), stats.counts(),
         cfg.engine().meta().itemBiasShrinkage());
     return TrainState.fresh(theta);
-  }
-
-  /** Per-item label sums and counts over the training tasks (to initialize μ and b_i). */
-  record ItemStats(double[] sums, long[] counts) implements java.io.Serializable {
-    ItemStats merge(ItemStats o) {
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] += o.sums[i];
-        counts[i] += o.counts[i];
-      }
-      return this;
-    }
-  }
-
-  static ItemStats itemStats(JavaRDD<Task> tasks, int numItems) {
-    return tasks.mapPartitions(it -> {
-      ItemStats s = new ItemStats(new double[numItems], new long[numItems]);
-      while (it.hasNext()) {
-        Task t = it.next();
-        for (int k = 0; k < t.size(); k++) {
-          s.sums[t.items()[k]] += t.labels()[k];
-          s.counts[t.items()[k]]++;
-        }
-      }
-      return List.of(s).iterator();
-    }).treeReduce(ItemStats::merge, 2);
   }
 
   /**

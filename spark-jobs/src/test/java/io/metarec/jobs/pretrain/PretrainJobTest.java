@@ -96,7 +96,7 @@ class PretrainJobTest {
     Params init = ParamInitializer.initialize(spec, cfg.seed(), cfg.engine().meta().embeddingStd(),
         cfg.engine().meta().lambdaInit());
     Validation.Metrics plain = Validation.run(jsc, valid, init, bSpec, bItems, none);
-    var stats = PretrainJob.itemStats(TaskSet.tasks(SPARK, tasks.toString(), "train"),
+    var stats = TaskSet.itemStats(TaskSet.tasks(SPARK, tasks.toString(), "train"),
         spec.numItems());
     ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums(), stats.counts(),
         cfg.engine().meta().itemBiasShrinkage());
