@@ -406,10 +406,7 @@ public final class EvaluateJob {
     }
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("seed", cfg.seed());
-    config.put("evaluate", Json.readObject(Json.write(Map.of("v",
-        cfg.raw().getValue("evaluate").unwrapped()))).get("v"));
-    config.put("inner", Json.readObject(Json.write(Map.of("v",
-        cfg.raw().getValue("inner").unwrapped()))).get("v"));
+    config.putAll(ModelStore.configSections(cfg, "evaluate", "inner"));
     List<Map<String, Object>> modelInfo = new ArrayList<>();
     for (ModelStore.Loaded m : models) {
       Map<String, Object> mi = new LinkedHashMap<>();

@@ -130,17 +130,12 @@ public final class RecommendJob {
     // Input: validated, mapped to the model's vocabularies.
     RawInput raw = InputReader.read(spark,
         cfg.with("input.feedback", implicit ? "implicit" : "explicit").input());
+    Dataset<Row> checked = Validation.check(raw, implicit).persist(StorageLevel.MEMORY_AND_DISK());
     try (StagedOutput out = StagedOutput.begin(hconf, rc.out())) {
-      Dataset<Row> checked = Validation.check(raw, implicit)
-          .persist(StorageLevel.MEMORY_AND_DISK());
       long total = checked.count();
       long rejected = checked.filter(col("reason").isNotNull()).count();
       if (rejected > 0) {
-        checked.filter(col("reason").isNotNull())
-            .select(col("raw_user").as("user"), col("raw_item").as("item"),
-                col("raw_label").as("label"), col("raw_timestamp").as("timestamp"),
-                col("reason"), col("source_file"))
-            .coalesce(1).write().parquet(out.path("rejects"));
+        Validation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
       }
       if (total > 0 && (double) rejected / total > cfg.input().maxRejectFraction()) {
         String kept = out.keepFailed();
@@ -209,16 +204,16 @@ public final class RecommendJob {
       summary.put("top", rc.top());
       summary.put("usersPerSecond", rate);
       summary.put("wallSeconds", wall);
-      summary.put("config", Json.readObject(Json.write(Map.of("v",
-          cfg.raw().getValue("recommend").unwrapped()))).get("v"));
+      summary.put("config", ModelStore.configSections(cfg, "recommend").get("recommend"));
       out.writeText("summary.json", Json.write(summary));
       out.commit();
-      checked.unpersist();
       LOG.info("recommended for {} users ({} without known history, {} unknown-item "
           + "interactions ignored) at {} users/s -> {}", users.value(), cold.value(),
           unknown.value(), String.format(Locale.ROOT, "%.0f", rate), rc.out());
       return new Result(rc.out(), users.value(), cold.value(), unknown.value(), rejected, rate,
           wall);
+    } finally {
+      checked.unpersist();
     }
   }
 
@@ -300,7 +295,7 @@ public final class RecommendJob {
     List<Object> uf = r.getList(3);
     int[][] userFeatures = new int[uf.size()][];
     for (int f = 0; f < userFeatures.length; f++) {
-      userFeatures[f] = ints(uf.get(f));
+      userFeatures[f] = TaskSet.ints(uf.get(f));
     }
     int[] cand = p.candidates();
     int kept = 0;
@@ -312,32 +307,26 @@ public final class RecommendJob {
     }
     unseen = Arrays.copyOf(unseen, kept);
     float[] scores = engine.adaptAndScore(theta, p.inner(), items, labels, userFeatures, unseen);
+    // The best `top` by score, highest first; equal scores keep the lower item index (candidates
+    // are ascending). One pass with insertion into a short list, not a sort of every candidate.
     int top = Math.min(p.top(), unseen.length);
-    Integer[] order = new Integer[unseen.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
+    int[] best = new int[top];
+    int filled = 0;
+    for (int i = 0; i < unseen.length; i++) {
+      if (filled == top && Float.compare(scores[i], scores[best[top - 1]]) <= 0) {
+        continue;
+      }
+      int pos = filled < top ? filled++ : top - 1;
+      while (pos > 0 && Float.compare(scores[i], scores[best[pos - 1]]) > 0) {
+        best[pos] = best[pos - 1];
+        pos--;
+      }
+      best[pos] = i;
     }
-    final int[] cands = unseen;
-    // Highest score first; ties by item index (candidates are ascending, so by position).
-    Arrays.sort(order, (a, b) -> {
-      int c = Float.compare(scores[b], scores[a]);
-      return c != 0 ? c : Integer.compare(cands[a], cands[b]);
-    });
     for (int rank = 0; rank < top; rank++) {
-      int i = order[rank];
-      out.add(RowFactory.create(user, rank + 1, p.itemIds()[cands[i]], scores[i]));
+      int i = best[rank];
+      out.add(RowFactory.create(user, rank + 1, p.itemIds()[unseen[i]], scores[i]));
     }
     return n == 0;
-  }
-
-  private static int[] ints(Object listOrSeq) {
-    @SuppressWarnings("unchecked")
-    List<Object> list = listOrSeq instanceof List<?> l ? (List<Object>) l
-        : scala.collection.JavaConverters.seqAsJavaList((scala.collection.Seq<Object>) listOrSeq);
-    int[] out = new int[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = ((Number) list.get(i)).intValue();
-    }
-    return out;
   }
 }

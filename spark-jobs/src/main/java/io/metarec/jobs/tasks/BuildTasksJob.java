@@ -97,11 +97,7 @@ public final class BuildTasksJob {
         throw new JobFailedException(raw.description() + " has no rows");
       }
       if (rejected > 0) {
-        checked.filter(col("reason").isNotNull())
-            .select(col("raw_user").as("user"), col("raw_item").as("item"),
-                col("raw_label").as("label"), col("raw_timestamp").as("timestamp"),
-                col("reason"), col("source_file"))
-            .coalesce(1).write().parquet(out.path("rejects"));
+        Validation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
       }
       double rejectFraction = (double) rejected / total;
       if (rejectFraction > in.maxRejectFraction()) {

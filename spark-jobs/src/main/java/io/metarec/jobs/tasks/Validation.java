@@ -67,6 +67,17 @@ public final class Validation {
         col("source_file"));
   }
 
+  /**
+   * The rejected rows of a {@link #check} result as they are kept next to an output: the raw
+   * {@code user, item, label, timestamp} text, the {@code reason} and the {@code source_file}.
+   */
+  public static Dataset<Row> rejects(Dataset<Row> checked) {
+    return checked.filter(col("reason").isNotNull())
+        .select(col("raw_user").as("user"), col("raw_item").as("item"),
+            col("raw_label").as("label"), col("raw_timestamp").as("timestamp"),
+            col("reason"), col("source_file"));
+  }
+
   private static Column parseDouble(Column c, DataType type) {
     return type instanceof StringType ? trim(c).cast("double") : c.cast("double");
   }

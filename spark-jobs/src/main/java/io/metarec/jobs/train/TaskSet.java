@@ -109,7 +109,7 @@ public final class TaskSet {
 
   /** A Java list or Scala sequence of integers as an int[]. */
   @SuppressWarnings("unchecked")
-  static int[] ints(Object listOrSeq) {
+  public static int[] ints(Object listOrSeq) {
     List<Object> list = listOrSeq instanceof List<?> l ? (List<Object>) l
         : scala.collection.JavaConverters.seqAsJavaList((scala.collection.Seq<Object>) listOrSeq);
     int[] out = new int[list.size()];
