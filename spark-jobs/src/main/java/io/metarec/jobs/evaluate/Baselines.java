@@ -114,37 +114,17 @@ final class Baselines implements Serializable {
       throw new IllegalStateException("ALS needs fewer than 2^31 users");
     }
     Baselines self = this;
-    JavaRDD<Row> trainRows = trainIdx.flatMap(p -> {
-      Task t = p._1();
-      int u = (int) (long) p._2();
-      double bu = self.userBias(t.items(), t.labels(), t.size());
-      List<Row> out = new ArrayList<>(t.size());
-      for (int r = 0; r < t.size(); r++) {
-        int i = t.items()[r];
-        float y = explicit ? (float) (t.labels()[r] - self.mu - self.itemBias[i] - bu) : 1f;
-        out.add(RowFactory.create(u, i, y));
-      }
-      return out.iterator();
-    });
+    JavaRDD<Row> trainRows = trainIdx.flatMap(p ->
+        self.alsRows(p._1(), (int) (long) p._2(), p._1().size(), explicit).iterator());
     trainRows.cache();
     AlsFactors[] out = new AlsFactors[ks.size()];
     boolean taskSplit = ec.taskSplit();
     try {
       for (int ki = 0; ki < out.length; ki++) {
         int k = ks.get(ki);
-        JavaRDD<Row> evalRows = evalTasks.flatMap(p -> {
-          Task t = p._2();
-          int u = (int) (nTrain + p._1());
-          int kk = taskSplit ? t.supportSize() : Math.min(k, t.size());
-          double bu = self.userBias(t.items(), t.labels(), kk);
-          List<Row> rows = new ArrayList<>(kk);
-          for (int r = 0; r < kk; r++) {
-            int i = t.items()[r];
-            float y = explicit ? (float) (t.labels()[r] - self.mu - self.itemBias[i] - bu) : 1f;
-            rows.add(RowFactory.create(u, i, y));
-          }
-          return rows.iterator();
-        });
+        JavaRDD<Row> evalRows = evalTasks.flatMap(p -> self.alsRows(p._2(),
+            (int) (nTrain + p._1()), taskSplit ? p._2().supportSize() : Math.min(k, p._2().size()),
+            explicit).iterator());
         Dataset<Row> data = spark.createDataFrame(trainRows.union(evalRows), ALS_SCHEMA);
         ALS als = new ALS().setUserCol("user").setItemCol("item").setRatingCol("rating")
             .setRank(ec.alsRank()).setRegParam(ec.alsRegParam()).setMaxIter(ec.alsIterations())
@@ -167,6 +147,21 @@ final class Baselines implements Serializable {
       trainRows.unpersist(false);
     }
     return out;
+  }
+
+  /**
+   * ALS rows {@code (user, item, rating)} of a task's first {@code k} interactions: the residual of
+   * the bias baseline with b_u fitted on those rows (explicit), or 1 (implicit).
+   */
+  private List<Row> alsRows(Task t, int user, int k, boolean explicit) {
+    double bu = userBias(t.items(), t.labels(), k);
+    List<Row> rows = new ArrayList<>(k);
+    for (int r = 0; r < k; r++) {
+      int i = t.items()[r];
+      float y = explicit ? (float) (t.labels()[r] - mu - itemBias[i] - bu) : 1f;
+      rows.add(RowFactory.create(user, i, y));
+    }
+    return rows;
   }
 
   private static float[] floats(List<Object> list) {
