@@ -63,6 +63,24 @@ public final class TestSpark {
     return m;
   }
 
+  /**
+   * A tiny synthetic task set with user and item features: {@code generate} (size tiny, with
+   * {@code users} users, 0 = the preset's) into {@code dir/gen}, then {@code build-tasks} into
+   * {@code dir/tasks} with the given extra {@code key=value} settings. Returns the tasks folder.
+   */
+  public static java.nio.file.Path syntheticTasks(java.nio.file.Path dir, int users,
+      String... buildSets) {
+    java.nio.file.Path gen = dir.resolve("gen");
+    io.metarec.jobs.GenerateJob.run(session(), config("generate.out=" + gen,
+        "generate.size=tiny", "generate.users=" + users));
+    java.nio.file.Path tasks = dir.resolve("tasks");
+    io.metarec.jobs.tasks.BuildTasksJob.run(session(), config(with(new String[] {
+        "input.path=" + gen.resolve("interactions"),
+        "input.userFeatures.path=" + gen.resolve("users"),
+        "input.itemFeatures.path=" + gen.resolve("items"), "buildTasks.out=" + tasks}, buildSets)));
+    return tasks;
+  }
+
   /** A list of {@code key=value} strings plus more. */
   public static String[] with(String[] base, String... more) {
     List<String> all = new ArrayList<>(Arrays.asList(base));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.jobs.GenerateJob;
 import io.metarec.jobs.tasks.BuildTasksJob;
 import io.metarec.jobs.train.TrainJob;
 import io.metarec.report.EvalReport;
@@ -32,15 +31,8 @@ class EvaluateJobTest {
 
   @BeforeAll
   static void data() {
-    Path gen = shared.resolve("gen");
-    GenerateJob.run(SPARK, config("generate.out=" + gen, "generate.size=tiny",
-        "generate.users=400"));
-    tasks = shared.resolve("tasks");
-    BuildTasksJob.run(SPARK, config("input.path=" + gen.resolve("interactions"),
-        "input.userFeatures.path=" + gen.resolve("users"),
-        "input.itemFeatures.path=" + gen.resolve("items"),
-        "buildTasks.out=" + tasks, "tasks.supportSize=5", "split.validation=0.1",
-        "split.test=0.2"));
+    tasks = TestSpark.syntheticTasks(shared, 400, "tasks.supportSize=5", "split.validation=0.1",
+        "split.test=0.2");
     model = shared.resolve("model");
     TrainJob.run(SPARK, config(small("train.tasks=" + tasks, "train.model=" + model,
         "meta.iterations=40", "train.validateEvery=10", "train.checkpointEvery=20")));

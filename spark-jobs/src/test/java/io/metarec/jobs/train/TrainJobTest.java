@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metarec.config.MetaRecConfig;
-import io.metarec.jobs.GenerateJob;
 import io.metarec.jobs.tasks.BuildTasksJob;
 import io.metarec.spark.FaultInjection;
 import io.metarec.spark.JobFailedException;
@@ -27,15 +26,8 @@ class TrainJobTest {
 
   @BeforeAll
   static void data() {
-    Path gen = shared.resolve("gen");
-    GenerateJob.run(SPARK, config("generate.out=" + gen, "generate.size=tiny",
-        "generate.users=400"));
-    tasks = shared.resolve("tasks");
-    BuildTasksJob.run(SPARK, config("input.path=" + gen.resolve("interactions"),
-        "input.userFeatures.path=" + gen.resolve("users"),
-        "input.itemFeatures.path=" + gen.resolve("items"),
-        "buildTasks.out=" + tasks, "tasks.supportSize=5", "split.validation=0.2",
-        "split.test=0.1"));
+    tasks = TestSpark.syntheticTasks(shared, 400, "tasks.supportSize=5", "split.validation=0.2",
+        "split.test=0.1");
   }
 
   private static String[] small(Path model, String... more) {
