@@ -1,23 +1,51 @@
 package io.metarec.spark;
 
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 
 /**
- * Test hook for reliability tests: when the Spark local property {@value #FAIL_FIRST_ATTEMPT} of
- * the submitting thread is {@code "<iteration>:<partition>"}, the first attempt of that partition's
- * task in that training iteration throws, as a crashed executor task would. Spark then retries it
- * (given {@code spark.task.maxFailures} > 1). Unset, it does nothing.
+ * Test hooks for reliability tests, driven by Spark local properties of the submitting thread
+ * (unset, they do nothing):
+ * <ul>
+ *   <li>{@value #FAIL_FIRST_ATTEMPT} = {@code "<iteration>:<partition>"}: the first attempt of that
+ *       partition's task in that training iteration throws, as a crashed task would; Spark retries it
+ *       (given {@code spark.task.maxFailures} > 1).
+ *   <li>{@value #KILL_EXECUTOR} = {@code "<iteration>:<marker file>"}: the first executor (never the
+ *       driver) that runs a task of that training iteration and manages to create the marker file
+ *       halts its JVM at once, as a lost node would. The marker makes it happen once per run even
+ *       when Spark re-runs the stage.
+ * </ul>
  */
 public final class FaultInjection {
   /** The local property naming the task to fail once. */
   public static final String FAIL_FIRST_ATTEMPT = "metarec.faultInjection.failFirstAttempt";
+  /** The local property naming the iteration in which one executor JVM dies. */
+  public static final String KILL_EXECUTOR = "metarec.faultInjection.killExecutor";
 
   private FaultInjection() {}
 
-  /** Throws if the current task is the one {@link #FAIL_FIRST_ATTEMPT} names, on its first attempt. */
+  /** Throws or halts the executor if the current task is one a fault-injection property names. */
   public static void maybeFail(long iteration) {
     TaskContext ctx = TaskContext.get();
-    if (ctx == null || ctx.attemptNumber() > 0) {
+    if (ctx == null) {
+      return;
+    }
+    String kill = ctx.getLocalProperty(KILL_EXECUTOR);
+    if (kill != null && kill.startsWith(iteration + ":") && !"driver".equals(SparkEnv.get().executorId())) {
+      try {
+        Files.createFile(Path.of(kill.substring(kill.indexOf(':') + 1)));
+        Runtime.getRuntime().halt(137);
+      } catch (FileAlreadyExistsException alreadyKilledOnce) {
+        // this run has lost its executor already
+      } catch (IOException e) {
+        throw new IllegalStateException("fault injection: cannot create the marker of " + kill, e);
+      }
+    }
+    if (ctx.attemptNumber() > 0) {
       return;
     }
     String target = ctx.getLocalProperty(FAIL_FIRST_ATTEMPT);
