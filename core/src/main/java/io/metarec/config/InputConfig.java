@@ -42,6 +42,7 @@ public record InputConfig(
     String csvDelimiter,
     double maxRejectFraction,
     String duplicates,
+    String until,
     FeatureTableConfig userFeatures,
     FeatureTableConfig itemFeatures)
     implements Serializable {
@@ -70,6 +71,34 @@ public record InputConfig(
     }
     Checks.doubleIn("input.maxRejectFraction", maxRejectFraction, 0.0, 1.0);
     duplicates = Checks.oneOf("input.duplicates", duplicates, List.of("latest", "earliest"));
+    until = until == null ? "" : until.trim();
+    endOfWindow(until);
+  }
+
+  /**
+   * The first epoch second after the input window: events at or after it are left out (not
+   * rejected). {@code input.until} is a date (UTC; the whole day is in) or an ISO-8601 instant (in);
+   * empty means no end ({@link Long#MAX_VALUE}).
+   */
+  public long untilEpochSeconds() {
+    return endOfWindow(until);
+  }
+
+  private static long endOfWindow(String until) {
+    if (until.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return java.time.LocalDate.parse(until).plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC)
+          .toEpochSecond();
+    } catch (java.time.format.DateTimeParseException notADate) {
+      try {
+        return java.time.Instant.parse(until).getEpochSecond() + 1;
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new ConfigValidationException("input.until must be a date (2026-11-27) or an "
+            + "ISO-8601 instant (2026-11-27T23:00:00Z), got \"" + until + "\"");
+      }
+    }
   }
 
   /** True for implicit feedback (every row a positive). */
@@ -92,6 +121,7 @@ public record InputConfig(
         r.getString("input.csv.delimiter"),
         r.getDouble("input.maxRejectFraction"),
         r.getString("input.duplicates"),
+        r.getString("input.until"),
         FeatureTableConfig.from(r, "input.userFeatures"),
         FeatureTableConfig.from(r, "input.itemFeatures"));
   }

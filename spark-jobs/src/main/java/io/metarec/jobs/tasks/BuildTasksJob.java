@@ -60,6 +60,8 @@ import org.apache.spark.storage.StorageLevel;
  * and each user's events gathered within those partitions.
  */
 public final class BuildTasksJob {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BuildTasksJob.class);
+
   /** Version of the task output layout, recorded in features.json. */
   public static final int FORMAT_VERSION = 1;
 
@@ -110,6 +112,13 @@ public final class BuildTasksJob {
       }
       Dataset<Row> valid = checked.filter(col("reason").isNull())
           .select(col("user"), col("item"), col("label"), col("ts"));
+      long afterUntil = 0;
+      if (!in.until().isEmpty()) {
+        Dataset<Row> all = valid;
+        valid = valid.filter(col("ts").lt(in.untilEpochSeconds()));
+        afterUntil = all.filter(col("ts").geq(in.untilEpochSeconds())).count();
+        LOG.info("input.until = {}: {} later events left out", in.until(), afterUntil);
+      }
 
       // 2. Vocabularies, extended from an earlier run's when there is one.
       String vocabDir = previousVocab(hconf, tc, outPath);
@@ -221,6 +230,8 @@ public final class BuildTasksJob {
       Map<String, Object> stats = new LinkedHashMap<>();
       stats.put("input", raw.description());
       stats.put("inputFingerprint", HadoopFiles.fingerprint(hconf, raw.paths()));
+      stats.put("until", in.until());
+      stats.put("afterUntil", afterUntil);
       Map<String, Object> rows = new LinkedHashMap<>();
       rows.put("read", total);
       rows.put("valid", total - rejected);

@@ -174,6 +174,30 @@ class BuildTasksJobTest {
   }
 
   @Test
+  void untilLeavesLaterEventsOutAndCountsThem(@TempDir Path dir) throws Exception {
+    // 2026-11-27T00:00:00Z = 1795737600; the day is in, the next second of 2026-11-28 is not.
+    Path in = write(dir, "log.csv", String.join("\n", "user_id,item_id,rating,timestamp",
+        "u1,a,1,1795737600", "u1,b,2,1795823999", "u1,c,3,1795824000", "u1,d,4,1795900000")
+        + "\n");
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + out, "tasks.supportSize=1",
+        "split.validation=0", "split.test=0", "input.until=2026-11-27"));
+    Row u1 = tasks(out).get("u1");
+    assertEquals(List.of(1f), u1.getList(u1.fieldIndex("support_labels")));
+    assertEquals(List.of(2f), u1.getList(u1.fieldIndex("query_labels")));
+    assertEquals(2L, stats.get("afterUntil"));
+    assertFalse(vocab(out, "item").containsKey("c"), "items only seen later are not indexed");
+
+    Map<String, Object> instant = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + dir.resolve("instant"), "tasks.supportSize=1",
+        "split.validation=0", "split.test=0", "input.until=2026-11-28T00:00:00Z"));
+    assertEquals(1L, instant.get("afterUntil"), "an instant is inclusive");
+    assertThrows(io.metarec.config.ConfigValidationException.class,
+        () -> config("input.until=yesterday"));
+  }
+
+  @Test
   void duplicatesKeepTheLatestOrTheEarliest(@TempDir Path dir) throws Exception {
     Path in = write(dir, "log.csv", String.join("\n", "user_id,item_id,rating,timestamp",
         "u1,a,1,10", "u1,a,5,30", "u1,a,3,20", "u1,b,2,15", "u1,c,4,40") + "\n");
