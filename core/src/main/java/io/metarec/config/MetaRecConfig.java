@@ -46,6 +46,8 @@ import java.util.TreeSet;
  * @param evaluate the cold-start evaluation ({@code evaluate.*})
  * @param recommend the recommend job ({@code recommend.*})
  * @param pretrain the conventional DL4J-on-Spark baseline ({@code pretrain.*})
+ * @param pipeline the whole pipeline in one run folder ({@code pipeline.*})
+ * @param nightly scheduled retraining with a promotion gate ({@code nightly.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -60,7 +62,9 @@ public record MetaRecConfig(
     TrainConfig train,
     EvaluateConfig evaluate,
     RecommendConfig recommend,
-    PretrainConfig pretrain)
+    PretrainConfig pretrain,
+    PipelineConfig pipeline,
+    NightlyConfig nightly)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -82,7 +86,9 @@ public record MetaRecConfig(
         TrainConfig.from(r),
         EvaluateConfig.from(r),
         RecommendConfig.from(r),
-        PretrainConfig.from(r));
+        PretrainConfig.from(r),
+        PipelineConfig.from(r),
+        NightlyConfig.from(r));
   }
 
   /** The engine settings, with the engine's validation errors reported as config errors. */

@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       RecommendCommand.class,
       PretrainCommand.class,
+      PipelineCommand.class,
+      NightlyCommand.class,
       BenchKernelCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class

@@ -87,7 +87,13 @@ public final class ReportWriter {
   /** Reads a metrics.json written by {@link #write} back into a report. */
   @SuppressWarnings("unchecked")
   public static EvalReport read(Path metricsJson) throws IOException {
-    Map<String, Object> j = JSON.readValue(metricsJson.toFile(), LinkedHashMap.class);
+    return parse(java.nio.file.Files.readString(metricsJson));
+  }
+
+  /** Parses the text of a metrics.json written by {@link #write} (e.g. read from any file system). */
+  @SuppressWarnings("unchecked")
+  public static EvalReport parse(String metricsJson) throws IOException {
+    Map<String, Object> j = JSON.readValue(metricsJson, LinkedHashMap.class);
     List<Integer> ks = ((List<Number>) j.get("ks")).stream().map(Number::intValue).toList();
     List<MethodResult> methods = new ArrayList<>();
     for (Map.Entry<String, Object> e : ((Map<String, Object>) j.get("methods")).entrySet()) {

@@ -77,4 +77,54 @@ public final class HadoopFiles {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Writes a small text file atomically: a temporary sibling, then a rename that replaces {@code path}
+   * (atomic on HDFS and local file systems), so readers see the old or the new text, never a part.
+   */
+  public static void writeTextAtomically(Configuration conf, String path, String text) {
+    Path p = new Path(path);
+    Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp-" + java.util.UUID.randomUUID());
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      fs.mkdirs(p.getParent());
+      try (java.io.OutputStream out = fs.create(tmp, true)) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf).rename(tmp, p,
+          org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /** Deletes a file or folder tree if it exists; returns whether something was deleted. */
+  public static boolean delete(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(conf);
+      return fs.exists(p) && fs.delete(p, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+
+  /** The names of the entries of a folder, sorted; empty when it does not exist. */
+  public static List<String> list(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(conf);
+      if (!fs.exists(p)) {
+        return List.of();
+      }
+      List<String> names = new ArrayList<>();
+      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(p)) {
+        names.add(s.getPath().getName());
+      }
+      names.sort(null);
+      return names;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + path, e);
+    }
+  }
 }

@@ -95,8 +95,12 @@ public final class EvaluateJob {
 
     // Models and their methods.
     List<ModelStore.Loaded> models = new ArrayList<>();
-    for (String dir : ec.models()) {
-      ModelStore.Loaded m = ModelStore.load(hconf, dir);
+    List<String> givenNames = new ArrayList<>();
+    for (String entry : ec.models()) {
+      String dir = modelDir(entry);
+      givenNames.add(modelName(entry));
+      ModelStore.Loaded m = ModelStore.ontoTaskSet(spark, ModelStore.load(hconf, dir), data,
+          tasksDir, seed, cfg.engine().meta().embeddingStd());
       checkCompatible(m, data, tasksDir);
       models.add(m);
     }
@@ -118,7 +122,8 @@ public final class EvaluateJob {
             + "the support with this run's inner.* settings", Kind.MODEL, i, runInner));
       } else {
         InnerLoopConfig own = innerOf(m, innerDefaults);
-        String name = metaModel < 0 ? "meta" : folderName(m.dir());
+        String name = givenNames.get(i) != null ? givenNames.get(i)
+            : metaModel < 0 ? "meta" : folderName(m.dir());
         if (metaModel < 0) {
           metaModel = i;
         }
@@ -310,6 +315,21 @@ public final class EvaluateJob {
     return String.format(Locale.ROOT, "%d inner steps on %s, %s user solver", in.steps(),
         in.adapt().stream().map(g -> g.name().toLowerCase(Locale.ROOT)).sorted().toList(),
         in.userSolver().name().toLowerCase(Locale.ROOT));
+  }
+
+  private static final java.util.regex.Pattern NAMED =
+      java.util.regex.Pattern.compile("([A-Za-z0-9][A-Za-z0-9._+-]*)=(.+)");
+
+  /** The folder of an {@code evaluate.models} entry: {@code DIR} or {@code NAME=DIR}. */
+  public static String modelDir(String entry) {
+    java.util.regex.Matcher m = NAMED.matcher(entry);
+    return m.matches() ? m.group(2) : entry;
+  }
+
+  /** The method name an {@code evaluate.models} entry gives ({@code NAME=DIR}), or null. */
+  public static String modelName(String entry) {
+    java.util.regex.Matcher m = NAMED.matcher(entry);
+    return m.matches() ? m.group(1) : null;
   }
 
   private static String folderName(String dir) {

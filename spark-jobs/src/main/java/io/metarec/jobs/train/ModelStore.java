@@ -9,6 +9,7 @@ import io.metarec.io.ParamSegment;
 import io.metarec.io.ParamVector;
 import io.metarec.io.StateBuffer;
 import io.metarec.meta.OuterOptimizer;
+import io.metarec.model.FieldSpec;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
@@ -382,6 +383,38 @@ public final class ModelStore {
     }
     return new Loaded(d, spec, Params.unflatten(layout, flat),
         ((Number) j.get("labelMin")).doubleValue(), ((Number) j.get("labelMax")).doubleValue(), j);
+  }
+
+  /**
+   * The model on the vocabularies of a newer task set (built with {@code tasks.vocabFrom} or on
+   * later logs): when only the vocabulary sizes differ, the model's table rows are mapped by value
+   * onto the task set's indices as in a warm start, and values the model never saw start from a
+   * fresh initialization (seeded), i.e. the model meets them cold. Otherwise {@code m} unchanged.
+   */
+  public static Loaded ontoTaskSet(SparkSession spark, Loaded m, TaskSet.Spec data, String tasksDir,
+      long seed, float embeddingStd) {
+    ModelSpec s = m.spec();
+    boolean same = s.numItems() == data.numItems() && s.userFields().equals(data.userFields())
+        && s.itemFields().equals(data.itemFields());
+    if (same || !shape(s.userFields()).equals(shape(data.userFields()))
+        || !shape(s.itemFields()).equals(shape(data.itemFields()))
+        || !s.feedback().name().equalsIgnoreCase(data.feedback())
+        || !HadoopFiles.exists(spark.sparkContext().hadoopConfiguration(),
+            m.dir().replaceAll("/+$", "") + "/vocab/values/item")) {
+      return m;
+    }
+    ModelSpec grown = new ModelSpec(data.numItems(), data.userFields(), data.itemFields(),
+        s.embeddingDim(), s.hidden(), s.activation(), s.userDim(), s.feedback(), s.implicitTerm(),
+        s.userInMlp());
+    Params theta = warmStart(spark, m.dir(), new ParamLayout(grown), tasksDir, seed, embeddingStd);
+    LOG.info("model {} ({} items) mapped onto the vocabularies of {} ({} items) by value",
+        m.dir(), s.numItems(), tasksDir, data.numItems());
+    return new Loaded(m.dir(), grown, theta, m.labelMin(), m.labelMax(), m.json());
+  }
+
+  /** Field names and kinds, without vocabulary sizes. */
+  private static List<String> shape(List<FieldSpec> fields) {
+    return fields.stream().map(f -> f.name() + (f.multiValued() ? "*" : "")).toList();
   }
 
   /**
