@@ -17,6 +17,12 @@ final class ClusterClassPath {
   private ClusterClassPath() {}
 
   static void fill(Path sparkHome, String classPath) throws IOException {
+    fill(sparkHome, classPath, p -> true);
+  }
+
+  /** As {@link #fill(Path, String)}, with only the class path entries {@code keep} accepts. */
+  static void fill(Path sparkHome, String classPath, java.util.function.Predicate<Path> keep)
+      throws IOException {
     Path jars = sparkHome.resolve("jars");
     if (Files.isDirectory(jars)) {
       try (Stream<Path> old = Files.list(jars)) {
@@ -34,6 +40,9 @@ final class ClusterClassPath {
         continue;
       }
       Path p = Path.of(entry).toAbsolutePath();
+      if (!keep.test(p)) {
+        continue;
+      }
       String name = String.format("%03d-%s", n++, p.getFileName());
       if (Files.isDirectory(p)) {
         pack(p, jars.resolve(name + ".jar"));
