@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       RecommendCommand.class,
       PretrainCommand.class,
       BenchKernelCommand.class,
+      BenchEngineCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class
     })
