@@ -26,6 +26,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.api.ops.impl.shape.Gather;
@@ -67,6 +73,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * thread. {@link #close} stops the device thread.
  */
 public final class Nd4jBatchedEngine implements AdaptationEngine, AutoCloseable {
+  /** Per-block scratch: learned on the first block, grown when a larger block spills. */
+  private static final WorkspaceConfiguration BLOCK_WORKSPACE = WorkspaceConfiguration.builder()
+      .initialSize(0)
+      .overallocationLimit(0.2)
+      .policyAllocation(AllocationPolicy.OVERALLOCATE)
+      .policyLearning(LearningPolicy.FIRST_LOOP)
+      .policyReset(ResetPolicy.BLOCK_LEFT)
+      .policySpill(SpillPolicy.REALLOCATE)
+      .build();
+
   private final ModelSpec spec;
   private final ParamLayout layout;
   private final ItemFeatureTable itemFeatures;
@@ -414,8 +430,19 @@ public final class Nd4jBatchedEngine implements AdaptationEngine, AutoCloseable 
       }
     }
 
-    /** Adapts one block and adds its contributions to the sums. */
+    /**
+     * Adapts one block and adds its contributions to the sums. Everything the block allocates lives in
+     * a workspace reused from block to block (device memory is not left to the garbage collector);
+     * the sums, created outside it, are only updated in place.
+     */
     void block(TaskBlock blk) {
+      try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(BLOCK_WORKSPACE,
+          "metarec-nd4j-block")) {
+        blockInWorkspace(blk);
+      }
+    }
+
+    private void blockInWorkspace(TaskBlock blk) {
       int t = blk.tasks;
       INDArray imp = Nd4j.create(blk.imp, new long[] {t, ud}, DataType.FLOAT);
       Phi phi = new Phi(t);
