@@ -1,6 +1,7 @@
 package io.metarec.config;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The distributed meta-training job ({@code train.*}).
@@ -17,6 +18,10 @@ import java.io.Serializable;
  * @param maxDivergences non-finite updates in a row before the job fails (>= 1)
  * @param resume continue from the model folder's last complete checkpoint
  * @param initFrom a model to warm-start from; empty = none
+ * @param engine the executors' adaptation engine: {@code jvm} (the plain-JVM kernel), {@code nd4j}
+ *     (the task-batched ND4J engine) or {@code auto} (ND4J on an executor that Spark gave a GPU,
+ *     the JVM kernel otherwise); lower-cased
+ * @param engineBlockSize tasks the ND4J engine adapts at once (>= 1)
  */
 public record TrainConfig(
     String tasks,
@@ -30,8 +35,13 @@ public record TrainConfig(
     double lrDecay,
     int maxDivergences,
     boolean resume,
-    String initFrom)
+    String initFrom,
+    String engine,
+    int engineBlockSize)
     implements Serializable {
+
+  /** The values {@code train.engine} accepts. */
+  public static final List<String> ENGINES = List.of("jvm", "nd4j", "auto");
 
   /** Validates the ranges. */
   public TrainConfig {
@@ -45,6 +55,8 @@ public record TrainConfig(
       throw new ConfigValidationException("train.lrDecay must be in (0, 1], got " + lrDecay);
     }
     Checks.intAtLeast("train.maxDivergences", maxDivergences, 1);
+    engine = Checks.oneOf("train.engine", engine, ENGINES);
+    Checks.intAtLeast("train.engineBlockSize", engineBlockSize, 1);
     // Cross-field rule: a warm start and a resume are two different starting points.
     if (resume && !initFrom.isBlank()) {
       throw new ConfigValidationException(
@@ -66,6 +78,8 @@ public record TrainConfig(
         r.getDouble("train.lrDecay"),
         r.getInt("train.maxDivergences"),
         r.getBoolean("train.resume"),
-        r.getString("train.initFrom"));
+        r.getString("train.initFrom"),
+        r.getString("train.engine"),
+        r.getInt("train.engineBlockSize"));
   }
 }

@@ -83,6 +83,21 @@ public final class MetaGradientAccumulator implements Serializable {
   }
 
   /**
+   * Counts {@code tasks} more tasks with summed loss {@code lossSum}, in place, for an engine that
+   * sums many tasks' contributions itself (on a device) and adds the sums straight into
+   * {@link #denseSums()} and {@link #table(int)}; {@link #addTaskInPlace} does both at once.
+   *
+   * @throws IllegalArgumentException if {@code tasks < 0}
+   */
+  public void addTaskCountInPlace(long tasks, double lossSum) {
+    if (tasks < 0) {
+      throw new IllegalArgumentException("tasks must be >= 0, got " + tasks);
+    }
+    taskCount += tasks;
+    this.lossSum += lossSum;
+  }
+
+  /**
    * Adds {@code other} into this, in place, and returns this (usable as Spark's combOp).
    */
   public MetaGradientAccumulator mergeInPlace(MetaGradientAccumulator other) {

@@ -140,4 +140,15 @@ class MetaRecConfigTest {
     assertTrue(rejected("train.resume=true", "train.initFrom=/m").getMessage()
         .contains("exclude each other"));
   }
+
+  @Test
+  void trainEngineIsOneOfJvmNd4jAutoWithAPositiveBlockSize() {
+    MetaRecConfig d = MetaRecConfig.load();
+    assertEquals("auto", d.train().engine());
+    assertEquals(1024, d.train().engineBlockSize());
+    assertEquals("nd4j", MetaRecConfig.load(null, List.of("train.engine=ND4J"), Map.of()).train().engine());
+    assertEquals("train.engine must be one of jvm|nd4j|auto, got 'gpu'",
+        rejected("train.engine=gpu").getMessage());
+    assertEquals("train.engineBlockSize must be >= 1, got 0", rejected("train.engineBlockSize=0").getMessage());
+  }
 }

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       PipelineCommand.class,
       NightlyCommand.class,
       BenchKernelCommand.class,
+      BenchEngineCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class
     })

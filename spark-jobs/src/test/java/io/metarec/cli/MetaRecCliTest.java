@@ -33,6 +33,9 @@ class MetaRecCliTest {
     Run bench = run("bench-kernel", "--help");
     assertEquals(0, bench.code());
     assertTrue(bench.out().contains("--threads"), bench.out());
+    Run engines = run("bench-engine", "--help");
+    assertEquals(0, engines.code());
+    assertTrue(engines.out().contains("--block"), engines.out());
   }
 
   @Test

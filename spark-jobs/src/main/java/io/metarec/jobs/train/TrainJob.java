@@ -1,7 +1,10 @@
 package io.metarec.jobs.train;
 
+import io.metarec.config.ConfigValidationException;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.TrainConfig;
+import io.metarec.engine.EngineKind;
+import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.OuterOptimizer;
@@ -131,6 +134,16 @@ public final class TrainJob {
     boolean stoppedEarly = false;
     Broadcast<float[]> previous = null;
     LongAccumulator kernelNanos = jsc.sc().longAccumulator("metarec.kernelNanos");
+    EngineKind engineKind = EngineKind.parse("train.engine", tc.engine());
+    int blockSize = tc.engineBlockSize();
+    String unsupported = Nd4jBatchedEngine.unsupportedReason(settings);
+    if (engineKind == EngineKind.ND4J && unsupported != null) {
+      // Fail before any Spark work rather than in every executor's first task.
+      throw new ConfigValidationException("train.engine=nd4j: " + unsupported);
+    }
+    LOG.info("adaptation engine: train.engine={}{}", tc.engine(), engineKind != EngineKind.AUTO ? ""
+        : unsupported != null ? " (jvm on every executor: " + unsupported + ")"
+        : " (nd4j on executors Spark gives a GPU, jvm elsewhere)");
     int slots = Math.min(parts, jsc.defaultParallelism());
 
     while (state.iteration < iterations) {
@@ -144,7 +157,7 @@ public final class TrainJob {
       MetaGradientAccumulator acc = treeMerge(train.mapPartitions(tasks -> {
         FaultInjection.maybeFail(it);
         Params theta = ExecutorCache.theta(bTheta, bSpec.value());
-        AdaptationEngine engine = ExecutorCache.engine(bSpec, bItems);
+        AdaptationEngine engine = ExecutorCache.trainEngine(bSpec, bItems, settings, engineKind, blockSize);
         MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
         Iterator<Task> batch = sampled(tasks, seed, it, fraction);
         long k0 = System.nanoTime();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metarec.config.ConfigValidationException;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.tasks.BuildTasksJob;
 import io.metarec.spark.FaultInjection;
@@ -95,6 +96,38 @@ class TrainJobTest {
     // Same tasks in every meta-batch (membership does not depend on placement); only the order
     // of the float sums differs.
     assertTrue(worst < 1e-4, "largest difference " + worst);
+  }
+
+  @Test
+  void theNd4jEngineTrainsLikeTheJvmKernelAndAutoWithoutAGpuIsTheJvmKernel(@TempDir Path dir) {
+    // Plain SGD outer steps, so θ differs by the step size times the meta-gradients' rounding.
+    String[] common = {"meta.iterations=3", "train.patience=0", "meta.outerOptimizer=sgd", "meta.outerLr=1"};
+    TrainJob.Result jvm = TrainJob.run(SPARK, config(small(dir.resolve("jvm"),
+        TestSpark.with(common, "train.engine=jvm"))));
+    TrainJob.Result auto = TrainJob.run(SPARK, config(small(dir.resolve("auto"),
+        TestSpark.with(common, "train.engine=auto"))));
+    TrainJob.Result nd4j = TrainJob.run(SPARK, config(small(dir.resolve("nd4j"),
+        TestSpark.with(common, "train.engine=nd4j", "train.engineBlockSize=7"))));
+    assertTrue(jvm.theta().bitEquals(auto.theta()), "auto without a GPU is the JVM kernel, bit for bit");
+    float[] a = jvm.theta().flatten();
+    float[] b = nd4j.theta().flatten();
+    float[] start = TrainJob.run(SPARK, config(small(dir.resolve("start"), "meta.iterations=1",
+        "meta.outerLr=1e-9", "train.patience=0"))).theta().flatten();
+    double worst = 0;
+    double moved = 0;
+    for (int i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      moved = Math.max(moved, Math.abs(a[i] - start[i]));
+    }
+    assertTrue(moved > 1e-2, "training moved θ by " + moved);
+    assertTrue(worst < 1e-4, "largest difference " + worst + ", θ moved " + moved);
+  }
+
+  @Test
+  void nd4jWithSettingsItDoesNotImplementFailsBeforeTraining(@TempDir Path dir) {
+    ConfigValidationException e = assertThrows(ConfigValidationException.class, () -> TrainJob.run(SPARK,
+        config(small(dir.resolve("m"), "train.engine=nd4j", "inner.adapt=[embedding]"))));
+    assertTrue(e.getMessage().contains("inner.adapt=[embedding]"), e.getMessage());
   }
 
   @Test
