@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -95,6 +96,15 @@ public final class HadoopFiles {
           org.apache.hadoop.fs.Options.Rename.OVERWRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /** Copies a file or folder tree (possibly across file systems); {@code to} must not exist. */
+  public static void copy(Configuration conf, String from, String to) throws IOException {
+    Path src = new Path(from);
+    Path dst = new Path(to);
+    if (!FileUtil.copy(src.getFileSystem(conf), src, dst.getFileSystem(conf), dst, false, conf)) {
+      throw new IOException("cannot copy " + src + " to " + dst);
     }
   }
 

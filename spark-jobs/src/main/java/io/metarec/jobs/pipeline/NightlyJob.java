@@ -19,9 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.FileUtil;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,14 +186,9 @@ public final class NightlyJob {
 
   private static void copy(Configuration hconf, String from, String to) {
     try {
-      Path src = new Path(from);
-      FileSystem fs = src.getFileSystem(hconf);
-      Path dst = new Path(to);
-      if (!FileUtil.copy(fs, src, dst.getFileSystem(hconf), dst, false, hconf)) {
-        throw new IOException("copy returned false");
-      }
+      HadoopFiles.copy(hconf, from, to);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+      throw new UncheckedIOException(e.getMessage(), e);
     }
   }
 

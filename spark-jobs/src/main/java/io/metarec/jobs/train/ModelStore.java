@@ -34,7 +34,6 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -296,11 +295,8 @@ public final class ModelStore {
       Path vocab = new Path(out.path("vocab"));
       fs.mkdirs(vocab);
       for (String part : List.of("features.json", "items", "vocab")) {
-        Path src = new Path(p.tasksDir() + "/" + part);
         Path dst = part.equals("vocab") ? new Path(vocab, "values") : new Path(vocab, part);
-        if (!FileUtil.copy(src.getFileSystem(conf), src, fs, dst, false, conf)) {
-          throw new IOException("cannot copy " + src + " to " + dst);
-        }
+        HadoopFiles.copy(conf, p.tasksDir() + "/" + part, dst.toString());
       }
       out.writeText("metrics.csv", p.metricsCsv());
       Map<String, Object> j = new LinkedHashMap<>();
