@@ -6,6 +6,7 @@ import io.metarec.jobs.tasks.Summary;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code metarec build-tasks}: interaction logs → user-level meta-tasks as Parquet. */
@@ -18,21 +19,11 @@ final class BuildTasksCommand extends JobCommand {
       description = "Interaction log: file or folder (input.path).")
   String input;
 
-  @Option(names = "--format", paramLabel = "FORMAT",
-      description = "parquet|csv|json|movielens (input.format, default parquet).")
-  String format;
+  @Mixin InputOptions in;
 
   @Option(names = "--out", paramLabel = "DIR", required = true,
       description = "Output folder, replaced atomically (buildTasks.out).")
   String out;
-
-  @Option(names = "--user-features", paramLabel = "PATH",
-      description = "User feature table (input.userFeatures.path).")
-  String userFeatures;
-
-  @Option(names = "--item-features", paramLabel = "PATH",
-      description = "Item feature table (input.itemFeatures.path).")
-  String itemFeatures;
 
   @Option(names = "--vocab-from", paramLabel = "DIR",
       description = "Earlier build-tasks output whose vocabularies are extended (tasks.vocabFrom).")
@@ -40,9 +31,8 @@ final class BuildTasksCommand extends JobCommand {
 
   @Override
   Map<String, Object> options() {
-    return opts("input.path", input, "input.format", format, "buildTasks.out", out,
-        "input.userFeatures.path", userFeatures, "input.itemFeatures.path", itemFeatures,
-        "tasks.vocabFrom", vocabFrom);
+    return in.addTo(opts("input.path", input, "buildTasks.out", out,
+        "tasks.vocabFrom", vocabFrom));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.metarec.jobs.pipeline.NightlyJob;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code metarec nightly}: one night of warm-started retraining with a promotion gate. */
@@ -27,23 +28,11 @@ final class NightlyCommand extends JobCommand {
       description = "Interaction log (input.path).")
   String input;
 
-  @Option(names = "--format", paramLabel = "FORMAT",
-      description = "parquet | csv | json | movielens (input.format).")
-  String format;
-
-  @Option(names = "--user-features", paramLabel = "PATH",
-      description = "User feature table (input.userFeatures.path).")
-  String userFeatures;
-
-  @Option(names = "--item-features", paramLabel = "PATH",
-      description = "Item feature table (input.itemFeatures.path).")
-  String itemFeatures;
+  @Mixin InputOptions in;
 
   @Override
   Map<String, Object> options() {
-    return opts("nightly.root", root, "nightly.date", date, "input.path", input,
-        "input.format", format, "input.userFeatures.path", userFeatures,
-        "input.itemFeatures.path", itemFeatures);
+    return in.addTo(opts("nightly.root", root, "nightly.date", date, "input.path", input));
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code metarec pipeline}: every stage under one run folder, skipping unchanged stages. */
@@ -26,17 +27,7 @@ final class PipelineCommand extends JobCommand {
           + "synthetic data set (generate.*).")
   String input;
 
-  @Option(names = "--format", paramLabel = "FORMAT",
-      description = "parquet | csv | json | movielens (input.format).")
-  String format;
-
-  @Option(names = "--user-features", paramLabel = "PATH",
-      description = "User feature table (input.userFeatures.path).")
-  String userFeatures;
-
-  @Option(names = "--item-features", paramLabel = "PATH",
-      description = "Item feature table (input.itemFeatures.path).")
-  String itemFeatures;
+  @Mixin InputOptions in;
 
   @Option(names = "--stages", paramLabel = "LIST", split = ",",
       description = "Stages to run, comma-separated (pipeline.stages), e.g. "
@@ -48,9 +39,8 @@ final class PipelineCommand extends JobCommand {
 
   @Override
   Map<String, Object> options() {
-    return opts("pipeline.run", run, "input.path", input, "input.format", format,
-        "input.userFeatures.path", userFeatures, "input.itemFeatures.path", itemFeatures,
-        "pipeline.stages", stages, "pipeline.force", force);
+    return in.addTo(opts("pipeline.run", run, "input.path", input,
+        "pipeline.stages", stages, "pipeline.force", force));
   }
 
   @Override
