@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * standalone master, two workers and one executor JVM per worker on this machine, the way a
  * cluster runs the job. The reference is the same training in {@code local[2]} (one JVM), run
  * first in this JVM (a JVM holds one SparkContext at a time). Both runs use the same partition
- * count, so the deterministic aggregation ({@code TrainJob.treeMerge}) makes them equal bit for bit.
+ * count, so the deterministic aggregation ({@code TrainJob.IterationStep.sumOver}) makes them equal bit for bit.
  *
  * <p>Needs {@code SPARK_HOME} (a folder this test fills: {@code jars/} with the test class path and
  * a {@code RELEASE} file) and {@code SPARK_SCALA_VERSION=2.12} in the environment, as the

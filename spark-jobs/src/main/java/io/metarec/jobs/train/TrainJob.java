@@ -156,10 +156,7 @@ public final class TrainJob {
       previous = bTheta;
       IterationStep step = new IterationStep(bTheta, bSpec, bItems, settings, engineKind,
           blockSize, it, seed, fraction, kernelNanos);
-      MetaGradientAccumulator acc = parts <= DIRECT_MERGE_PARTITIONS
-          ? mergeInOrder(step.runOn(train), layout)
-          : treeMerge(train.mapPartitions(tasks -> List.of(step.apply(null, tasks)).iterator()),
-              layout);
+      MetaGradientAccumulator acc = step.sumOver(train, layout);
       adaptations += acc.taskCount();
       if (!finite(acc)) {
         state.divergences++;
@@ -306,10 +303,10 @@ public final class TrainJob {
     @Override
     public MetaGradientAccumulator apply(org.apache.spark.TaskContext ctx,
         scala.collection.Iterator<Task> tasks) {
-      return apply(null, scala.collection.JavaConverters.asJavaIterator(tasks));
+      return accumulate(scala.collection.JavaConverters.asJavaIterator(tasks));
     }
 
-    MetaGradientAccumulator apply(Void unused, Iterator<Task> tasks) {
+    private MetaGradientAccumulator accumulate(Iterator<Task> tasks) {
       FaultInjection.maybeFail(iteration);
       Params theta = ExecutorCache.theta(bTheta, bSpec.value());
       AdaptationEngine engine = ExecutorCache.trainEngine(bSpec, bItems, settings, engineKind,
@@ -322,42 +319,37 @@ public final class TrainJob {
       return a;
     }
 
-    /** Runs on every partition of {@code tasks}: the accumulators in partition order. */
-    MetaGradientAccumulator[] runOn(JavaRDD<Task> tasks) {
-      return (MetaGradientAccumulator[]) tasks.context().runJob(tasks.rdd(), this,
-          scala.reflect.ClassTag$.MODULE$.apply(MetaGradientAccumulator.class));
-    }
-  }
-
-  /** Merges per-partition accumulators in partition order. */
-  static MetaGradientAccumulator mergeInOrder(MetaGradientAccumulator[] perPartition,
-      ParamLayout layout) {
-    MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
-    for (MetaGradientAccumulator a : perPartition) {
-      total.mergeInPlace(a);
-    }
-    return total;
-  }
-
-  /**
-   * Sums one accumulator per partition in a fixed order, so that the float sums, and so θ, are the
-   * same in every run with the same partition count, wherever the partitions ran. Up to
-   * {@value #DIRECT_MERGE_PARTITIONS} partitions the driver collects them (in partition order) and
-   * merges; beyond, groups of about √n consecutive partitions are merged on the executors in
-   * partition order, then the group sums on the driver in group order. (Spark's treeReduce merges
-   * in the order tasks finish.)
-   */
-  static MetaGradientAccumulator treeMerge(JavaRDD<MetaGradientAccumulator> perPartition,
-      ParamLayout layout) {
-    int n = perPartition.getNumPartitions();
-    if (n <= DIRECT_MERGE_PARTITIONS) {
-      // Few partitions: one stage, the driver merges the collected accumulators in partition order.
+    /**
+     * Runs on every partition of {@code tasks} and sums the accumulators in a fixed order: up to
+     * {@value TrainJob#DIRECT_MERGE_PARTITIONS} partitions in one job whose results the driver
+     * merges in partition order, beyond through {@link TrainJob#treeMerge}.
+     */
+    MetaGradientAccumulator sumOver(JavaRDD<Task> tasks, ParamLayout layout) {
+      if (tasks.getNumPartitions() > DIRECT_MERGE_PARTITIONS) {
+        return treeMerge(tasks.mapPartitions(it -> List.of(accumulate(it)).iterator()), layout);
+      }
+      MetaGradientAccumulator[] perPartition = (MetaGradientAccumulator[]) tasks.context()
+          .runJob(tasks.rdd(), this, scala.reflect.ClassTag$.MODULE$.apply(
+              MetaGradientAccumulator.class));
       MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
-      for (MetaGradientAccumulator a : perPartition.collect()) {
+      for (MetaGradientAccumulator a : perPartition) {
         total.mergeInPlace(a);
       }
       return total;
     }
+  }
+
+  /**
+   * Sums one accumulator per partition in a fixed order, so that the float sums, and so θ, are the
+   * same in every run with the same partition count, wherever the partitions ran: groups of about
+   * √n consecutive partitions are merged on the executors in partition order, then the group sums
+   * on the driver in group order. (Spark's treeReduce merges in the order tasks finish.) For many
+   * partitions; {@link IterationStep#sumOver} merges up to {@value #DIRECT_MERGE_PARTITIONS}
+   * directly on the driver.
+   */
+  static MetaGradientAccumulator treeMerge(JavaRDD<MetaGradientAccumulator> perPartition,
+      ParamLayout layout) {
+    int n = perPartition.getNumPartitions();
     int fanIn = Math.max(2, (int) Math.ceil(Math.sqrt(n)));
     int groups = (n + fanIn - 1) / fanIn;
     List<Tuple2<Integer, MetaGradientAccumulator>> sums = perPartition

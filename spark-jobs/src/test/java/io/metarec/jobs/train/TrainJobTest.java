@@ -87,11 +87,15 @@ class TrainJobTest {
         "meta.iterations=5", "train.patience=0")));
     TrainJob.Result seven = TrainJob.run(SPARK, config(small(dir.resolve("seven"),
         "meta.iterations=5", "train.patience=0", "train.partitions=7")));
+    // More than TrainJob.DIRECT_MERGE_PARTITIONS: summed through treeMerge's groups.
+    TrainJob.Result twenty = TrainJob.run(SPARK, config(small(dir.resolve("twenty"),
+        "meta.iterations=5", "train.patience=0", "train.partitions=20")));
     float[] a = four.theta().flatten();
     float[] b = seven.theta().flatten();
+    float[] c = twenty.theta().flatten();
     double worst = 0;
     for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      worst = Math.max(worst, Math.max(Math.abs(a[i] - b[i]), Math.abs(a[i] - c[i])));
     }
     // Same tasks in every meta-batch (membership does not depend on placement); only the order
     // of the float sums differs.
