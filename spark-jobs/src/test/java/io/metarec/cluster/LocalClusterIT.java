@@ -136,17 +136,7 @@ class LocalClusterIT {
   }
 
   private static SparkSession.Builder builder() {
-    return SparkSession.builder()
-        .appName("metarec-local-cluster-it")
-        .config("spark.ui.enabled", false)
-        .config("spark.ui.showConsoleProgress", false)
-        .config("spark.sql.shuffle.partitions", 4)
-        .config("spark.default.parallelism", 4)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "io.metarec.spark.MetaRecKryoRegistrator")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1");
+    return io.metarec.testing.TestSpark.builder("metarec-local-cluster-it");
   }
 
   /**

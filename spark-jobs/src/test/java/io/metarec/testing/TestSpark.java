@@ -15,10 +15,21 @@ public final class TestSpark {
   private TestSpark() {}
 
   private static final class Holder {
-    static final SparkSession SESSION = SparkSession.builder()
+    static final SparkSession SESSION = builder("metarec-tests")
         // Two threads, and a failed task is retried once (reliability tests inject failures).
         .master("local[2,2]")
-        .appName("metarec-tests")
+        .config("spark.stage.maxConsecutiveAttempts", 1)
+        .getOrCreate();
+  }
+
+  /**
+   * The settings of every test session, without a master: no UI, few shuffle partitions, Kryo
+   * with MetaRec's registrator, UTC, the driver on the loopback address. Tests that need a session
+   * of their own (another master) start from here, in a JVM without the shared one.
+   */
+  public static SparkSession.Builder builder(String appName) {
+    return SparkSession.builder()
+        .appName(appName)
         .config("spark.ui.enabled", false)
         .config("spark.ui.showConsoleProgress", false)
         .config("spark.sql.shuffle.partitions", 4)
@@ -26,10 +37,8 @@ public final class TestSpark {
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrator", "io.metarec.spark.MetaRecKryoRegistrator")
-        .config("spark.stage.maxConsecutiveAttempts", 1)
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate();
+        .config("spark.driver.bindAddress", "127.0.0.1");
   }
 
   /** The shared session; never stop it in a test. */

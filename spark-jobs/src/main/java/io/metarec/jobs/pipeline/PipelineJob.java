@@ -224,7 +224,7 @@ public final class PipelineJob {
     }
     if (stage.equals("evaluate")) {
       // Further models to compare with (evaluate.models), by their files.
-      sb.append(HadoopFiles.fingerprint(hconf, extraModels(c).stream()
+      sb.append(HadoopFiles.fingerprint(hconf, c.evaluate().models().stream()
           .map(EvaluateJob::modelDir).toList())).append('\n');
     }
     for (String up : upstream(stage, stages)) {
@@ -246,10 +246,6 @@ public final class PipelineJob {
       paths.add(c.input().itemFeatures().path());
     }
     return paths;
-  }
-
-  private static List<String> extraModels(MetaRecConfig c) {
-    return c.evaluate().models();
   }
 
   private static EvalReport runStage(SparkSession spark, MetaRecConfig c, Layout dirs, String stage,
@@ -278,7 +274,7 @@ public final class PipelineJob {
             && c.pipeline().stages().contains("pretrain")) {
           models.add(dirs.pretrain());
         }
-        models.addAll(extraModels(c));
+        models.addAll(c.evaluate().models());
         String name = c.evaluate().name().isBlank()
             ? dirs.run().substring(dirs.run().lastIndexOf('/') + 1) : c.evaluate().name();
         return EvaluateJob.run(spark, c.with("evaluate.tasks", dirs.tasks())
