@@ -14,8 +14,6 @@ import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;
-import io.metarec.model.ParamInitializer;
-import io.metarec.model.Params;
 import io.metarec.model.Segment;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -56,28 +54,6 @@ final class EngineFixtures {
       };
     }
     return ItemFeatureTable.fromNested(1, f);
-  }
-
-  /** Random parameters in which every segment (biases, user init, lambda included) is non-trivial. */
-  static Params theta(ModelSpec spec, long seed) {
-    Params p = ParamInitializer.initialize(spec, seed, 0.4f, 0.7f);
-    SplittableRandom rng = new SplittableRandom(seed + 1);
-    for (float[] row : p.segment(p.layout().itemBias)) {
-      row[0] = (float) (rng.nextDouble() - 0.5);
-    }
-    p.segment(p.layout().mu)[0][0] = spec.feedback() == Feedback.EXPLICIT ? 2.5f : -0.2f;
-    p.segment(p.layout().userBias)[0][0] = 0.3f;
-    for (int c = 0; c < spec.userDim(); c++) {
-      p.segment(p.layout().userVec)[0][c] = (float) (rng.nextDouble() - 0.5);
-    }
-    for (int l = 0; l < p.layout().numHidden(); l++) {
-      float[] b = p.segment(p.layout().bias(l))[0];
-      for (int c = 0; c < b.length; c++) {
-        b[c] = (float) (0.2 * (rng.nextDouble() - 0.5));
-      }
-    }
-    p.segment(p.layout().outB)[0][0] = 0.1f;
-    return p;
   }
 
   /**

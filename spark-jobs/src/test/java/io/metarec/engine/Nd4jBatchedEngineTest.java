@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.metarec.meta.Algorithm;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
+import io.metarec.meta.TestFixtures;
 import io.metarec.meta.TrainSettings;
 import io.metarec.meta.UserSolver;
 import io.metarec.model.Activation;
@@ -63,7 +64,7 @@ class Nd4jBatchedEngineTest {
   @MethodSource("algorithmsAndGroups")
   void contributionsMatchTheJvmKernelForEveryAlgorithmAndAdaptedGroup(Algorithm algorithm, Set<ParamGroup> groups) {
     ModelSpec spec = EngineFixtures.spec();
-    Params theta = EngineFixtures.theta(spec, 11);
+    Params theta = TestFixtures.randomParams(spec, 11);
     List<Task> tasks = EngineFixtures.raggedTasks(Feedback.EXPLICIT, 40, 5);
     TrainSettings s = EngineFixtures.settings(algorithm, groups, false, 0.1f, true);
     EngineFixtures.assertClose(jvm(spec, theta, tasks, s), nd4j(spec, theta, tasks, s, 16),
@@ -83,7 +84,7 @@ class Nd4jBatchedEngineTest {
   void contributionsMatchForEveryModelVariant(Feedback fb, Activation act, boolean implicitTerm, boolean userInMlp,
       float l2, boolean newton) {
     ModelSpec spec = EngineFixtures.spec(fb, act, implicitTerm, userInMlp);
-    Params theta = EngineFixtures.theta(spec, 12);
+    Params theta = TestFixtures.randomParams(spec, 12);
     List<Task> tasks = EngineFixtures.raggedTasks(fb, 30, 6);
     for (Algorithm a : List.of(Algorithm.REPTILE, Algorithm.FOMAML)) {
       TrainSettings s = EngineFixtures.settings(a, Set.of(ParamGroup.DECISION, ParamGroup.USER), false, l2, newton);
@@ -94,7 +95,7 @@ class Nd4jBatchedEngineTest {
   @Test
   void resplitTasksAreSplitLikeTheJvmEngineDoes() {
     ModelSpec spec = EngineFixtures.spec();
-    Params theta = EngineFixtures.theta(spec, 13);
+    Params theta = TestFixtures.randomParams(spec, 13);
     List<Task> tasks = EngineFixtures.raggedTasks(Feedback.EXPLICIT, 40, 7);
     TrainSettings s = EngineFixtures.settings(Algorithm.FOMAML, Set.of(ParamGroup.DECISION, ParamGroup.USER), true,
         0f, true);
@@ -104,7 +105,7 @@ class Nd4jBatchedEngineTest {
   @Test
   void raggedSupportsCountOnlyTasksWithQueryRows() {
     ModelSpec spec = EngineFixtures.spec();
-    Params theta = EngineFixtures.theta(spec, 14);
+    Params theta = TestFixtures.randomParams(spec, 14);
     List<Task> tasks = EngineFixtures.raggedTasks(Feedback.EXPLICIT, 25, 8);
     long withQuery = tasks.stream().filter(t -> t.querySize() > 0).count();
     assertTrue(withQuery < tasks.size(), "the fixture has a task without query rows");
@@ -122,7 +123,7 @@ class Nd4jBatchedEngineTest {
   @Test
   void blockBoundariesDoNotChangeTheSumBeyondRounding() {
     ModelSpec spec = EngineFixtures.spec();
-    Params theta = EngineFixtures.theta(spec, 15);
+    Params theta = TestFixtures.randomParams(spec, 15);
     List<Task> tasks = EngineFixtures.raggedTasks(Feedback.EXPLICIT, 23, 9);
     TrainSettings s = EngineFixtures.settings(Algorithm.FOMAML, Set.of(ParamGroup.DECISION, ParamGroup.USER), false,
         0.1f, true);
@@ -135,7 +136,7 @@ class Nd4jBatchedEngineTest {
   @Test
   void sameInputsGiveBitIdenticalContributions() {
     ModelSpec spec = EngineFixtures.spec();
-    Params theta = EngineFixtures.theta(spec, 16);
+    Params theta = TestFixtures.randomParams(spec, 16);
     List<Task> tasks = EngineFixtures.raggedTasks(Feedback.EXPLICIT, 30, 10);
     TrainSettings s = EngineFixtures.settings(Algorithm.REPTILE, Set.of(ParamGroup.DECISION, ParamGroup.USER), true,
         0f, true);
@@ -166,7 +167,7 @@ class Nd4jBatchedEngineTest {
   @Test
   void evaluationMethodsGiveTheJvmEnginesResults() {
     ModelSpec spec = EngineFixtures.spec();
-    Params theta = EngineFixtures.theta(spec, 17);
+    Params theta = TestFixtures.randomParams(spec, 17);
     Task t = EngineFixtures.raggedTasks(Feedback.EXPLICIT, 1, 11).get(0);
     TrainSettings s = EngineFixtures.settings(Algorithm.FOMAML, Set.of(ParamGroup.DECISION, ParamGroup.USER), false,
         0f, true);
