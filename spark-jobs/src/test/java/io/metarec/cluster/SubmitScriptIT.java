@@ -83,6 +83,8 @@ class SubmitScriptIT {
     boolean finished = p.waitFor(5, TimeUnit.MINUTES);
     String out = Files.readString(log);
     if (!finished) {
+      // spark-submit's JVM is a child of the script: end it too, or it outlives the test.
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
     }
     assertTrue(finished, "submit.sh timed out:\n" + out);
