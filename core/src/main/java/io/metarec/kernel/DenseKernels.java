@@ -81,6 +81,73 @@ public final class DenseKernels {
   }
 
   /**
+   * Accumulates a scaled transposed-input product into {@code y}, in place:
+   * {@code y[i][c] += scale * sum_{r<n} x[r][i] * d[r][c]} for {@code i < m}, {@code c < cols} — the
+   * weight gradient {@code dW += X^T dZ} (times {@code scale}) of a dense layer, reading {@code X} in
+   * its row layout. The same four-output-rows-by-two-input-rows blocking and summation order as
+   * {@link #matmulAddInPlace} on a transposed copy of {@code x} (bit-identical for {@code scale = 1}),
+   * without writing the copy: the scalars of a pass are picked from two rows of {@code x}.
+   */
+  public static void matmulTransposedAddInPlace(float scale, float[][] x, int n, int m, float[][] d, int cols,
+      float[][] y) {
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+      float[] y0 = y[i];
+      float[] y1 = y[i + 1];
+      float[] y2 = y[i + 2];
+      float[] y3 = y[i + 3];
+      int r = 0;
+      for (; r + 2 <= n; r += 2) {
+        float[] xr = x[r];
+        float[] xs = x[r + 1];
+        float a0 = scale * xr[i];
+        float a1 = scale * xr[i + 1];
+        float a2 = scale * xr[i + 2];
+        float a3 = scale * xr[i + 3];
+        float b0 = scale * xs[i];
+        float b1 = scale * xs[i + 1];
+        float b2 = scale * xs[i + 2];
+        float b3 = scale * xs[i + 3];
+        float[] wi = d[r];
+        float[] wj = d[r + 1];
+        for (int c = 0; c < cols; c++) {
+          float wc = wi[c];
+          float vc = wj[c];
+          y0[c] = Math.fma(b0, vc, Math.fma(a0, wc, y0[c]));
+          y1[c] = Math.fma(b1, vc, Math.fma(a1, wc, y1[c]));
+          y2[c] = Math.fma(b2, vc, Math.fma(a2, wc, y2[c]));
+          y3[c] = Math.fma(b3, vc, Math.fma(a3, wc, y3[c]));
+        }
+      }
+      for (; r < n; r++) {
+        float[] xr = x[r];
+        float a0 = scale * xr[i];
+        float a1 = scale * xr[i + 1];
+        float a2 = scale * xr[i + 2];
+        float a3 = scale * xr[i + 3];
+        float[] wi = d[r];
+        for (int c = 0; c < cols; c++) {
+          float wc = wi[c];
+          y0[c] = Math.fma(a0, wc, y0[c]);
+          y1[c] = Math.fma(a1, wc, y1[c]);
+          y2[c] = Math.fma(a2, wc, y2[c]);
+          y3[c] = Math.fma(a3, wc, y3[c]);
+        }
+      }
+    }
+    for (; i < m; i++) {
+      float[] y0 = y[i];
+      for (int r = 0; r < n; r++) {
+        float a0 = scale * x[r][i];
+        float[] wi = d[r];
+        for (int c = 0; c < cols; c++) {
+          y0[c] = Math.fma(a0, wi[c], y0[c]);
+        }
+      }
+    }
+  }
+
+  /**
    * Writes {@code t[c][r] = m[r][c]} for {@code r0 <= r < r1, c < cols}; four source rows per pass so
    * each destination row gets four adjacent writes (about twice as fast as one row per pass).
    */
@@ -127,6 +194,16 @@ public final class DenseKernels {
       float[] yr = y[r];
       for (int c = 0; c < cols; c++) {
         s[c] += yr[c];
+      }
+    }
+  }
+
+  /** Accumulates scaled column sums in place: {@code s[c] += scale * sum_{r<n} y[r][c]}. */
+  public static void scaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
+    for (int r = 0; r < n; r++) {
+      float[] yr = y[r];
+      for (int c = 0; c < cols; c++) {
+        s[c] += scale * yr[c];
       }
     }
   }

@@ -2,7 +2,7 @@ package io.metarec.kernel;
 
 /**
  * Scratch of {@link MlpKernel} for a batch of up to {@link #capacity()} rows: activations and their
- * gradients per hidden layer, the transposed layer input and transposed weights. Owned by one
+ * gradients per hidden layer, and the transposed weights. Owned by one
  * thread; grown (never shrunk) by {@link #ensureRowsInPlace(int)}, so steady-state steps allocate
  * nothing.
  */
@@ -11,7 +11,6 @@ public final class MlpBuffers {
   final int[] hidden;
   float[][][] act;
   float[][][] grad;
-  float[][] inputT;
   final float[][][] weightT;
   float[] dOut;
   private int capacity;
@@ -32,13 +31,10 @@ public final class MlpBuffers {
   }
 
   private void allocate(int rows) {
-    int maxIn = inputDim;
     for (int l = 0; l < hidden.length; l++) {
       act[l] = new float[rows][hidden[l]];
       grad[l] = new float[rows][hidden[l]];
-      maxIn = Math.max(maxIn, hidden[l]);
     }
-    inputT = new float[maxIn][rows];
     dOut = new float[rows];
     capacity = rows;
   }

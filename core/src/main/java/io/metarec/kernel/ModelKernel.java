@@ -153,6 +153,18 @@ public final class ModelKernel {
    */
   public void backwardInPlace(LocalModel m, TaskIndex ti, int from, int to, float[] uLin, Workspace ws, int mask,
       LocalModel g) {
+    backwardInPlace(m, ti, from, to, uLin, ws, mask, g, Float.NaN);
+  }
+
+  /**
+   * As {@link #backwardInPlace(LocalModel, TaskIndex, int, int, float[], Workspace, int, LocalModel)}, but
+   * with a finite {@code decisionSgdLr} and {@link #GRAD_DECISION} in the mask the decision MLP's
+   * gradient is not accumulated into {@code g}: {@code m}'s MLP and output layer take the SGD step
+   * {@code -decisionSgdLr * gradient} in place ({@link MlpKernel#backwardSgdInPlace}); every other
+   * gradient is computed from {@code m} before that step.
+   */
+  public void backwardInPlace(LocalModel m, TaskIndex ti, int from, int to, float[] uLin, Workspace ws, int mask,
+      LocalModel g, float decisionSgdLr) {
     int n = to - from;
     if (n == 0) {
       return;
@@ -200,15 +212,12 @@ public final class ModelKernel {
     }
     System.arraycopy(d, 0, ws.mlp.dOut, 0, n);
     bindViews(m, ws);
-    if (dec) {
-      for (int l = 0; l < ws.gwView.length; l++) {
-        ws.gwView[l] = g.segment(layout.weight(l));
-        ws.gbView[l] = g.segment(layout.bias(l))[0];
-      }
+    if (dec && !Float.isNaN(decisionSgdLr)) {
+      mlp.backwardSgdInPlace(ws.wView, ws.bView, m.segment(layout.outW)[0], m.segment(layout.outB)[0], decisionSgdLr,
+          ws.x, n, ws.mlp, ws.dx, dx0, inputDim);
+    } else {
+      backwardMlpInPlace(m, ws, n, dec, dx0, g);
     }
-    mlp.backwardInPlace(ws.wView, m.segment(layout.outW)[0], ws.x, n, ws.mlp,
-        dec ? ws.gwView : null, ws.gbView, dec ? g.segment(layout.outW)[0] : null,
-        dec ? g.segment(layout.outB)[0] : null, ws.dx, dx0, inputDim);
     if (dx0 == inputDim) {
       return;
     }
@@ -267,5 +276,17 @@ public final class ModelKernel {
         DenseKernels.axpyInPlace(inv, ws.dUserPool[g2], gt[loc[k]], e);
       }
     }
+  }
+
+  private void backwardMlpInPlace(LocalModel m, Workspace ws, int n, boolean dec, int dx0, LocalModel g) {
+    if (dec) {
+      for (int l = 0; l < ws.gwView.length; l++) {
+        ws.gwView[l] = g.segment(layout.weight(l));
+        ws.gbView[l] = g.segment(layout.bias(l))[0];
+      }
+    }
+    mlp.backwardInPlace(ws.wView, m.segment(layout.outW)[0], ws.x, n, ws.mlp,
+        dec ? ws.gwView : null, ws.gbView, dec ? g.segment(layout.outW)[0] : null,
+        dec ? g.segment(layout.outB)[0] : null, ws.dx, dx0, inputDim);
   }
 }

@@ -66,6 +66,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
    * @param spec the model (must equal the spec of every theta passed in)
    * @param itemFeatures the global item feature table
    */
+  private static final ParamGroup[] GROUPS = ParamGroup.values();
+
   public JvmAdaptationEngine(ModelSpec spec, ItemFeatureTable itemFeatures) {
     this.spec = spec;
     this.layout = new ParamLayout(spec);
@@ -123,7 +125,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
       return;
     }
-    prepare(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId());
+    prepare(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(), inner,
+        algorithm == Algorithm.REPTILE);
     double loss;
     if (algorithm == Algorithm.MULTITASK) {
       loss = multitaskGradient();
@@ -141,7 +144,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   public float[] adaptAndPredict(Params theta, InnerLoopConfig inner, Task task) {
     checkTheta(theta);
     checkInner(inner);
-    prepare(theta, task.items(), task.labels(), task.size(), task.supportSize(), task.userFeatures(), task.taskId());
+    prepare(theta, task.items(), task.labels(), task.size(), task.supportSize(), task.userFeatures(), task.taskId(),
+        inner, false);
     adaptInPlace(inner);
     float[] out = new float[task.querySize()];
     scoreInto(task.supportSize(), task.size(), out);
@@ -163,7 +167,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     System.arraycopy(items, 0, all, 0, items.length);
     System.arraycopy(candidates, 0, all, items.length, candidates.length);
     System.arraycopy(labels, 0, lab, 0, labels.length);
-    prepare(theta, all, lab, n, items.length, userFeatures, -1L);
+    prepare(theta, all, lab, n, items.length, userFeatures, -1L, inner, false);
     adaptInPlace(inner);
     float[] out = new float[candidates.length];
     scoreInto(items.length, n, out);
@@ -201,11 +205,22 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
   }
 
-  private void prepare(Params theta, int[] items, float[] labels, int n, int support, int[][] uf, long taskId) {
+  /**
+   * Gathers the task and loads phi = theta. The copy of the initial values ({@code init}) holds only
+   * what the inner loop and Reptile read: the user group (its Newton step pulls toward the prior) and,
+   * with an L2 pull or for Reptile's theta - phi, every adapted group.
+   */
+  private void prepare(Params theta, int[] items, float[] labels, int n, int support, int[][] uf, long taskId,
+      InnerLoopConfig inner, boolean reptile) {
     ti.gatherInPlace(items, labels, n, support, uf, itemFeatures, taskId);
     phi.loadInPlace(theta, ti);
     init.ensureCapacityInPlace(ti);
-    init.copyFromInPlace(phi, ti, null);
+    boolean adaptedToo = reptile || inner.l2() > 0f;
+    for (ParamGroup g : GROUPS) {
+      if (g == ParamGroup.USER || (adaptedToo && g != ParamGroup.GLOBAL && inner.adapts(g))) {
+        init.copyFromInPlace(phi, ti, g);
+      }
+    }
     grad.ensureCapacityInPlace(ti);
     grad.zeroInPlace(ti, null);
     ws.ensureRowsInPlace(Math.min(n, SCORE_CHUNK));
@@ -291,6 +306,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     boolean implicitGrad = embA && layout.implicitItem >= 0;
     int mask = (decA ? ModelKernel.GRAD_DECISION : 0) | (embA ? ModelKernel.GRAD_EMBEDDING : 0)
         | (sgdUser || implicitGrad ? ModelKernel.GRAD_USER : 0);
+    // Without an L2 pull the decision layers' SGD step is fused into the backward pass (no gradient
+    // buffer to fill, read and zero); with one the step needs phi - theta and goes through grad.
+    float fusedDecisionLr = decA && in.l2() == 0f ? in.lr(ParamGroup.DECISION) : Float.NaN;
+    boolean fused = !Float.isNaN(fusedDecisionLr);
     int s = ti.support();
     if ((decA || embA || sgdUser) && s > 0) {
       for (int step = 0; step < in.steps(); step++) {
@@ -308,9 +327,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         }
         kernel.lossInto(ti, 0, s, ws);
         ws.zeroUserGradientsInPlace();
-        kernel.backwardInPlace(phi, ti, 0, s, uLin, ws, mask, grad);
+        kernel.backwardInPlace(phi, ti, 0, s, uLin, ws, mask, grad, fusedDecisionLr);
         mapUserGradients(!ridgeMode, sgdUser, implicitGrad);
-        sgdStepInPlace(in, decA, embA, sgdUser, s);
+        sgdStepInPlace(in, decA && !fused, embA, sgdUser, s);
       }
     }
     if (ridgeMode) {
