@@ -65,21 +65,40 @@ public final class KernelBench {
    * @param speedup {@code dl4jUsPerTaskStep / usPerTaskStep}
    * @param flopsPerStep dense floating-point operations counted per task step
    * @param shape the benchmarked shape, in words
+   * @param repeats timed repetitions of our engine; {@code usPerTaskStep} and {@code gflops} are their median
+   * @param usPerTaskStepMin fastest repetition
+   * @param usPerTaskStepMax slowest repetition
    */
   public record Result(int threads, double usPerTaskStep, double gflops, double dl4jUsPerTaskStep, double speedup,
-      double flopsPerStep, String shape) {
+      double flopsPerStep, String shape, int repeats, double usPerTaskStepMin, double usPerTaskStepMax) {
     /** @return the result as one JSON object */
     public String toJson() {
       return String.format(Locale.ROOT,
           "{\"threads\":%d,\"usPerTaskStep\":%.3f,\"gflops\":%.3f,\"dl4jUsPerTaskStep\":%.3f,\"speedup\":%.2f,"
-              + "\"flopsPerStep\":%.0f,\"shape\":\"%s\"}",
-          threads, usPerTaskStep, gflops, dl4jUsPerTaskStep, speedup, flopsPerStep, shape);
+              + "\"flopsPerStep\":%.0f,\"shape\":\"%s\",\"repeats\":%d,\"usPerTaskStepMin\":%.3f,"
+              + "\"usPerTaskStepMax\":%.3f}",
+          threads, usPerTaskStep, gflops, dl4jUsPerTaskStep, speedup, flopsPerStep, shape, repeats, usPerTaskStepMin,
+          usPerTaskStepMax);
     }
   }
 
-  /** Runs the reference shape with default durations. */
+  /** Runs the reference shape with default durations, timing our engine once. */
   public static Result run(int threads) {
-    return run(threads, 3000, 6000, 300, 800);
+    return run(threads, 1);
+  }
+
+  /**
+   * Runs the reference shape with default durations, timing our engine {@code repeats} times (each
+   * with fresh engines, buffers and tasks) and reporting the median: on a shared 2-core VM single
+   * runs of the same build spread by ±15%.
+   */
+  public static Result run(int threads, int repeats) {
+    return run(threads, 3000, 6000, 300, 800, repeats);
+  }
+
+  /** As {@link #run(int, int, int, int, int, int)} with one timed repetition. */
+  public static Result run(int threads, int warmupTasks, int timedTasks, int dl4jWarmupFits, int dl4jTimedFits) {
+    return run(threads, warmupTasks, timedTasks, dl4jWarmupFits, dl4jTimedFits, 1);
   }
 
   /**
@@ -88,10 +107,15 @@ public final class KernelBench {
    * @param timedTasks tasks per thread timed
    * @param dl4jWarmupFits DL4J fits before timing
    * @param dl4jTimedFits DL4J fits timed
+   * @param repeats timed repetitions of our engine, {@code >= 1}
    */
-  public static Result run(int threads, int warmupTasks, int timedTasks, int dl4jWarmupFits, int dl4jTimedFits) {
+  public static Result run(int threads, int warmupTasks, int timedTasks, int dl4jWarmupFits, int dl4jTimedFits,
+      int repeats) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+    if (repeats < 1) {
+      throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
     }
     ModelSpec spec = new ModelSpec(NUM_ITEMS,
         List.of(new FieldSpec("age", 10, false), new FieldSpec("occupation", 30, false)),
@@ -109,14 +133,20 @@ public final class KernelBench {
     InnerLoopConfig inner = new InnerLoopConfig(INNER_STEPS, 0.005f, 0.1f, 0.01f, 0f, UserSolver.SGD,
         Set.of(ParamGroup.DECISION), true);
 
-    double ourSeconds = runOurs(spec, items, theta, inner, threads, warmupTasks, timedTasks);
     double steps = (double) threads * timedTasks * INNER_STEPS;
-    double usPerStep = ourSeconds * 1e6 / steps;
-    double gflops = flopsPerStep * steps / ourSeconds / 1e9;
+    double[] us = new double[repeats];
+    for (int rep = 0; rep < repeats; rep++) {
+      us[rep] = runOurs(spec, items, theta, inner, threads, warmupTasks, timedTasks) * 1e6 / steps;
+    }
+    double[] sorted = us.clone();
+    java.util.Arrays.sort(sorted);
+    double usPerStep = repeats % 2 == 1 ? sorted[repeats / 2] : (sorted[repeats / 2 - 1] + sorted[repeats / 2]) / 2;
+    double gflops = flopsPerStep / usPerStep / 1e3;
     double dl4jUs = runDl4j(in, dl4jWarmupFits, dl4jTimedFits);
     String shape = FIELDS + "x" + EMBEDDING_DIM + " -> " + H1 + "-" + H2 + " -> 1, support " + SUPPORT + ", "
         + INNER_STEPS + " inner steps, relu";
-    return new Result(threads, usPerStep, gflops, dl4jUs, dl4jUs / usPerStep, flopsPerStep, shape);
+    return new Result(threads, usPerStep, gflops, dl4jUs, dl4jUs / usPerStep, flopsPerStep, shape, repeats,
+        sorted[0], sorted[repeats - 1]);
   }
 
   private static List<Task> tasks(long seed, int count) {
@@ -217,9 +247,10 @@ public final class KernelBench {
     return (t1 - t0) / 1e3 / timed;
   }
 
-  /** Prints the JSON result: {@code KernelBench [threads]}. */
+  /** Prints the JSON result: {@code KernelBench [threads [repeats]]}. */
   public static void main(String[] args) {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-    System.out.println(run(threads).toJson());
+    int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    System.out.println(run(threads, repeats).toJson());
   }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code metarec bench-kernel}: inner-loop throughput of the JVM kernel beside DL4J (no Spark). */
 @Command(name = "bench-kernel", mixinStandardHelpOptions = true,
@@ -15,21 +18,32 @@ import picocli.CommandLine.Option;
         + "64-64, support 20, 5 inner steps) and DL4J MultiLayerNetwork.fit on the same "
         + "shape, in the same run.")
 final class BenchKernelCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default 1).")
   int threads = 1;
+
+  @Option(names = "--repeat", paramLabel = "R", description = "Timed repetitions of the JVM kernel; the "
+      + "figures are their median, with the fastest and slowest beside it (default 5).")
+  int repeat = 5;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON.")
   File json;
 
   @Override
   public Integer call() throws Exception {
-    KernelBench.Result r = KernelBench.run(threads);
+    if (repeat < 1) {
+      throw new ParameterException(spec.commandLine(), "--repeat must be >= 1, got " + repeat);
+    }
+    KernelBench.Result r = KernelBench.run(threads, repeat);
     String out = String.format(Locale.ROOT,
         "{\"threads\": %d, \"us_per_task_step\": %.3f, \"gflops\": %.3f, "
             + "\"dl4j_us_per_task_step\": %.3f, \"speedup_vs_dl4j\": %.2f, "
-            + "\"flops_per_step\": %.0f, \"shape\": \"%s\"}%n",
+            + "\"flops_per_step\": %.0f, \"shape\": \"%s\", \"repeats\": %d, "
+            + "\"us_per_task_step_min\": %.3f, \"us_per_task_step_max\": %.3f}%n",
         r.threads(), r.usPerTaskStep(), r.gflops(), r.dl4jUsPerTaskStep(), r.speedup(),
-        r.flopsPerStep(), r.shape());
+        r.flopsPerStep(), r.shape(), r.repeats(), r.usPerTaskStepMin(), r.usPerTaskStepMax());
     System.out.print(out);
     if (json != null) {
       Files.writeString(json.toPath(), out, StandardCharsets.UTF_8);

@@ -33,6 +33,10 @@ class MetaRecCliTest {
     Run bench = run("bench-kernel", "--help");
     assertEquals(0, bench.code());
     assertTrue(bench.out().contains("--threads"), bench.out());
+    assertTrue(bench.out().contains("--repeat"), bench.out());
+    Run noRepeat = run("bench-kernel", "--repeat", "0");
+    assertEquals(2, noRepeat.code());
+    assertTrue(noRepeat.err().contains("--repeat must be >= 1, got 0"), noRepeat.err());
     Run engines = run("bench-engine", "--help");
     assertEquals(0, engines.code());
     assertTrue(engines.out().contains("--block"), engines.out());
