@@ -148,6 +148,34 @@ public final class MetaGradientAccumulator implements Serializable {
     return tables[seg];
   }
 
+  /**
+   * @return whether the loss sum and every summed value (dense part and touched table rows) are
+   *     finite; reads the buffers in place, where {@code toFlat()} would build a vector of the whole
+   *     layout (embedding tables included) only to scan it
+   */
+  public boolean isFinite() {
+    if (!Double.isFinite(lossSum)) {
+      return false;
+    }
+    float check = 0f;
+    for (float v : dense) {
+      check += v * 0f;
+    }
+    for (SparseRows t : tables) {
+      if (t == null) {
+        continue;
+      }
+      for (int i = 0; i < t.size(); i++) {
+        for (float v : t.row(i)) {
+          check += v * 0f;
+        }
+      }
+    }
+    // v * 0 is 0 for every finite v and NaN for NaN and the infinities, so check stays 0 exactly
+    // when every value is finite.
+    return check == 0f;
+  }
+
   /** @return the summed contribution as a flat vector in layout order (untouched rows 0) */
   public float[] toFlat() {
     float[] flat = new float[layout.flatSize()];

@@ -2,6 +2,7 @@ package io.metarec.meta;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -133,6 +134,30 @@ class OuterOptimizerTest {
     SgdOuterOptimizer s2 = new SgdOuterOptimizer(0.1f);
     s2.importStateInPlace(s.exportState());
     assertEquals(1, s2.steps());
+  }
+
+  @Test
+  void isFiniteSeesEveryNonFiniteValueDenseOrInATableRow() {
+    Params theta = TestFixtures.randomParams(SPEC, 5);
+    MetaGradientAccumulator a = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
+    assertTrue(a.isFinite());
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      MetaGradientAccumulator d = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
+      d.denseSums()[d.denseSums().length - 1] = bad;
+      assertFalse(d.isFinite(), "dense " + bad);
+      MetaGradientAccumulator t = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));
+      SparseRows rows = null;
+      for (Segment s : theta.layout().segments()) {
+        if (s.table() && t.table(s.id()).size() > 0) {
+          rows = t.table(s.id());
+        }
+      }
+      rows.row(rows.size() - 1)[0] = bad;
+      assertFalse(t.isFinite(), "table row " + bad);
+    }
+    MetaGradientAccumulator l = new MetaGradientAccumulator(theta.layout());
+    l.addTaskCountInPlace(1, Double.NaN);
+    assertFalse(l.isFinite(), "loss");
   }
 
   @Test

@@ -158,7 +158,7 @@ public final class TrainJob {
           blockSize, it, seed, fraction, kernelNanos);
       MetaGradientAccumulator acc = step.sumOver(train, layout);
       adaptations += acc.taskCount();
-      if (!finite(acc)) {
+      if (!acc.isFinite()) {
         state.divergences++;
         state.lrScale *= 0.5;
         LOG.warn("iteration {}: non-finite meta-gradient, update skipped; outer step size halved "
@@ -403,18 +403,6 @@ public final class TrainJob {
       }
     }
     return out.iterator();
-  }
-
-  private static boolean finite(MetaGradientAccumulator acc) {
-    if (!Double.isFinite(acc.lossSum())) {
-      return false;
-    }
-    for (float v : acc.toFlat()) {
-      if (!Float.isFinite(v)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Console progress: iteration, tasks/s, train loss, last validation, elapsed, ETA. */
