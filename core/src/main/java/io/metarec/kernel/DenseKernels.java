@@ -41,30 +41,14 @@ public final class DenseKernels {
         float b1 = x1[i + 1];
         float b2 = x2[i + 1];
         float b3 = x3[i + 1];
-        float[] wi = w[i];
-        float[] wj = w[i + 1];
-        for (int c = c0; c < c1; c++) {
-          float wc = wi[c];
-          float vc = wj[c];
-          y0[c] = Math.fma(b0, vc, Math.fma(a0, wc, y0[c]));
-          y1[c] = Math.fma(b1, vc, Math.fma(a1, wc, y1[c]));
-          y2[c] = Math.fma(b2, vc, Math.fma(a2, wc, y2[c]));
-          y3[c] = Math.fma(b3, vc, Math.fma(a3, wc, y3[c]));
-        }
+        fma4x2(a0, a1, a2, a3, b0, b1, b2, b3, w[i], w[i + 1], c0, c1, y0, y1, y2, y3);
       }
       for (; i < k; i++) {
         float a0 = x0[i];
         float a1 = x1[i];
         float a2 = x2[i];
         float a3 = x3[i];
-        float[] wi = w[i];
-        for (int c = c0; c < c1; c++) {
-          float wc = wi[c];
-          y0[c] = Math.fma(a0, wc, y0[c]);
-          y1[c] = Math.fma(a1, wc, y1[c]);
-          y2[c] = Math.fma(a2, wc, y2[c]);
-          y3[c] = Math.fma(a3, wc, y3[c]);
-        }
+        fma4x1(a0, a1, a2, a3, w[i], c0, c1, y0, y1, y2, y3);
       }
     }
     for (; r < n; r++) {
@@ -108,16 +92,7 @@ public final class DenseKernels {
         float b1 = scale * xs[i + 1];
         float b2 = scale * xs[i + 2];
         float b3 = scale * xs[i + 3];
-        float[] wi = d[r];
-        float[] wj = d[r + 1];
-        for (int c = 0; c < cols; c++) {
-          float wc = wi[c];
-          float vc = wj[c];
-          y0[c] = Math.fma(b0, vc, Math.fma(a0, wc, y0[c]));
-          y1[c] = Math.fma(b1, vc, Math.fma(a1, wc, y1[c]));
-          y2[c] = Math.fma(b2, vc, Math.fma(a2, wc, y2[c]));
-          y3[c] = Math.fma(b3, vc, Math.fma(a3, wc, y3[c]));
-        }
+        fma4x2(a0, a1, a2, a3, b0, b1, b2, b3, d[r], d[r + 1], 0, cols, y0, y1, y2, y3);
       }
       for (; r < n; r++) {
         float[] xr = x[r];
@@ -125,14 +100,7 @@ public final class DenseKernels {
         float a1 = scale * xr[i + 1];
         float a2 = scale * xr[i + 2];
         float a3 = scale * xr[i + 3];
-        float[] wi = d[r];
-        for (int c = 0; c < cols; c++) {
-          float wc = wi[c];
-          y0[c] = Math.fma(a0, wc, y0[c]);
-          y1[c] = Math.fma(a1, wc, y1[c]);
-          y2[c] = Math.fma(a2, wc, y2[c]);
-          y3[c] = Math.fma(a3, wc, y3[c]);
-        }
+        fma4x1(a0, a1, a2, a3, d[r], 0, cols, y0, y1, y2, y3);
       }
     }
     for (; i < m; i++) {
@@ -144,6 +112,37 @@ public final class DenseKernels {
           y0[c] = Math.fma(a0, wi[c], y0[c]);
         }
       }
+    }
+  }
+
+  /**
+   * The register-blocked core of both products: {@code yj[c] += aj * wi[c] + bj * wj[c]} for the four
+   * output rows {@code j}, {@code c0 <= c < c1}, as nested fused multiply-adds (each y element loaded
+   * and stored once per two inputs). Small enough for C2 to inline into its callers and vectorize
+   * there; a deeper chain (three or four weight rows) exceeds C2's default loop-unroll limit and is
+   * not vectorized at all (BENCHMARKS.md).
+   */
+  private static void fma4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3,
+      float[] wi, float[] wj, int c0, int c1, float[] y0, float[] y1, float[] y2, float[] y3) {
+    for (int c = c0; c < c1; c++) {
+      float wc = wi[c];
+      float vc = wj[c];
+      y0[c] = Math.fma(b0, vc, Math.fma(a0, wc, y0[c]));
+      y1[c] = Math.fma(b1, vc, Math.fma(a1, wc, y1[c]));
+      y2[c] = Math.fma(b2, vc, Math.fma(a2, wc, y2[c]));
+      y3[c] = Math.fma(b3, vc, Math.fma(a3, wc, y3[c]));
+    }
+  }
+
+  /** The one-weight-row tail of {@link #fma4x2}: {@code yj[c] += aj * wi[c]}. */
+  private static void fma4x1(float a0, float a1, float a2, float a3, float[] wi, int c0, int c1, float[] y0,
+      float[] y1, float[] y2, float[] y3) {
+    for (int c = c0; c < c1; c++) {
+      float wc = wi[c];
+      y0[c] = Math.fma(a0, wc, y0[c]);
+      y1[c] = Math.fma(a1, wc, y1[c]);
+      y2[c] = Math.fma(a2, wc, y2[c]);
+      y3[c] = Math.fma(a3, wc, y3[c]);
     }
   }
 
