@@ -3,6 +3,7 @@ package io.metarec.engine;
 import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.Algorithm;
 import io.metarec.meta.InnerLoopConfig;
+import io.metarec.meta.IntIndex;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaConfig;
 import io.metarec.meta.MetaGradientAccumulator;
@@ -771,13 +772,13 @@ public final class Nd4jBatchedEngine implements AdaptationEngine, AutoCloseable 
       pos[0] += n;
     }
 
-    private void addTable(float[] s, int[] pos, MetaGradientAccumulator out, int seg, RowIndex index) {
+    private void addTable(float[] s, int[] pos, MetaGradientAccumulator out, int seg, IntIndex index) {
       int cols = layout.segment(seg).cols();
       float[] row = new float[cols];
       var table = out.table(seg);
       for (int i = 0; i < index.size(); i++) {
         System.arraycopy(s, pos[0] + i * cols, row, 0, cols);
-        table.addInPlace(index.global(i), row, 1f);
+        table.addInPlace(index.key(i), row, 1f);
       }
       pos[0] += index.size() * cols;
     }

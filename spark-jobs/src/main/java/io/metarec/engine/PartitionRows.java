@@ -1,5 +1,6 @@
 package io.metarec.engine;
 
+import io.metarec.meta.IntIndex;
 import io.metarec.model.ModelSpec;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -14,22 +15,22 @@ import io.metarec.task.Task;
 final class PartitionRows {
   private static final int[] UNKNOWN = {0};
 
-  final RowIndex items = new RowIndex();
-  final RowIndex[] itemFields;
-  final RowIndex[] userFields;
+  final IntIndex items = new IntIndex();
+  final IntIndex[] itemFields;
+  final IntIndex[] userFields;
   private final ModelSpec spec;
   private final ItemFeatureTable itemFeatures;
 
   PartitionRows(ModelSpec spec, ItemFeatureTable itemFeatures) {
     this.spec = spec;
     this.itemFeatures = itemFeatures;
-    itemFields = new RowIndex[spec.itemFields().size()];
+    itemFields = new IntIndex[spec.itemFields().size()];
     for (int f = 0; f < itemFields.length; f++) {
-      itemFields[f] = new RowIndex();
+      itemFields[f] = new IntIndex();
     }
-    userFields = new RowIndex[spec.userFields().size()];
+    userFields = new IntIndex[spec.userFields().size()];
     for (int g = 0; g < userFields.length; g++) {
-      userFields[g] = new RowIndex();
+      userFields[g] = new IntIndex();
     }
   }
 

@@ -23,6 +23,7 @@ public final class MetaRecKryoRegistrator implements KryoRegistrator {
     kryo.register(io.metarec.task.ItemFeatureTable.class);
     kryo.register(io.metarec.meta.MetaGradientAccumulator.class);
     kryo.register(io.metarec.meta.SparseRows.class);
+    kryo.register(io.metarec.meta.IntIndex.class);
     kryo.register(io.metarec.model.ParamLayout.class, new ModelSpecSerializers.Layout());
     kryo.register(io.metarec.model.ModelSpec.class, new ModelSpecSerializers.Spec());
     kryo.register(io.metarec.model.FieldSpec.class);
