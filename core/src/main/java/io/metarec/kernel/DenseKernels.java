@@ -187,17 +187,10 @@ public final class DenseKernels {
     }
   }
 
-  /** Accumulates column sums in place: {@code s[c] += sum_{r<n} y[r][c]}. */
-  public static void columnSumAddInPlace(float[][] y, int n, int cols, float[] s) {
-    for (int r = 0; r < n; r++) {
-      float[] yr = y[r];
-      for (int c = 0; c < cols; c++) {
-        s[c] += yr[c];
-      }
-    }
-  }
-
-  /** Accumulates scaled column sums in place: {@code s[c] += scale * sum_{r<n} y[r][c]}. */
+  /**
+   * Accumulates scaled column sums in place: {@code s[c] += scale * sum_{r<n} y[r][c]} (bias gradients;
+   * {@code scale = 1} is exact, so plain sums need no second loop).
+   */
   public static void scaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
     for (int r = 0; r < n; r++) {
       float[] yr = y[r];

@@ -170,11 +170,7 @@ public final class MlpKernel {
         DenseKernels.transposeInto(w[0], dx0, dx1, h, buf.weightT[0]);
       }
       if (gw != null) {
-        if (scale == 1f) {
-          DenseKernels.columnSumAddInPlace(d, n, h, gb[l]);
-        } else {
-          DenseKernels.scaledColumnSumAddInPlace(scale, d, n, h, gb[l]);
-        }
+        DenseKernels.scaledColumnSumAddInPlace(scale, d, n, h, gb[l]);
         DenseKernels.matmulTransposedAddInPlace(scale, in, n, inDim, d, h, gw[l]);
       }
       if (l > 0) {
