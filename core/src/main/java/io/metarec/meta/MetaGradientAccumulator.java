@@ -157,23 +157,21 @@ public final class MetaGradientAccumulator implements Serializable {
     if (!Double.isFinite(lossSum)) {
       return false;
     }
-    float check = 0f;
     for (float v : dense) {
-      check += v * 0f;
+      if (!Float.isFinite(v)) {
+        return false;
+      }
     }
     for (SparseRows t : tables) {
-      if (t == null) {
-        continue;
-      }
-      for (int i = 0; i < t.size(); i++) {
+      for (int i = 0; t != null && i < t.size(); i++) {
         for (float v : t.row(i)) {
-          check += v * 0f;
+          if (!Float.isFinite(v)) {
+            return false;
+          }
         }
       }
     }
-    // v * 0 is 0 for every finite v and NaN for NaN and the infinities, so check stays 0 exactly
-    // when every value is finite.
-    return check == 0f;
+    return true;
   }
 
   /** @return the summed contribution as a flat vector in layout order (untouched rows 0) */
