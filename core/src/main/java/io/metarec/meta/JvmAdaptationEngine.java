@@ -38,6 +38,7 @@ import java.util.Iterator;
  * <p>One instance per thread: it owns its workspace and is not thread-safe; theta is only read.
  */
 public final class JvmAdaptationEngine implements AdaptationEngine {
+  private static final ParamGroup[] GROUPS = ParamGroup.values();
   private static final int SCORE_CHUNK = 1024;
 
   private final ModelSpec spec;
@@ -66,8 +67,6 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
    * @param spec the model (must equal the spec of every theta passed in)
    * @param itemFeatures the global item feature table
    */
-  private static final ParamGroup[] GROUPS = ParamGroup.values();
-
   public JvmAdaptationEngine(ModelSpec spec, ItemFeatureTable itemFeatures) {
     this.spec = spec;
     this.layout = new ParamLayout(spec);
