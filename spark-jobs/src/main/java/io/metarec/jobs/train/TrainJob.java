@@ -127,6 +127,9 @@ public final class TrainJob {
     long nValid = valid.count();
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
     Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
+    // Broadcast once rather than shipped in every iteration's closure: Java serialization of the
+    // settings records (set copies, canonical constructors) was part of each task's start-up.
+    Broadcast<TrainSettings> bSettings = jsc.broadcast(settings);
 
     ModelStore store = new ModelStore(hconf, tc.model());
     TrainState state = startingPoint(spark, cfg, store, layout, train, data);
@@ -164,7 +167,7 @@ public final class TrainJob {
         previous.destroy();
       }
       previous = bTheta;
-      IterationStep step = new IterationStep(bTheta, bSpec, bItems, settings, engineKind,
+      IterationStep step = new IterationStep(bTheta, bSpec, bItems, bSettings, engineKind,
           blockSize, it, seed, fraction, kernelNanos);
       MetaGradientAccumulator acc = step.sumOver(train, layout);
       adaptations += acc.taskCount();
@@ -220,6 +223,7 @@ public final class TrainJob {
     }
     bItems.destroy();
     bSpec.destroy();
+    bSettings.destroy();
     train.unpersist();
     valid.unpersist();
     if (state.bestTheta == null) {
@@ -286,7 +290,7 @@ public final class TrainJob {
     private final Broadcast<float[]> bTheta;
     private final Broadcast<ModelSpec> bSpec;
     private final Broadcast<ItemFeatureTable> bItems;
-    private final TrainSettings settings;
+    private final Broadcast<TrainSettings> bSettings;
     private final EngineKind engineKind;
     private final int blockSize;
     private final long iteration;
@@ -295,12 +299,12 @@ public final class TrainJob {
     private final LongAccumulator kernelNanos;
 
     IterationStep(Broadcast<float[]> bTheta, Broadcast<ModelSpec> bSpec,
-        Broadcast<ItemFeatureTable> bItems, TrainSettings settings, EngineKind engineKind,
+        Broadcast<ItemFeatureTable> bItems, Broadcast<TrainSettings> bSettings, EngineKind engineKind,
         int blockSize, long iteration, long seed, double fraction, LongAccumulator kernelNanos) {
       this.bTheta = bTheta;
       this.bSpec = bSpec;
       this.bItems = bItems;
-      this.settings = settings;
+      this.bSettings = bSettings;
       this.engineKind = engineKind;
       this.blockSize = blockSize;
       this.iteration = iteration;
@@ -319,6 +323,7 @@ public final class TrainJob {
     private MetaGradientAccumulator accumulate(Iterator<Task> tasks) {
       FaultInjection.maybeFail(iteration);
       Params theta = ExecutorCache.theta(bTheta, bSpec.value());
+      TrainSettings settings = bSettings.value();
       AdaptationEngine engine = ExecutorCache.trainEngine(bSpec, bItems, settings, engineKind,
           blockSize);
       Iterator<Task> batch = sampled(tasks, seed, iteration, fraction);
