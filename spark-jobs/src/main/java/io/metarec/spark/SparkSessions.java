@@ -11,11 +11,6 @@ public final class SparkSessions {
   private SparkSessions() {}
 
   /**
-   * Starts (or joins) a session. The master is {@code masterOption} when given, else the one
-   * spark-submit set (system property {@code spark.master}), else {@code spark.master} of the
-   * config ({@code local[*]} by default).
-   */
-  /**
    * Spark's broadcast block size for runs that do not set it. Spark's 4 MiB default makes every θ
    * broadcast (one per training iteration) allocate a 4 MiB buffer whatever θ's size: a humongous
    * object for G1 at heaps up to 8 GiB, and on MovieLens-100K (385 KB θ, local[2]) a young
@@ -47,6 +42,11 @@ public final class SparkSessions {
     return o;
   }
 
+  /**
+   * Starts (or joins) a session. The master is {@code masterOption} when given, else the one
+   * spark-submit set (system property {@code spark.master}), else {@code spark.master} of the
+   * config ({@code local[*]} by default).
+   */
   public static SparkSession start(MetaRecConfig cfg, String masterOption, String appName) {
     SparkSession.Builder b = SparkSession.builder().appName(appName);
     String submitted = System.getProperty("spark.master");
