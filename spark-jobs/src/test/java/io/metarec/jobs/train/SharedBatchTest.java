@@ -54,6 +54,37 @@ class SharedBatchTest {
     return 1;
   }
 
+  /**
+   * Starts {@link SharedBatch#run} of {@code tasks} on a pool thread named "owner" and returns once
+   * the owner is on its first chunk. Helpers run the owner's chunk work: on the owner's thread every
+   * chunk waits for {@code release}, on any other thread the chunk goes to {@code onHelper}.
+   */
+  private Future<MetaGradientAccumulator> startOwner(Object key, List<Task> tasks, int chunks,
+      CountDownLatch release, SharedBatch.ChunkWork onHelper, long[] nanos) throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    Future<MetaGradientAccumulator> owner = pool.submit(() -> {
+      Thread.currentThread().setName("owner");
+      return SharedBatch.run(key, tasks, chunks, layout, (chunk, into) -> {
+        if (!Thread.currentThread().getName().equals("owner")) {
+          return onHelper.adapt(chunk, into);
+        }
+        started.countDown();
+        await(release);
+        return adapt(chunk, into);
+      }, nanos);
+    });
+    assertTrue(started.await(30, TimeUnit.SECONDS));
+    return owner;
+  }
+
+  /** Runs an empty share of {@code key} on a pool thread named {@code name}: it only helps. */
+  private Future<MetaGradientAccumulator> startIdle(String name, Object key, int chunks) {
+    return pool.submit(() -> {
+      Thread.currentThread().setName(name);
+      return SharedBatch.run(key, List.of(), chunks, layout, this::adapt, new long[1]);
+    });
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       assertTrue(latch.await(30, TimeUnit.SECONDS), "latch not released");
@@ -114,29 +145,16 @@ class SharedBatchTest {
     List<Task> tasks = ragged(40);
     float[] expected = sequential(tasks, 8);
     adaptedBy.clear();
-    CountDownLatch ownerStarted = new CountDownLatch(1);
     CountDownLatch helperTookOne = new CountDownLatch(1);
     Object key = new TrainJob.ShareKey(7, 3);
     long[] ownerNanos = new long[1];
-    // Helpers run the owner's chunk work: on the owner's thread it waits for the helper's first chunk.
-    Future<MetaGradientAccumulator> owner = pool.submit(() -> {
-      Thread.currentThread().setName("owner");
-      return SharedBatch.run(key, tasks, 8, layout, (chunk, into) -> {
-        if (Thread.currentThread().getName().equals("owner")) {
-          ownerStarted.countDown();
-          await(helperTookOne);
-          return adapt(chunk, into);
-        }
-        long ns = adapt(chunk, into);
-        helperTookOne.countDown();
-        return ns;
-      }, ownerNanos);
-    });
-    assertTrue(ownerStarted.await(30, TimeUnit.SECONDS));
-    Future<MetaGradientAccumulator> idle = pool.submit(() -> {
-      Thread.currentThread().setName("idle");
-      return SharedBatch.run(key, List.of(), 8, layout, this::adapt, new long[1]);
-    });
+    // The owner stays on its first chunk until the idle thread has adapted one of its chunks.
+    Future<MetaGradientAccumulator> owner = startOwner(key, tasks, 8, helperTookOne, (chunk, into) -> {
+      long ns = adapt(chunk, into);
+      helperTookOne.countDown();
+      return ns;
+    }, ownerNanos);
+    Future<MetaGradientAccumulator> idle = startIdle("idle", key, 8);
     assertEquals(0, idle.get(30, TimeUnit.SECONDS).taskCount());
     MetaGradientAccumulator got = owner.get(30, TimeUnit.SECONDS);
     assertEquals(40, got.taskCount());
@@ -150,29 +168,16 @@ class SharedBatchTest {
   void aChunkAHelperFailsOnIsAdaptedByItsOwner() throws Exception {
     List<Task> tasks = ragged(24);
     float[] expected = sequential(tasks, 6);
-    CountDownLatch ownerStarted = new CountDownLatch(1);
     CountDownLatch helperFailed = new CountDownLatch(1);
     Object key = new TrainJob.ShareKey(8, 1);
     AtomicBoolean failed = new AtomicBoolean();
-    Future<MetaGradientAccumulator> owner = pool.submit(() -> {
-      Thread.currentThread().setName("owner");
-      return SharedBatch.run(key, tasks, 6, layout, (chunk, into) -> {
-        if (Thread.currentThread().getName().equals("owner")) {
-          ownerStarted.countDown();
-          await(helperFailed);
-          return adapt(chunk, into);
-        }
-        adapt(chunk.subList(0, 1), into); // half done, then the helper's task dies
-        failed.set(true);
-        helperFailed.countDown();
-        throw new IllegalStateException("injected helper failure");
-      }, new long[1]);
-    });
-    assertTrue(ownerStarted.await(30, TimeUnit.SECONDS));
-    Future<MetaGradientAccumulator> helper = pool.submit(() -> {
-      Thread.currentThread().setName("helper");
-      return SharedBatch.run(key, List.of(), 6, layout, this::adapt, new long[1]);
-    });
+    Future<MetaGradientAccumulator> owner = startOwner(key, tasks, 6, helperFailed, (chunk, into) -> {
+      adapt(chunk.subList(0, 1), into); // half done, then the helper's task dies
+      failed.set(true);
+      helperFailed.countDown();
+      throw new IllegalStateException("injected helper failure");
+    }, new long[1]);
+    Future<MetaGradientAccumulator> helper = startIdle("helper", key, 6);
     ExecutionException e = assertThrows(ExecutionException.class, () -> helper.get(30, TimeUnit.SECONDS));
     assertTrue(e.getCause().getMessage().contains("injected helper failure"));
     assertTrue(failed.get());
@@ -184,23 +189,11 @@ class SharedBatchTest {
   @Test
   void threadsOfAnotherIterationDoNotHelp() throws Exception {
     List<Task> tasks = ragged(16);
-    CountDownLatch ownerStarted = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Future<MetaGradientAccumulator> owner = pool.submit(() -> {
-      Thread.currentThread().setName("owner");
-      return SharedBatch.run(new TrainJob.ShareKey(9, 1), tasks, 4, layout, (chunk, into) -> {
-        ownerStarted.countDown();
-        await(release);
-        return adapt(chunk, into);
-      }, new long[1]);
-    });
-    assertTrue(ownerStarted.await(30, TimeUnit.SECONDS));
+    Future<MetaGradientAccumulator> owner = startOwner(new TrainJob.ShareKey(9, 1), tasks, 4, release,
+        this::adapt, new long[1]);
     adaptedBy.clear();
-    Future<MetaGradientAccumulator> other = pool.submit(() -> {
-      Thread.currentThread().setName("other");
-      return SharedBatch.run(new TrainJob.ShareKey(9, 2), List.of(), 4, layout, this::adapt,
-          new long[1]);
-    });
+    Future<MetaGradientAccumulator> other = startIdle("other", new TrainJob.ShareKey(9, 2), 4);
     other.get(30, TimeUnit.SECONDS);
     release.countDown();
     assertEquals(16, owner.get(30, TimeUnit.SECONDS).taskCount());
