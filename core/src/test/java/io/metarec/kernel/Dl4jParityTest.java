@@ -1,5 +1,6 @@
 package io.metarec.kernel;
 
+import static io.metarec.kernel.TestMatrices.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.metarec.model.Feedback;
@@ -38,25 +39,15 @@ class Dl4jParityTest {
     Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
   }
 
-  private static float[][] random(SplittableRandom rng, int rows, int cols, double scale) {
-    float[][] m = new float[rows][cols];
-    for (float[] row : m) {
-      for (int c = 0; c < cols; c++) {
-        row[c] = (float) ((rng.nextDouble() * 2 - 1) * scale);
-      }
-    }
-    return m;
-  }
-
   @ParameterizedTest
   @CsvSource({"EXPLICIT, RELU", "EXPLICIT, TANH", "IMPLICIT, RELU", "IMPLICIT, TANH"})
   void outputsLossAndGradientsMatchDl4j(Feedback fb, io.metarec.model.Activation act) {
     SplittableRandom rng = new SplittableRandom(5);
-    float[][][] w = {random(rng, IN, HIDDEN[0], 0.3), random(rng, HIDDEN[0], HIDDEN[1], 0.3)};
-    float[][] b = {random(rng, 1, HIDDEN[0], 0.1)[0], random(rng, 1, HIDDEN[1], 0.1)[0]};
-    float[] wOut = random(rng, 1, HIDDEN[1], 0.3)[0];
+    float[][][] w = {uniform(rng, IN, HIDDEN[0], 0.3), uniform(rng, HIDDEN[0], HIDDEN[1], 0.3)};
+    float[][] b = {uniform(rng, 1, HIDDEN[0], 0.1)[0], uniform(rng, 1, HIDDEN[1], 0.1)[0]};
+    float[] wOut = uniform(rng, 1, HIDDEN[1], 0.3)[0];
     float[] bOut = {0.2f};
-    float[][] x = random(rng, N, IN, 1.0);
+    float[][] x = uniform(rng, N, IN, 1.0);
     float[] y = new float[N];
     for (int r = 0; r < N; r++) {
       y[r] = fb == Feedback.EXPLICIT ? (float) (rng.nextDouble() * 4 - 2) : rng.nextInt(2);

@@ -1,5 +1,7 @@
 package io.metarec.kernel;
 
+import static io.metarec.kernel.TestMatrices.copy;
+import static io.metarec.kernel.TestMatrices.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,24 +16,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * layer input in row layout, and the backward pass fused with the SGD step.
  */
 class MlpKernelTest {
-  private static float[][] random(SplittableRandom rng, int rows, int cols) {
-    float[][] m = new float[rows][cols];
-    for (float[] row : m) {
-      for (int c = 0; c < cols; c++) {
-        row[c] = (float) (rng.nextDouble() * 2 - 1);
-      }
-    }
-    return m;
-  }
-
-  private static float[][] copy(float[][] m) {
-    float[][] c = new float[m.length][];
-    for (int r = 0; r < m.length; r++) {
-      c[r] = m[r].clone();
-    }
-    return c;
-  }
-
   @Test
   void transposedProductEqualsProductOfTransposedCopyBitForBit() {
     SplittableRandom rng = new SplittableRandom(3);
@@ -40,9 +24,9 @@ class MlpKernelTest {
       int n = shape[0];
       int m = shape[1];
       int cols = shape[2];
-      float[][] x = random(rng, n, m);
-      float[][] d = random(rng, n, cols);
-      float[][] start = random(rng, m, cols);
+      float[][] x = uniform(rng, n, m, 1.0);
+      float[][] d = uniform(rng, n, cols, 1.0);
+      float[][] start = uniform(rng, m, cols, 1.0);
       float[][] xT = new float[m][n];
       DenseKernels.transposeInto(x, 0, n, m, xT);
       float[][] expected = copy(start);
@@ -74,12 +58,12 @@ class MlpKernelTest {
     int[] hidden = {12, 8, 6};
     int n = 9;
     float lr = 0.05f;
-    float[][][] w = {random(rng, in, 12), random(rng, 12, 8), random(rng, 8, 6)};
-    float[][] b = {random(rng, 1, 12)[0], random(rng, 1, 8)[0], random(rng, 1, 6)[0]};
-    float[] wOut = random(rng, 1, 6)[0];
+    float[][][] w = {uniform(rng, in, 12, 1.0), uniform(rng, 12, 8, 1.0), uniform(rng, 8, 6, 1.0)};
+    float[][] b = {uniform(rng, 1, 12, 1.0)[0], uniform(rng, 1, 8, 1.0)[0], uniform(rng, 1, 6, 1.0)[0]};
+    float[] wOut = uniform(rng, 1, 6, 1.0)[0];
     float[] bOut = {0.1f};
-    float[][] x = random(rng, n, in);
-    float[] dOut = random(rng, 1, n)[0];
+    float[][] x = uniform(rng, n, in, 1.0);
+    float[] dOut = uniform(rng, 1, n, 1.0)[0];
     MlpKernel k = new MlpKernel(in, hidden, act);
 
     // Plain: gradients into zeroed buffers, dx over columns [3, in), then w -= lr * g.
