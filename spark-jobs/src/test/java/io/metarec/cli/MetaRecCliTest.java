@@ -46,14 +46,15 @@ class MetaRecCliTest {
   void theShippedRecipesValidate() {
     // The recipes under conf/ are only read by scripts and benchmarks: a renamed or mistyped key
     // there would otherwise surface in the middle of a benchmark run.
+    java.nio.file.Path conf = java.nio.file.Path.of(System.getProperty("metarec.root", ".."), "conf");
     for (String recipe : new String[] {"ml-100k.conf", "quickstart.conf"}) {
-      java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("metarec.root", ".."), "conf", recipe);
-      Run r = run("config", "--conf", file.toString());
+      Run r = run("config", "--conf", conf.resolve(recipe).toString());
       assertEquals(0, r.code(), recipe + ": " + r.err());
+      if (recipe.equals("ml-100k.conf")) {
+        assertTrue(r.out().matches("(?s).*\"maxSupport\" : 40\\b.*"),
+            "the recipe's own value is resolved: " + r.out());
+      }
     }
-    Run r = run("config", "--conf", java.nio.file.Path.of(System.getProperty("metarec.root", ".."), "conf",
-        "ml-100k.conf").toString());
-    assertTrue(r.out().matches("(?s).*\"maxSupport\" : 40\\b.*"), "the recipe's own value is resolved: " + r.out());
   }
 
   @Test
