@@ -82,11 +82,6 @@ public final class KernelBench {
     }
   }
 
-  /** Runs the reference shape with default durations, timing our engine once. */
-  public static Result run(int threads) {
-    return run(threads, 1);
-  }
-
   /**
    * Runs the reference shape with default durations, timing our engine {@code repeats} times (each
    * with fresh engines, buffers and tasks) and reporting the median: on a shared 2-core VM single
