@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param tasks the build-tasks output to train on ({@code train.tasks})
  * @param model the model folder to write ({@code train.model})
- * @param partitions partitions of the cached training tasks; 0 = 3 × the default parallelism
+ * @param partitions partitions of the cached training tasks; 0 = one per task slot for {@code
+ *     rounds}, 3 × the default parallelism for {@code jobs}
  * @param validateEvery iterations between validations (>= 1)
  * @param patience validations without improvement before stopping; 0 = never stop early
  * @param validationTasks validation tasks per validation; 0 = all
@@ -22,6 +23,12 @@ import java.util.List;
  *     (the task-batched ND4J engine) or {@code auto} (ND4J on an executor that Spark gave a GPU,
  *     the JVM kernel otherwise); lower-cased
  * @param engineBlockSize tasks the ND4J engine adapts at once (>= 1)
+ * @param exchange how θ and the meta-gradients travel each iteration: {@code jobs} (one Spark job
+ *     per iteration: θ broadcast, accumulators returned as task results), {@code rounds} (one
+ *     barrier Spark job per stretch of iterations between validations, θ and accumulators over a
+ *     TCP connection from each task to the driver) or {@code auto} (rounds where the cluster allows
+ *     it); lower-cased
+ * @param exchangePort the driver's TCP port for {@code rounds}; 0 = any free port
  */
 public record TrainConfig(
     String tasks,
@@ -37,11 +44,16 @@ public record TrainConfig(
     boolean resume,
     String initFrom,
     String engine,
-    int engineBlockSize)
+    int engineBlockSize,
+    String exchange,
+    int exchangePort)
     implements Serializable {
 
   /** The values {@code train.engine} accepts. */
   public static final List<String> ENGINES = List.of("jvm", "nd4j", "auto");
+
+  /** The values {@code train.exchange} accepts. */
+  public static final List<String> EXCHANGES = List.of("jobs", "rounds", "auto");
 
   /** Validates the ranges. */
   public TrainConfig {
@@ -57,6 +69,8 @@ public record TrainConfig(
     Checks.intAtLeast("train.maxDivergences", maxDivergences, 1);
     engine = Checks.oneOf("train.engine", engine, ENGINES);
     Checks.intAtLeast("train.engineBlockSize", engineBlockSize, 1);
+    exchange = Checks.oneOf("train.exchange", exchange, EXCHANGES);
+    Checks.intIn("train.exchangePort", exchangePort, 0, 65535);
     // Cross-field rule: a warm start and a resume are two different starting points.
     if (resume && !initFrom.isBlank()) {
       throw new ConfigValidationException(
@@ -80,6 +94,8 @@ public record TrainConfig(
         r.getBoolean("train.resume"),
         r.getString("train.initFrom"),
         r.getString("train.engine"),
-        r.getInt("train.engineBlockSize"));
+        r.getInt("train.engineBlockSize"),
+        r.getString("train.exchange"),
+        r.getInt("train.exchangePort"));
   }
 }

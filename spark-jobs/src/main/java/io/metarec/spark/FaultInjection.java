@@ -14,6 +14,8 @@ import org.apache.spark.TaskContext;
  *   <li>{@value #FAIL_FIRST_ATTEMPT} = {@code "<iteration>:<partition>"}: the first attempt of that
  *       partition's task in that training iteration throws, as a crashed task would; Spark retries it
  *       (given {@code spark.task.maxFailures} > 1).
+ *   <li>{@value #FAIL_EVERY_ATTEMPT} = {@code "<iteration>:<partition>"}: every attempt of that
+ *       partition's task in that training iteration throws, so the job runs out of attempts.
  *   <li>{@value #KILL_EXECUTOR} = {@code "<iteration>:<marker file>"}: the first executor (never the
  *       driver) that runs a task of that training iteration and manages to create the marker file
  *       halts its JVM at once, as a lost node would. The marker makes it happen once per run even
@@ -23,6 +25,8 @@ import org.apache.spark.TaskContext;
 public final class FaultInjection {
   /** The local property naming the task to fail once. */
   public static final String FAIL_FIRST_ATTEMPT = "metarec.faultInjection.failFirstAttempt";
+  /** The local property naming the task to fail on every attempt. */
+  public static final String FAIL_EVERY_ATTEMPT = "metarec.faultInjection.failEveryAttempt";
   /** The local property naming the iteration in which one executor JVM dies. */
   public static final String KILL_EXECUTOR = "metarec.faultInjection.killExecutor";
 
@@ -30,6 +34,16 @@ public final class FaultInjection {
 
   /** Throws or halts the executor if the current task is one a fault-injection property names. */
   public static void maybeFail(long iteration) {
+    maybeFail(iteration, 0);
+  }
+
+  /**
+   * As {@link #maybeFail(long)}, for a task that runs several iterations ({@code
+   * train.exchange=rounds}): {@code earlierAttempts} is how often this iteration was already
+   * attempted in rounds that failed, which Spark's attempt number of the new round's task does not
+   * count.
+   */
+  public static void maybeFail(long iteration, int earlierAttempts) {
     TaskContext ctx = TaskContext.get();
     if (ctx == null) {
       return;
@@ -45,7 +59,12 @@ public final class FaultInjection {
         throw new IllegalStateException("fault injection: cannot create the marker of " + kill, e);
       }
     }
-    if (ctx.attemptNumber() > 0) {
+    String always = ctx.getLocalProperty(FAIL_EVERY_ATTEMPT);
+    if (always != null && always.equals(iteration + ":" + ctx.partitionId())) {
+      throw new IllegalStateException("injected failure of iteration " + iteration
+          + ", partition " + ctx.partitionId() + ", every attempt");
+    }
+    if (ctx.attemptNumber() > 0 || earlierAttempts > 0) {
       return;
     }
     String target = ctx.getLocalProperty(FAIL_FIRST_ATTEMPT);

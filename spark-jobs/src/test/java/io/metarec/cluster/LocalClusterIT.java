@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * standalone master, two workers and one executor JVM per worker on this machine, the way a
  * cluster runs the job. The reference is the same training in {@code local[2]} (one JVM), run
  * first in this JVM (a JVM holds one SparkContext at a time). Both runs use the same partition
- * count, so the deterministic aggregation ({@code TrainJob.IterationStep.sumOver}) makes them equal bit for bit.
+ * count, so the deterministic aggregation (accumulators summed in partition order) makes them equal
+ * bit for bit, whichever {@code train.exchange} carries θ and the accumulators.
  *
  * <p>Needs {@code SPARK_HOME} (a folder this test fills: {@code jars/} with the test class path and
  * a {@code RELEASE} file) and {@code SPARK_SCALA_VERSION=2.12} in the environment, as the
@@ -42,15 +43,19 @@ class LocalClusterIT {
   @TempDir static Path dir;
   private static Path tasks;
   private static TrainJob.Result reference;
+  private static TrainJob.Result referenceTwoPartitions;
   private static SparkSession cluster;
 
-  private static String[] training(Path model) {
-    return new String[] {"train.tasks=" + tasks, "train.model=" + model,
+  private static String[] training(Path model, String... more) {
+    return io.metarec.testing.TestSpark.with(new String[] {"train.tasks=" + tasks, "train.model=" + model,
         "model.embeddingDim=8", "model.hidden=[16]", "model.userDim=8",
         "meta.tasksPerIteration=64", "meta.outerLr=0.01", "meta.iterations=8",
         "train.partitions=4", "train.patience=0", "train.validateEvery=4",
-        "train.checkpointEvery=4", "train.progressEvery=4"};
+        "train.checkpointEvery=4", "train.progressEvery=4"}, more);
   }
+
+  /** Two partitions, one per executor core, exchanged in training rounds. */
+  private static final String[] ROUNDS = {"train.partitions=2", "train.exchange=rounds"};
 
   @BeforeAll
   static void referenceInOneJvm() {
@@ -65,6 +70,8 @@ class LocalClusterIT {
           "input.itemFeatures.path=" + gen.resolve("items"), "buildTasks.out=" + tasks,
           "tasks.supportSize=5", "split.validation=0.2"));
       reference = TrainJob.run(local, config(training(dir.resolve("reference"))));
+      referenceTwoPartitions = TrainJob.run(local, config(training(dir.resolve("reference2"),
+          "train.partitions=2", "train.exchange=jobs")));
     } finally {
       local.stop();
       SparkSession.clearActiveSession();
@@ -116,6 +123,31 @@ class LocalClusterIT {
     assertTrue(Files.exists(marker), "an executor JVM halted in iteration 5");
     assertTrue(removed.get() >= 1, "the driver saw the executor go");
     assertTrue(reference.theta().bitEquals(r.theta()), "a run that lost an executor vs local[2]");
+  }
+
+  @Test
+  void roundsAcrossExecutorJvmsTrainTheSameModelAsJobsInOneJvm() throws IOException {
+    TrainJob.Result r = TrainJob.run(cluster(), config(training(dir.resolve("rounds"), ROUNDS)));
+    assertTrue(referenceTwoPartitions.theta().bitEquals(r.theta()),
+        "rounds on local-cluster vs one job per iteration on local[2]");
+  }
+
+  @Test
+  void losingAnExecutorInARoundChangesNothing() throws Exception {
+    SparkSession cluster = cluster();
+    Path marker = dir.resolve("executor-killed-in-a-round");
+    cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, "5:" + marker);
+    TrainJob.Result r;
+    try {
+      r = TrainJob.run(cluster, config(training(dir.resolve("killed-round"), ROUNDS)));
+    } finally {
+      cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, null);
+    }
+    assertTrue(Files.exists(marker), "an executor JVM halted in iteration 5");
+    // The round broke; a new round (on the executor the worker started in its place) redid
+    // iteration 5 from the same θ.
+    assertTrue(referenceTwoPartitions.theta().bitEquals(r.theta()),
+        "a round that lost an executor vs local[2]");
   }
 
   /** The one local-cluster session of this JVM (started by the first test that needs it). */

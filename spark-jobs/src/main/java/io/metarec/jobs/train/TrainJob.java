@@ -5,8 +5,6 @@ import io.metarec.config.MetaRecConfig;
 import io.metarec.config.TrainConfig;
 import io.metarec.engine.EngineKind;
 import io.metarec.engine.Nd4jBatchedEngine;
-import io.metarec.meta.AdaptationEngine;
-import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.OuterOptimizer;
 import io.metarec.meta.TrainSettings;
@@ -41,11 +39,12 @@ import scala.Tuple2;
  * {@code metarec train}: distributed Reptile / first-order MAML meta-training (Nichol et al. 2018;
  * Finn et al. 2017) of the MeLU-style model (Lee et al. 2019) on a build-tasks output.
  *
- * <p>Per outer iteration: the driver broadcasts θ (destroying the previous broadcast); each
- * partition of the cached training tasks adapts the tasks sampled for this iteration (membership
- * is a pure function of (seed, iteration, task id), so it does not depend on where a task lives)
- * and sums their meta-gradients into one {@link MetaGradientAccumulator}; the driver
- * tree-reduces the accumulators and applies the outer optimizer. A non-finite aggregate is not
+ * <p>Per outer iteration: the driver sends θ to the executors ({@link MetaBatches}: in a training
+ * round over TCP, or as a broadcast to a job of its own); each partition of the cached training
+ * tasks adapts the tasks sampled for this iteration (membership is a pure function of (seed,
+ * iteration, task id), so it does not depend on where a task lives) and sums their meta-gradients
+ * into one {@link MetaGradientAccumulator}; the driver sums the accumulators in partition order
+ * and applies the outer optimizer. A non-finite aggregate is not
  * applied: the outer step size is halved and, after {@code train.maxDivergences} in a row, the job
  * fails keeping its last checkpoint. Every {@code train.validateEvery} iterations the validation
  * tasks are adapted and scored; the best θ is the one saved, and training stops after
@@ -104,7 +103,8 @@ public final class TrainJob {
     TrainSettings settings = cfg.engine();
     long seed = settings.meta().seed();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int parts = tc.partitions() > 0 ? tc.partitions() : 3 * jsc.defaultParallelism();
+    ExchangePlan plan = planExchange(tc, jsc.getConf(), jsc.defaultParallelism(), taskSlots(jsc));
+    int parts = plan.partitions();
 
     JavaRDD<Task> train = cached(TaskSet.tasks(spark, tasksDir, "train"), parts);
     JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation");
@@ -145,8 +145,6 @@ public final class TrainJob {
     long adaptations = 0;
     double trainSeconds = 0;
     boolean stoppedEarly = false;
-    Broadcast<float[]> previous = null;
-    LongAccumulator kernelNanos = jsc.sc().longAccumulator("metarec.kernelNanos");
     EngineKind engineKind = EngineKind.parse("train.engine", tc.engine());
     int blockSize = tc.engineBlockSize();
     String unsupported = Nd4jBatchedEngine.unsupportedReason(settings);
@@ -158,69 +156,77 @@ public final class TrainJob {
         : unsupported != null ? " (jvm on every executor: " + unsupported + ")"
         : " (nd4j on executors Spark gives a GPU, jvm elsewhere)");
     int slots = Math.min(parts, jsc.defaultParallelism());
-
-    while (state.iteration < iterations) {
-      long it = state.iteration;
-      long t0 = System.nanoTime();
-      Broadcast<float[]> bTheta = jsc.broadcast(state.theta.flatten());
-      if (previous != null) {
-        previous.destroy();
-      }
-      previous = bTheta;
-      IterationStep step = new IterationStep(bTheta, bSpec, bItems, bSettings, engineKind,
-          blockSize, it, seed, fraction, kernelNanos);
-      MetaGradientAccumulator acc = step.sumOver(train, layout);
-      adaptations += acc.taskCount();
-      if (!acc.isFinite()) {
-        state.divergences++;
-        state.lrScale *= 0.5;
-        LOG.warn("iteration {}: non-finite meta-gradient, update skipped; outer step size halved "
-            + "to {} x meta.outerLr ({} in a row)", it, state.lrScale, state.divergences);
-        if (state.divergences >= tc.maxDivergences()) {
-          throw new JobFailedException("training diverged: " + state.divergences
-              + " non-finite updates in a row at iteration " + it + " (train.maxDivergences = "
-              + tc.maxDivergences() + "); lower meta.outerLr or the inner step sizes. The last "
-              + "good checkpoint is kept in " + store.checkpointDir());
-        }
-      } else {
-        state.divergences = 0;
-        optimizer.setLearningRateInPlace((float) (settings.meta().outerLr() * state.lrScale
-            * Math.pow(tc.lrDecay(), it)));
-        optimizer.stepInPlace(state.theta, acc);
-      }
-      state.iteration++;
-      trainSeconds += (System.nanoTime() - t0) / 1e9;
-      double trainLoss = acc.taskCount() == 0 ? Double.NaN : acc.meanLoss();
-      Validation.Metrics vm = null;
-      if (state.iteration % tc.validateEvery() == 0 || state.iteration == iterations) {
-        vm = Validation.run(jsc, valid, state.theta, bSpec, bItems, settings.inner());
-        if (state.improves(vm, direction)) {
-          state.best = vm;
-          state.bestIteration = state.iteration;
-          state.bestTheta = state.theta.copy();
-          state.sinceBest = 0;
+    Adaptation adaptation = new Adaptation(bSpec, bItems, bSettings, engineKind, blockSize, seed,
+        fraction);
+    LOG.info("exchange: train.exchange={} -> {} ({})", tc.exchange(),
+        plan.rounds() ? "rounds" : "jobs", plan.reason());
+    MetaBatches batches = plan.rounds()
+        ? new RoundBatches(train, adaptation, layout,
+            jsc.getConf().get("spark.driver.bindAddress", jsc.getConf().get("spark.driver.host")),
+            jsc.getConf().get("spark.driver.host"), tc.exchangePort(),
+            maxTaskFailures(jsc.getConf(), jsc.master()))
+        : new JobBatches(jsc, train, adaptation, layout);
+    try {
+      while (state.iteration < iterations) {
+        long it = state.iteration;
+        long t0 = System.nanoTime();
+        MetaGradientAccumulator acc = batches.sum(it, state.theta);
+        adaptations += acc.taskCount();
+        if (!acc.isFinite()) {
+          state.divergences++;
+          state.lrScale *= 0.5;
+          LOG.warn("iteration {}: non-finite meta-gradient, update skipped; outer step size halved "
+              + "to {} x meta.outerLr ({} in a row)", it, state.lrScale, state.divergences);
+          if (state.divergences >= tc.maxDivergences()) {
+            throw new JobFailedException("training diverged: " + state.divergences
+                + " non-finite updates in a row at iteration " + it + " (train.maxDivergences = "
+                + tc.maxDivergences() + "); lower meta.outerLr or the inner step sizes. The last "
+                + "good checkpoint is kept in " + store.checkpointDir());
+          }
         } else {
-          state.sinceBest++;
+          state.divergences = 0;
+          optimizer.setLearningRateInPlace((float) (settings.meta().outerLr() * state.lrScale
+              * Math.pow(tc.lrDecay(), it)));
+          optimizer.stepInPlace(state.theta, acc);
+        }
+        state.iteration++;
+        boolean validate = state.iteration % tc.validateEvery() == 0 || state.iteration == iterations;
+        if (validate) {
+          batches.pause(); // validation runs Spark jobs of its own
+        }
+        trainSeconds += (System.nanoTime() - t0) / 1e9;
+        double trainLoss = acc.taskCount() == 0 ? Double.NaN : acc.meanLoss();
+        Validation.Metrics vm = null;
+        if (validate) {
+          vm = Validation.run(jsc, valid, state.theta, bSpec, bItems, settings.inner());
+          if (state.improves(vm, direction)) {
+            state.best = vm;
+            state.bestIteration = state.iteration;
+            state.bestTheta = state.theta.copy();
+            state.sinceBest = 0;
+          } else {
+            state.sinceBest++;
+          }
+        }
+        state.history.add(new TrainState.Row(state.iteration, (System.nanoTime() - start) / 1e9,
+            acc.taskCount(), trainLoss, vm, state.lrScale));
+        progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations,
+            1.0 - batches.kernelNanos() / 1e9 / (trainSeconds * slots));
+        boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
+        if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
+          store.writeCheckpoint(state, optimizer, cfg);
+        }
+        if (stop) {
+          stoppedEarly = true;
+          LOG.info("early stop at iteration {}: no improvement in {} validations; best {} at {}",
+              state.iteration, state.sinceBest, state.best, state.bestIteration);
+          break;
         }
       }
-      state.history.add(new TrainState.Row(state.iteration, (System.nanoTime() - start) / 1e9,
-          acc.taskCount(), trainLoss, vm, state.lrScale));
-      progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations,
-          1.0 - kernelNanos.value() / 1e9 / (trainSeconds * slots));
-      boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
-      if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
-        store.writeCheckpoint(state, optimizer, cfg);
-      }
-      if (stop) {
-        stoppedEarly = true;
-        LOG.info("early stop at iteration {}: no improvement in {} validations; best {} at {}",
-            state.iteration, state.sinceBest, state.best, state.bestIteration);
-        break;
-      }
+    } finally {
+      batches.close();
     }
-    if (previous != null) {
-      previous.destroy();
-    }
+    long kernelNanos = batches.kernelNanos();
     bItems.destroy();
     bSpec.destroy();
     bSettings.destroy();
@@ -232,9 +238,9 @@ public final class TrainJob {
     }
     double wall = (System.nanoTime() - start) / 1e9;
     double rate = trainSeconds > 0 ? adaptations / trainSeconds : 0;
-    double outside = trainSeconds > 0 ? 1.0 - kernelNanos.value() / 1e9 / (trainSeconds * slots) : 0;
+    double outside = trainSeconds > 0 ? 1.0 - kernelNanos / 1e9 / (trainSeconds * slots) : 0;
     store.publish(spark, cfg, tasksDir, data, spec, state, nTrain, wall, rate, stoppedEarly,
-        kernelNanos.value() / 1e9, outside, cachedBytesPerInteraction);
+        kernelNanos / 1e9, outside, cachedBytesPerInteraction);
     return new Result(store.modelDir(), state.iteration, state.bestIteration, state.best,
         stoppedEarly, wall, rate, state.bestTheta);
   }
@@ -288,28 +294,15 @@ public final class TrainJob {
       scala.collection.Iterator<Task>, MetaGradientAccumulator> implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final Broadcast<float[]> bTheta;
-    private final Broadcast<ModelSpec> bSpec;
-    private final Broadcast<ItemFeatureTable> bItems;
-    private final Broadcast<TrainSettings> bSettings;
-    private final EngineKind engineKind;
-    private final int blockSize;
+    private final Adaptation adaptation;
     private final long iteration;
-    private final long seed;
-    private final double fraction;
     private final LongAccumulator kernelNanos;
 
-    IterationStep(Broadcast<float[]> bTheta, Broadcast<ModelSpec> bSpec,
-        Broadcast<ItemFeatureTable> bItems, Broadcast<TrainSettings> bSettings, EngineKind engineKind,
-        int blockSize, long iteration, long seed, double fraction, LongAccumulator kernelNanos) {
+    IterationStep(Broadcast<float[]> bTheta, Adaptation adaptation, long iteration,
+        LongAccumulator kernelNanos) {
       this.bTheta = bTheta;
-      this.bSpec = bSpec;
-      this.bItems = bItems;
-      this.bSettings = bSettings;
-      this.engineKind = engineKind;
-      this.blockSize = blockSize;
+      this.adaptation = adaptation;
       this.iteration = iteration;
-      this.seed = seed;
-      this.fraction = fraction;
       this.kernelNanos = kernelNanos;
     }
 
@@ -322,29 +315,10 @@ public final class TrainJob {
 
     private MetaGradientAccumulator accumulate(Iterator<Task> tasks) {
       FaultInjection.maybeFail(iteration);
-      Params theta = ExecutorCache.theta(bTheta, bSpec.value());
-      TrainSettings settings = bSettings.value();
-      AdaptationEngine engine = ExecutorCache.trainEngine(bSpec, bItems, settings, engineKind,
-          blockSize);
-      Iterator<Task> batch = sampled(tasks, seed, iteration, fraction);
-      if (!(engine instanceof JvmAdaptationEngine)) {
-        // The ND4J engine batches a partition's tasks on its device itself.
-        MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
-        long k0 = System.nanoTime();
-        engine.accumulate(batch, theta, settings, iteration, a);
-        kernelNanos.add(System.nanoTime() - k0);
-        return a;
-      }
-      List<Task> share = new ArrayList<>();
-      batch.forEachRemaining(share::add);
+      Params theta = ExecutorCache.theta(bTheta, adaptation.spec().value());
       long[] ns = new long[1];
-      MetaGradientAccumulator a = SharedBatch.run(new ShareKey(bTheta.id(), iteration), share,
-          SHARE_CHUNKS, theta.layout(), (chunk, into) -> {
-            AdaptationEngine mine = ExecutorCache.engine(bSpec, bItems);
-            long k0 = System.nanoTime();
-            mine.accumulate(chunk.iterator(), theta, settings, iteration, into);
-            return System.nanoTime() - k0;
-          }, ns);
+      MetaGradientAccumulator a = adaptation.share(tasks, theta,
+          new ShareKey(bTheta.id(), iteration), iteration, ns);
       kernelNanos.add(ns[0]);
       return a;
     }
@@ -367,6 +341,150 @@ public final class TrainJob {
       }
       return total;
     }
+  }
+
+  /**
+   * {@code train.exchange=jobs}: one Spark job per iteration. θ goes out as a broadcast (the
+   * previous one destroyed, so nothing piles up over thousands of iterations), each partition's
+   * accumulator comes back as its task's result.
+   */
+  static final class JobBatches implements MetaBatches {
+    private final JavaSparkContext jsc;
+    private final JavaRDD<Task> train;
+    private final Adaptation adaptation;
+    private final ParamLayout layout;
+    private final LongAccumulator kernelNanos;
+    private Broadcast<float[]> previous;
+
+    JobBatches(JavaSparkContext jsc, JavaRDD<Task> train, Adaptation adaptation, ParamLayout layout) {
+      this.jsc = jsc;
+      this.train = train;
+      this.adaptation = adaptation;
+      this.layout = layout;
+      this.kernelNanos = jsc.sc().longAccumulator("metarec.kernelNanos");
+    }
+
+    @Override
+    public MetaGradientAccumulator sum(long iteration, Params theta) {
+      Broadcast<float[]> bTheta = jsc.broadcast(theta.flatten());
+      if (previous != null) {
+        previous.destroy();
+      }
+      previous = bTheta;
+      return new IterationStep(bTheta, adaptation, iteration, kernelNanos).sumOver(train, layout);
+    }
+
+    @Override
+    public void pause() {
+      // every job ends with its iteration
+    }
+
+    @Override
+    public long kernelNanos() {
+      return kernelNanos.value();
+    }
+
+    @Override
+    public void close() {
+      if (previous != null) {
+        previous.destroy();
+        previous = null;
+      }
+    }
+  }
+
+  /**
+   * How a run exchanges θ and the accumulators ({@code train.exchange}) and over how many
+   * partitions it caches the training tasks.
+   *
+   * @param rounds whether iterations run in rounds ({@link RoundBatches}) rather than one job each
+   * @param partitions partitions of the cached tasks
+   * @param reason why, for the log
+   */
+  record ExchangePlan(boolean rounds, int partitions, String reason) {}
+
+  /** Rounds are chosen by {@code auto} up to this many partitions: the driver sends θ to each. */
+  static final int MAX_ROUND_PARTITIONS = 16;
+
+  /**
+   * Resolves {@code train.exchange} against the cluster. Rounds run in a barrier stage, which
+   * needs a task slot for every partition at once and a fixed set of executors: their partition
+   * count defaults to the task slots instead of 3 × the cores, since idle threads of an executor
+   * already balance its partitions' work. {@code
+   * auto} picks rounds unless dynamic allocation is on, tasks claim resources (GPUs: slots may then
+   * be fewer than cores), Spark's network encryption is on (the rounds' TCP exchange is not
+   * encrypted), {@code train.partitions} exceeds the slots, or the slots exceed {@value
+   * #MAX_ROUND_PARTITIONS}.
+   *
+   * @throws ConfigValidationException for {@code rounds} that this cluster cannot run
+   */
+  static ExchangePlan planExchange(TrainConfig tc, org.apache.spark.SparkConf conf,
+      int defaultParallelism, int slots) {
+    int jobParts = tc.partitions() > 0 ? tc.partitions() : 3 * defaultParallelism;
+    int roundParts = tc.partitions() > 0 ? tc.partitions() : Math.max(1, slots);
+    if (tc.exchange().equals("jobs")) {
+      return new ExchangePlan(false, jobParts, "as configured");
+    }
+    String blocker = null;
+    if (slots < 1) {
+      blocker = "no executor has registered yet, so there are no task slots to count";
+    } else if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+      blocker = "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage "
+          + "needs a fixed set of executors";
+    } else if (roundParts > slots) {
+      blocker = "train.partitions = " + roundParts + " exceeds the " + slots + " task slots, and a "
+          + "barrier stage runs every partition at once";
+    }
+    if (tc.exchange().equals("rounds")) {
+      if (blocker != null) {
+        throw new ConfigValidationException("train.exchange=rounds: " + blocker);
+      }
+      return new ExchangePlan(true, roundParts, "as configured");
+    }
+    if (blocker == null) {
+      for (scala.Tuple2<String, String> kv : conf.getAll()) {
+        if (kv._1().startsWith("spark.task.resource.")) {
+          blocker = "tasks claim resources (" + kv._1() + "), so there may be fewer slots than cores";
+          break;
+        }
+      }
+    }
+    if (blocker == null && (conf.getBoolean("spark.network.crypto.enabled", false)
+        || conf.getBoolean("spark.ssl.enabled", false))) {
+      blocker = "Spark's network encryption is on and the rounds' TCP exchange is not encrypted";
+    }
+    if (blocker == null && roundParts > MAX_ROUND_PARTITIONS) {
+      blocker = roundParts + " partitions: beyond " + MAX_ROUND_PARTITIONS + " the driver's sends of "
+          + "θ to every partition cost more than the broadcast";
+    }
+    return blocker == null
+        ? new ExchangePlan(true, roundParts, roundParts + " partitions, one per task slot")
+        : new ExchangePlan(false, jobParts, blocker);
+  }
+
+  /**
+   * Tasks the executors registered so far can run at once (cores / {@code spark.task.cpus}, and
+   * task resources), as Spark's own check of a barrier stage counts them.
+   */
+  static int taskSlots(JavaSparkContext jsc) {
+    org.apache.spark.SparkContext sc = jsc.sc();
+    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+  }
+
+  /**
+   * How often Spark attempts a task, and so a round's iteration: {@code local[N]} once, {@code
+   * local[N,F]} F times, elsewhere {@code spark.task.maxFailures} (4 by default).
+   */
+  static int maxTaskFailures(org.apache.spark.SparkConf conf, String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("local\\[\\s*(?:\\d+|\\*)\\s*,\\s*(\\d+)\\s*]").matcher(master);
+    if (m.matches()) {
+      return Integer.parseInt(m.group(1));
+    }
+    if (master.startsWith("local") && !master.startsWith("local-cluster")) {
+      return 1;
+    }
+    return Math.max(1, conf.getInt("spark.task.maxFailures", 4));
   }
 
   /**

@@ -163,6 +163,80 @@ class TrainJobTest {
   }
 
   @Test
+  void roundsGiveTheSameBitsAsOneJobPerIteration(@TempDir Path dir) {
+    // Two partitions: one per task slot of the test session's local[2,2]. Iterations 0-4 run in
+    // one round, the validation after iteration 5 ends it, and iteration 5 runs in a second one.
+    String[] two = {"meta.iterations=6", "train.patience=0", "train.partitions=2"};
+    TrainJob.Result jobs = TrainJob.run(SPARK, config(small(dir.resolve("jobs"),
+        TestSpark.with(two, "train.exchange=jobs"))));
+    TrainJob.Result rounds = TrainJob.run(SPARK, config(small(dir.resolve("rounds"),
+        TestSpark.with(two, "train.exchange=rounds"))));
+    assertTrue(jobs.theta().bitEquals(rounds.theta()), "rounds vs a job per iteration");
+    assertEquals(jobs.best(), rounds.best());
+    // 3 + resume + 3 in rounds equals 6 in jobs.
+    Path split = dir.resolve("split");
+    TrainJob.run(SPARK, config(small(split, TestSpark.with(two, "train.exchange=rounds",
+        "meta.iterations=3"))));
+    TrainJob.Result resumed = TrainJob.run(SPARK, config(small(split, TestSpark.with(two,
+        "train.exchange=rounds", "train.resume=true"))));
+    assertTrue(jobs.theta().bitEquals(resumed.theta()), "3 + resume + 3 in rounds vs 6 in jobs");
+  }
+
+  @Test
+  void aRoundThatFailsIsRetriedFromItsIterationAndChangesNothing(@TempDir Path dir) throws Exception {
+    String[] two = {"meta.iterations=6", "train.patience=0", "train.partitions=2",
+        "train.exchange=rounds", "train.validateEvery=10"};
+    TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"), two)));
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+        if (end.reason() instanceof org.apache.spark.ExceptionFailure f
+            && f.description().contains("injected failure of iteration 3, partition 1")) {
+          failed.incrementAndGet();
+        }
+      }
+    };
+    SPARK.sparkContext().addSparkListener(listener);
+    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, "3:1");
+    TrainJob.Result retried;
+    try {
+      retried = TrainJob.run(SPARK, config(small(dir.resolve("retried"), two)));
+    } finally {
+      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
+      SPARK.sparkContext().listenerBus().waitUntilEmpty(10_000);
+      SPARK.sparkContext().removeSparkListener(listener);
+    }
+    // The round that failed is abandoned; a new one starts at iteration 3 from the same θ.
+    assertEquals(1, failed.get(), "the injected failure happened once");
+    assertTrue(clean.theta().bitEquals(retried.theta()));
+  }
+
+  @Test
+  void aRoundIterationThatKeepsFailingFailsTheJob(@TempDir Path dir) {
+    // The test session's local[2,2] attempts a task twice: iteration 2 of partition 0 fails in
+    // every round, so the second attempt ends the job.
+    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_EVERY_ATTEMPT, "2:0");
+    try {
+      JobFailedException e = assertThrows(JobFailedException.class, () -> TrainJob.run(SPARK,
+          config(small(dir.resolve("m"), "meta.iterations=4", "train.patience=0",
+              "train.partitions=2", "train.exchange=rounds"))));
+      assertTrue(e.getMessage().contains("training iteration 2 failed 2 times"), e.getMessage());
+    } finally {
+      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_EVERY_ATTEMPT, null);
+    }
+  }
+
+  @Test
+  void roundsAreRefusedWhereTheClusterCannotRunThem(@TempDir Path dir) {
+    // train.partitions=4 in small(): more partitions than the 2 task slots of local[2,2].
+    ConfigValidationException e = assertThrows(ConfigValidationException.class, () -> TrainJob.run(
+        SPARK, config(small(dir.resolve("m"), "train.exchange=rounds"))));
+    assertTrue(e.getMessage().contains("train.partitions = 4 exceeds the 2 task slots"),
+        e.getMessage());
+  }
+
+  @Test
   void aDamagedNewestCheckpointFallsBackToTheOneBefore(@TempDir Path dir) throws Exception {
     Path straight = dir.resolve("straight");
     TrainJob.Result a = TrainJob.run(SPARK, config(small(straight, "meta.iterations=10",

@@ -1,0 +1,64 @@
+package io.metarec.jobs.train;
+
+import io.metarec.engine.EngineKind;
+import io.metarec.meta.AdaptationEngine;
+import io.metarec.meta.JvmAdaptationEngine;
+import io.metarec.meta.MetaGradientAccumulator;
+import io.metarec.meta.TrainSettings;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.Params;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.Task;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * What an executor needs to adapt its partition's share of a meta-batch, the same for every
+ * iteration of a run and for both ways of exchanging θ ({@code train.exchange}): the broadcast
+ * model spec, item table and settings, the engine choice and the batch sampling.
+ *
+ * @param spec the model spec
+ * @param items the item feature table
+ * @param settings the inner-loop and meta settings
+ * @param engineKind {@code train.engine}
+ * @param blockSize {@code train.engineBlockSize}
+ * @param seed the run's seed
+ * @param fraction the probability that a task is in an iteration's meta-batch
+ */
+record Adaptation(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
+    Broadcast<TrainSettings> settings, EngineKind engineKind, int blockSize, long seed,
+    double fraction) implements Serializable {
+
+  /**
+   * Adapts the tasks of {@code tasks} that belong to iteration {@code iteration}'s meta-batch from
+   * {@code theta} and sums their meta-gradients into one accumulator. With the JVM kernel the share
+   * is cut into chunks that idle threads of this JVM working under the same {@code key} help with
+   * ({@link SharedBatch}); the ND4J engine batches the share on its device itself.
+   *
+   * @param kernelNanos receives, in element 0, the kernel time spent on this share
+   */
+  MetaGradientAccumulator share(Iterator<Task> tasks, Params theta, TrainJob.ShareKey key,
+      long iteration, long[] kernelNanos) {
+    TrainSettings s = settings.value();
+    AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
+    Iterator<Task> batch = TrainJob.sampled(tasks, seed, iteration, fraction);
+    if (!(engine instanceof JvmAdaptationEngine)) {
+      MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
+      long k0 = System.nanoTime();
+      engine.accumulate(batch, theta, s, iteration, a);
+      kernelNanos[0] = System.nanoTime() - k0;
+      return a;
+    }
+    List<Task> share = new ArrayList<>();
+    batch.forEachRemaining(share::add);
+    return SharedBatch.run(key, share, TrainJob.SHARE_CHUNKS, theta.layout(), (chunk, into) -> {
+      AdaptationEngine mine = ExecutorCache.engine(spec, items);
+      long k0 = System.nanoTime();
+      mine.accumulate(chunk.iterator(), theta, s, iteration, into);
+      return System.nanoTime() - k0;
+    }, kernelNanos);
+  }
+}

@@ -1,0 +1,124 @@
+package io.metarec.jobs.train;
+
+import io.metarec.meta.MetaGradientAccumulator;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.spark.FaultInjection;
+import io.metarec.task.Task;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.serializer.SerializerInstance;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * One partition's side of a training round ({@code train.exchange=rounds}): connects to the
+ * driver, then adapts the partition's share of every iteration's meta-batch from the θ the driver
+ * sends and sends back the partition's accumulator, until the driver says stop. Runs as a task of
+ * a barrier stage, so that every partition of the round holds a task slot at once (the driver needs
+ * all accumulators of an iteration before it can send the next θ). A named class, not a lambda, for
+ * the reason given at {@link TrainJob.IterationStep}.
+ */
+final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Task>,
+    scala.collection.Iterator<Object>> implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final ClassTag<MetaGradientAccumulator> ACC =
+      ClassTag$.MODULE$.apply(MetaGradientAccumulator.class);
+  /** Connecting to the driver gives up after this long. */
+  private static final int CONNECT_TIMEOUT_MS = 60_000;
+
+  private final RoundWire.Endpoint driver;
+  private final long round;
+  private final Adaptation adaptation;
+
+  RoundTask(RoundWire.Endpoint driver, long round, Adaptation adaptation) {
+    this.driver = driver;
+    this.round = round;
+    this.adaptation = adaptation;
+  }
+
+  /** Returns the number of iterations this task adapted. */
+  @Override
+  public scala.collection.Iterator<Object> apply(scala.collection.Iterator<Task> partition) {
+    TaskContext ctx = TaskContext.get();
+    List<Task> tasks = new ArrayList<>();
+    scala.collection.JavaConverters.asJavaIterator(partition).forEachRemaining(tasks::add);
+    ParamLayout layout = new ParamLayout(adaptation.spec().value());
+    SerializerInstance ser = SparkEnv.get().serializer().newInstance();
+    long iterations = 0;
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(driver.host(), driver.port()), CONNECT_TIMEOUT_MS);
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(RoundWire.POLL_MS);
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+      DataInputStream in = new DataInputStream(new BufferedInputStream(
+          new RoundWire.Polling(s.getInputStream(), ctx::killTaskIfInterrupted), 1 << 16));
+      out.writeInt(RoundWire.MAGIC);
+      out.writeLong(driver.token());
+      out.writeLong(round);
+      out.writeInt(ctx.partitionId());
+      out.flush();
+      byte[] scratch = new byte[0];
+      while (true) {
+        int type;
+        try {
+          type = in.readInt();
+        } catch (java.io.EOFException e) {
+          throw new IllegalStateException("training round " + round + ", partition "
+              + ctx.partitionId() + ": the driver closed the connection (the round was abandoned "
+              + "after a failure elsewhere, or the driver stopped)", e);
+        }
+        if (type == RoundWire.STOP) {
+          break;
+        }
+        if (type != RoundWire.ITERATE) {
+          throw new IOException("round " + round + ": unexpected message " + type + " from the driver");
+        }
+        long iteration = in.readLong();
+        int attempts = in.readInt();
+        int floats = in.readInt();
+        if (floats != layout.flatSize()) {
+          throw new IOException("round " + round + ": θ of " + floats + " floats from the driver, the "
+              + "model has " + layout.flatSize());
+        }
+        if (scratch.length < floats * Float.BYTES) {
+          scratch = new byte[floats * Float.BYTES];
+        }
+        Params theta = Params.unflatten(layout, RoundWire.readTheta(in, floats, scratch));
+        FaultInjection.maybeFail(iteration, attempts);
+        long[] ns = new long[1];
+        MetaGradientAccumulator acc = adaptation.share(tasks.iterator(), theta,
+            new TrainJob.ShareKey(round, iteration), iteration, ns);
+        ByteBuffer bytes = ser.serialize(acc, ACC);
+        out.writeInt(RoundWire.RESULT);
+        out.writeLong(iteration);
+        out.writeLong(ns[0]);
+        out.writeInt(bytes.remaining());
+        if (bytes.hasArray()) {
+          out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+        } else {
+          byte[] copy = new byte[bytes.remaining()];
+          bytes.get(copy);
+          out.write(copy);
+        }
+        out.flush();
+        iterations++;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("training round " + round + ", partition " + ctx.partitionId()
+          + ": exchange with the driver at " + driver.host() + ":" + driver.port() + " failed", e);
+    }
+    return scala.collection.Iterator$.MODULE$.single(iterations);
+  }
+}
