@@ -210,6 +210,7 @@ final class RoundBatches implements MetaBatches {
         accept();
       }
       int floats = theta.length / Float.BYTES;
+      int part = -1;
       try {
         for (Peer p : peers) {
           RoundWire.writeIterate(p.out(), iteration, attempts, floats, theta);
@@ -217,7 +218,7 @@ final class RoundBatches implements MetaBatches {
         }
         MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
         byte[] buf = new byte[0];
-        for (int part = 0; part < peers.length; part++) {
+        for (part = 0; part < peers.length; part++) {
           DataInputStream in = peers[part].in();
           int type = in.readInt();
           long it = in.readLong();
@@ -237,7 +238,9 @@ final class RoundBatches implements MetaBatches {
         return total;
       } catch (IOException e) {
         checkJob();
-        throw new RoundFailedException("exchange with the executors failed: " + e.getMessage(), e);
+        throw new RoundFailedException((part < 0 ? "sending θ" : "reading partition " + part
+            + "'s accumulator") + " failed: " + (e instanceof java.io.EOFException
+            ? "the task closed its connection" : e.toString()), e);
       }
     }
 
