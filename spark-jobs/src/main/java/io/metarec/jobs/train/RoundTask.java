@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.serializer.SerializerInstance;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -63,7 +64,11 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
       s.setSoTimeout(RoundWire.POLL_MS);
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
       DataInputStream in = new DataInputStream(new BufferedInputStream(
-          new RoundWire.Polling(s.getInputStream(), ctx::killTaskIfInterrupted), 1 << 16));
+          new RoundWire.Polling(s.getInputStream(), () -> {
+            if (ctx.isInterrupted()) {
+              throw new TaskKilledException("killed while waiting for the driver");
+            }
+          }), 1 << 16));
       out.writeInt(RoundWire.MAGIC);
       out.writeLong(driver.token());
       out.writeLong(round);

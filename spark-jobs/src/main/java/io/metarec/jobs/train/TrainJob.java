@@ -427,7 +427,7 @@ public final class TrainJob {
     }
     String blocker = null;
     if (slots < 1) {
-      blocker = "no executor has registered yet, so there are no task slots to count";
+      blocker = "no task slots counted (no executor has registered yet)";
     } else if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
       blocker = "dynamic allocation is on (spark.dynamicAllocation.enabled), and a barrier stage "
           + "needs a fixed set of executors";
@@ -464,11 +464,30 @@ public final class TrainJob {
 
   /**
    * Tasks the executors registered so far can run at once (cores / {@code spark.task.cpus}, and
-   * task resources), as Spark's own check of a barrier stage counts them.
+   * task resources), as Spark's own check of a barrier stage counts them. That count is
+   * Spark-internal API ({@code private[spark]}, public in the bytecode); should another Spark
+   * version lack it, this returns 0 and {@code auto} keeps to one job per iteration.
    */
   static int taskSlots(JavaSparkContext jsc) {
     org.apache.spark.SparkContext sc = jsc.sc();
-    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+    try {
+      // A standalone cluster may not have registered any executor yet (YARN and Kubernetes wait
+      // for most of them before the session starts): give them up to 30 s.
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      int slots;
+      while ((slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile())) == 0
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      return slots;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    } catch (LinkageError notInThisSparkVersion) {
+      LOG.warn("this Spark does not report its task slots ({}); training runs one job per iteration",
+          notInThisSparkVersion.toString());
+      return 0;
+    }
   }
 
   /**

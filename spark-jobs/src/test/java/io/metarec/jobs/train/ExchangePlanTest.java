@@ -46,7 +46,7 @@ class ExchangePlanTest {
     assertJobs(TrainJob.planExchange(train(), new SparkConf(false)
         .set("spark.network.crypto.enabled", "true"), 8, 8), 24, "not encrypted");
     assertJobs(TrainJob.planExchange(train(), plain, 32, 32), 96, "beyond 16");
-    assertJobs(TrainJob.planExchange(train(), plain, 2, 0), 6, "no executor has registered");
+    assertJobs(TrainJob.planExchange(train(), plain, 2, 0), 6, "no task slots counted");
   }
 
   private static void assertJobs(TrainJob.ExchangePlan p, int partitions, String because) {

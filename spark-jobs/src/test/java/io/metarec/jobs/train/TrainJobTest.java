@@ -183,6 +183,52 @@ class TrainJobTest {
   }
 
   @Test
+  void aConnectionWithoutTheRunsTokenIsDroppedAndChangesNothing(@TempDir Path dir) throws Exception {
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    String[] two = {"meta.iterations=3", "train.patience=0", "train.partitions=2"};
+    TrainJob.Result jobs = TrainJob.run(SPARK, config(small(dir.resolve("jobs"),
+        TestSpark.with(two, "train.exchange=jobs"))));
+    // Knocks on train.exchangePort until the driver listens there, then sends a greeting with a
+    // wrong token and waits for the driver to hang up.
+    java.util.concurrent.atomic.AtomicBoolean dropped = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread stranger = new Thread(() -> {
+      while (!done.get() && !dropped.get()) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+          java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+          out.writeInt(RoundWire.MAGIC);
+          out.writeLong(42L);
+          out.writeLong(0L);
+          out.writeInt(0);
+          out.flush();
+          s.setSoTimeout(30_000);
+          dropped.set(s.getInputStream().read() == -1);
+        } catch (java.io.IOException notListeningYet) {
+          try {
+            Thread.sleep(10);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }
+    });
+    stranger.start();
+    TrainJob.Result rounds;
+    try {
+      rounds = TrainJob.run(SPARK, config(small(dir.resolve("rounds"), TestSpark.with(two,
+          "train.exchange=rounds", "train.exchangePort=" + port))));
+    } finally {
+      done.set(true);
+      stranger.join(60_000);
+    }
+    assertTrue(dropped.get(), "the driver hung up on a greeting with the wrong token");
+    assertTrue(jobs.theta().bitEquals(rounds.theta()));
+  }
+
+  @Test
   void aRoundThatFailsIsRetriedFromItsIterationAndChangesNothing(@TempDir Path dir) throws Exception {
     String[] two = {"meta.iterations=6", "train.patience=0", "train.partitions=2",
         "train.exchange=rounds", "train.validateEvery=10"};
