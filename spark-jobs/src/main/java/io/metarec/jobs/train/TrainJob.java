@@ -103,7 +103,8 @@ public final class TrainJob {
     TrainSettings settings = cfg.engine();
     long seed = settings.meta().seed();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    ExchangePlan plan = planExchange(tc, jsc.getConf(), jsc.defaultParallelism(), taskSlots(jsc));
+    ExchangePlan plan = planExchange(tc, jsc.getConf(), jsc.defaultParallelism(),
+        tc.exchange().equals("jobs") ? 0 : taskSlots(jsc, Math.max(1, tc.partitions())));
     int parts = plan.partitions();
 
     JavaRDD<Task> train = cached(TaskSet.tasks(spark, tasksDir, "train"), parts);
@@ -464,18 +465,21 @@ public final class TrainJob {
 
   /**
    * Tasks the executors registered so far can run at once (cores / {@code spark.task.cpus}, and
-   * task resources), as Spark's own check of a barrier stage counts them. That count is
+   * task resources), as Spark's own check of a barrier stage counts them, once there are {@code
+   * wanted} or 30 s have passed. That count is
    * Spark-internal API ({@code private[spark]}, public in the bytecode); should another Spark
    * version lack it, this returns 0 and {@code auto} keeps to one job per iteration.
    */
-  static int taskSlots(JavaSparkContext jsc) {
+  static int taskSlots(JavaSparkContext jsc, int wanted) {
     org.apache.spark.SparkContext sc = jsc.sc();
     try {
-      // A standalone cluster may not have registered any executor yet (YARN and Kubernetes wait
-      // for most of them before the session starts): give them up to 30 s.
-      long deadline = System.nanoTime() + 30_000_000_000L;
+      // On a cluster, executors may still be registering (a standalone master does not wait for
+      // any before the session starts) or replacing a lost one: give them up to 30 s to offer the
+      // slots wanted. Local mode has all its slots from the start.
+      boolean local = sc.isLocal();
+      long deadline = System.nanoTime() + (local ? 0 : 30_000_000_000L);
       int slots;
-      while ((slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile())) == 0
+      while ((slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile())) < wanted
           && System.nanoTime() < deadline) {
         Thread.sleep(200);
       }
