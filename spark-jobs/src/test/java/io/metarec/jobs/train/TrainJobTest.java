@@ -139,27 +139,36 @@ class TrainJobTest {
     TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"),
         "meta.iterations=6", "train.patience=0")));
     java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    TrainJob.Result retried = failingOnce("3:1", reason -> !(reason instanceof org.apache.spark.Success$),
+        failed, small(dir.resolve("retried"), "meta.iterations=6", "train.patience=0"));
+    assertEquals(1, failed.get(), "exactly the injected task failed");
+    assertTrue(clean.theta().bitEquals(retried.theta()));
+  }
+
+  /**
+   * Trains with {@link FaultInjection#FAIL_FIRST_ATTEMPT} set to {@code target}, counting the
+   * ended tasks whose reason {@code counts} accepts.
+   */
+  private static TrainJob.Result failingOnce(String target,
+      java.util.function.Predicate<org.apache.spark.TaskEndReason> counts,
+      java.util.concurrent.atomic.AtomicInteger count, String[] settings) throws Exception {
     org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
       @Override
       public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
-        if (!(end.reason() instanceof org.apache.spark.Success$)) {
-          failed.incrementAndGet();
+        if (counts.test(end.reason())) {
+          count.incrementAndGet();
         }
       }
     };
     SPARK.sparkContext().addSparkListener(listener);
-    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, "3:1");
-    TrainJob.Result retried;
+    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, target);
     try {
-      retried = TrainJob.run(SPARK, config(small(dir.resolve("retried"), "meta.iterations=6",
-          "train.patience=0")));
+      return TrainJob.run(SPARK, config(settings));
     } finally {
       SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
       SPARK.sparkContext().listenerBus().waitUntilEmpty(10_000);
       SPARK.sparkContext().removeSparkListener(listener);
     }
-    assertEquals(1, failed.get(), "exactly the injected task failed");
-    assertTrue(clean.theta().bitEquals(retried.theta()));
   }
 
   @Test
@@ -234,25 +243,11 @@ class TrainJobTest {
         "train.exchange=rounds", "train.validateEvery=10"};
     TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"), two)));
     java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
-      @Override
-      public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
-        if (end.reason() instanceof org.apache.spark.ExceptionFailure f
-            && f.description().contains("injected failure of iteration 3, partition 1")) {
-          failed.incrementAndGet();
-        }
-      }
-    };
-    SPARK.sparkContext().addSparkListener(listener);
-    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, "3:1");
-    TrainJob.Result retried;
-    try {
-      retried = TrainJob.run(SPARK, config(small(dir.resolve("retried"), two)));
-    } finally {
-      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
-      SPARK.sparkContext().listenerBus().waitUntilEmpty(10_000);
-      SPARK.sparkContext().removeSparkListener(listener);
-    }
+    // The other partition's task fails too (the abandoned round closes its connection): count
+    // only the injected failure.
+    TrainJob.Result retried = failingOnce("3:1", reason -> reason instanceof org.apache.spark.ExceptionFailure f
+        && f.description().contains("injected failure of iteration 3, partition 1"), failed,
+        small(dir.resolve("retried"), two));
     // The round that failed is abandoned; a new one starts at iteration 3 from the same θ.
     assertEquals(1, failed.get(), "the injected failure happened once");
     assertTrue(clean.theta().bitEquals(retried.theta()));
