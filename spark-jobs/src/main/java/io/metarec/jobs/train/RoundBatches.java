@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -50,8 +49,6 @@ import scala.reflect.ClassTag$;
  */
 final class RoundBatches implements MetaBatches {
   private static final Logger LOG = LoggerFactory.getLogger(RoundBatches.class);
-  private static final ClassTag<MetaGradientAccumulator> ACC =
-      ClassTag$.MODULE$.apply(MetaGradientAccumulator.class);
   private static final ClassTag<Object> ANY = ClassTag$.MODULE$.apply(Object.class);
   /** A connection that does not send its greeting within this long is dropped. */
   private static final int HELLO_TIMEOUT_MS = 10_000;
@@ -63,7 +60,7 @@ final class RoundBatches implements MetaBatches {
   private final ServerSocket server;
   private final RoundWire.Endpoint endpoint;
   private final SerializerInstance ser = SparkEnv.get().serializer().newInstance();
-  private final long roundBase = new SecureRandom().nextLong() | Long.MIN_VALUE;
+  private final long roundBase = new SecureRandom().nextLong();
   private long rounds;
   private Round round;
   private long kernelNanos;
@@ -99,10 +96,11 @@ final class RoundBatches implements MetaBatches {
 
   @Override
   public MetaGradientAccumulator sum(long iteration, Params theta) {
-    byte[] bytes = RoundWire.encode(theta.flatten());
+    byte[] bytes = RoundWire.encode(theta);
     while (true) {
       if (round == null) {
-        round = new Round(roundBase + rounds++);
+        // negative, so that a round's id never equals a broadcast's (TrainJob.ShareKey)
+        round = new Round((roundBase + rounds++) | Long.MIN_VALUE);
       }
       int attempts = iteration == failedIteration ? failures : 0;
       try {
@@ -209,31 +207,17 @@ final class RoundBatches implements MetaBatches {
       while (connected < peers.length) {
         accept();
       }
-      int floats = theta.length / Float.BYTES;
       int part = -1;
       try {
         for (Peer p : peers) {
-          RoundWire.writeIterate(p.out(), iteration, attempts, floats, theta);
+          RoundWire.writeIterate(p.out(), iteration, attempts, theta);
           p.out().flush();
         }
         MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
-        byte[] buf = new byte[0];
         for (part = 0; part < peers.length; part++) {
-          DataInputStream in = peers[part].in();
-          int type = in.readInt();
-          long it = in.readLong();
-          long ns = in.readLong();
-          int len = in.readInt();
-          if (type != RoundWire.RESULT || it != iteration || len < 0) {
-            throw new IOException("partition " + part + " sent message " + type + " for iteration "
-                + it + " (" + len + " bytes) in iteration " + iteration);
-          }
-          if (buf.length < len) {
-            buf = new byte[len];
-          }
-          in.readFully(buf, 0, len);
-          total.mergeInPlace(ser.deserialize(ByteBuffer.wrap(buf, 0, len), ACC));
-          kernelNanos += ns;
+          RoundWire.Result r = RoundWire.readResult(peers[part].in(), iteration, part, ser);
+          total.mergeInPlace(r.accumulator());
+          kernelNanos += r.kernelNanos();
         }
         return total;
       } catch (IOException e) {
@@ -258,18 +242,15 @@ final class RoundBatches implements MetaBatches {
       try {
         s.setTcpNoDelay(true);
         s.setSoTimeout(HELLO_TIMEOUT_MS);
-        DataInputStream hello = new DataInputStream(s.getInputStream());
-        int magic = hello.readInt();
-        long token = hello.readLong();
-        long round = hello.readLong();
-        int part = hello.readInt();
-        if (magic != RoundWire.MAGIC || token != endpoint.token()) {
+        RoundWire.Hello hello = RoundWire.readHello(new DataInputStream(s.getInputStream()));
+        int part = hello.partition();
+        if (hello.magic() != RoundWire.MAGIC || hello.token() != endpoint.token()) {
           LOG.warn("training rounds: dropped a connection from {} that is not one of this run's tasks",
               s.getRemoteSocketAddress());
           s.close();
           return;
         }
-        if (round != id || part < 0 || part >= peers.length || peers[part] != null) {
+        if (hello.round() != id || part < 0 || part >= peers.length || peers[part] != null) {
           s.close(); // a task of an abandoned round, or a duplicate
           return;
         }

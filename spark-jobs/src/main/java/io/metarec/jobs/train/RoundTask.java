@@ -13,15 +13,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.TaskKilledException;
 import org.apache.spark.serializer.SerializerInstance;
-import scala.reflect.ClassTag;
-import scala.reflect.ClassTag$;
 
 /**
  * One partition's side of a training round ({@code train.exchange=rounds}): connects to the
@@ -34,8 +31,6 @@ import scala.reflect.ClassTag$;
 final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Task>,
     scala.collection.Iterator<Object>> implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
-  private static final ClassTag<MetaGradientAccumulator> ACC =
-      ClassTag$.MODULE$.apply(MetaGradientAccumulator.class);
   /** Connecting to the driver gives up after this long. */
   private static final int CONNECT_TIMEOUT_MS = 60_000;
 
@@ -69,10 +64,7 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
               throw new TaskKilledException("killed while waiting for the driver");
             }
           }), 1 << 16));
-      out.writeInt(RoundWire.MAGIC);
-      out.writeLong(driver.token());
-      out.writeLong(round);
-      out.writeInt(ctx.partitionId());
+      RoundWire.writeHello(out, driver.token(), round, ctx.partitionId());
       out.flush();
       byte[] scratch = new byte[0];
       while (true) {
@@ -100,23 +92,12 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         if (scratch.length < floats * Float.BYTES) {
           scratch = new byte[floats * Float.BYTES];
         }
-        Params theta = Params.unflatten(layout, RoundWire.readTheta(in, floats, scratch));
+        Params theta = RoundWire.readTheta(in, floats, scratch, layout);
         FaultInjection.maybeFail(iteration, attempts);
         long[] ns = new long[1];
         MetaGradientAccumulator acc = adaptation.share(tasks.iterator(), theta,
             new TrainJob.ShareKey(round, iteration), iteration, ns);
-        ByteBuffer bytes = ser.serialize(acc, ACC);
-        out.writeInt(RoundWire.RESULT);
-        out.writeLong(iteration);
-        out.writeLong(ns[0]);
-        out.writeInt(bytes.remaining());
-        if (bytes.hasArray()) {
-          out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-        } else {
-          byte[] copy = new byte[bytes.remaining()];
-          bytes.get(copy);
-          out.write(copy);
-        }
+        RoundWire.writeResult(out, iteration, ns[0], acc, ser);
         out.flush();
         iterations++;
       }

@@ -1,5 +1,8 @@
 package io.metarec.jobs.train;
 
+import io.metarec.meta.MetaGradientAccumulator;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FilterInputStream;
@@ -9,6 +12,10 @@ import java.io.Serializable;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import org.apache.spark.serializer.SerializerInstance;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * The wire format between the driver and the tasks of a training round ({@code
@@ -29,6 +36,9 @@ final class RoundWire {
   static final int ITERATE = 1;
   static final int STOP = 2;
   static final int RESULT = 3;
+  /** The accumulators' class tag for Spark's serializer. */
+  private static final ClassTag<MetaGradientAccumulator> ACCUMULATOR =
+      ClassTag$.MODULE$.apply(MetaGradientAccumulator.class);
   /** How often a blocked read wakes up to check whether its peer's job or task is still alive. */
   static final int POLL_MS = 200;
 
@@ -77,29 +87,105 @@ final class RoundWire {
     }
   }
 
-  /** θ as little-endian float32 bytes, the ITERATE message's payload. */
-  static byte[] encode(float[] theta) {
-    ByteBuffer b = ByteBuffer.allocate(theta.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(theta);
+  /** Writes the HELLO message (not flushed). */
+  static void writeHello(DataOutputStream out, long token, long round, int partition)
+      throws IOException {
+    out.writeInt(MAGIC);
+    out.writeLong(token);
+    out.writeLong(round);
+    out.writeInt(partition);
+  }
+
+  /** A HELLO message as read; the driver checks it. */
+  record Hello(int magic, long token, long round, int partition) {}
+
+  static Hello readHello(DataInputStream in) throws IOException {
+    return new Hello(in.readInt(), in.readLong(), in.readLong(), in.readInt());
+  }
+
+  /**
+   * θ as little-endian float32 bytes in layout order (the order of {@link Params#flatten}), the
+   * ITERATE message's payload: one pass over the parameters, encoded once for every connection.
+   */
+  static byte[] encode(Params theta) {
+    ByteBuffer b = ByteBuffer.allocate(theta.layout().flatSize() * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer f = b.asFloatBuffer();
+    for (int seg = 0; seg < theta.layout().numSegments(); seg++) {
+      for (float[] row : theta.segment(seg)) {
+        f.put(row);
+      }
+    }
     return b.array();
   }
 
   /** Writes an ITERATE message (not flushed). */
-  static void writeIterate(DataOutputStream out, long iteration, int attempts, int floats,
-      byte[] theta) throws IOException {
+  static void writeIterate(DataOutputStream out, long iteration, int attempts, byte[] theta)
+      throws IOException {
     out.writeInt(ITERATE);
     out.writeLong(iteration);
     out.writeInt(attempts);
-    out.writeInt(floats);
+    out.writeInt(theta.length / Float.BYTES);
     out.write(theta);
   }
 
-  /** Reads the θ of an ITERATE message whose header up to the float count has been read. */
-  static float[] readTheta(DataInputStream in, int floats, byte[] scratch) throws IOException {
+  /**
+   * Reads the θ of an ITERATE message whose header up to the float count has been read, straight
+   * into new parameters of {@code layout}.
+   *
+   * @param scratch at least {@code floats * 4} bytes
+   */
+  static Params readTheta(DataInputStream in, int floats, byte[] scratch, ParamLayout layout)
+      throws IOException {
     in.readFully(scratch, 0, floats * Float.BYTES);
-    float[] theta = new float[floats];
-    ByteBuffer.wrap(scratch, 0, floats * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer().get(theta);
+    FloatBuffer f = ByteBuffer.wrap(scratch, 0, floats * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    Params theta = new Params(layout);
+    for (int seg = 0; seg < layout.numSegments(); seg++) {
+      for (float[] row : theta.segment(seg)) {
+        f.get(row);
+      }
+    }
     return theta;
+  }
+
+  /** Writes a RESULT message: the partition's accumulator in {@code ser}, and its kernel time. */
+  static void writeResult(DataOutputStream out, long iteration, long kernelNanos,
+      MetaGradientAccumulator acc, SerializerInstance ser) throws IOException {
+    ByteBuffer bytes = ser.serialize(acc, ACCUMULATOR);
+    out.writeInt(RESULT);
+    out.writeLong(iteration);
+    out.writeLong(kernelNanos);
+    out.writeInt(bytes.remaining());
+    if (bytes.hasArray()) {
+      out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+    } else {
+      byte[] copy = new byte[bytes.remaining()];
+      bytes.get(copy);
+      out.write(copy);
+    }
+  }
+
+  /** A RESULT message as read. */
+  record Result(MetaGradientAccumulator accumulator, long kernelNanos) {}
+
+  /**
+   * Reads partition {@code partition}'s RESULT message of iteration {@code iteration}.
+   *
+   * @throws IOException for another message, another iteration or a bad length
+   */
+  static Result readResult(DataInputStream in, long iteration, int partition,
+      SerializerInstance ser) throws IOException {
+    int type = in.readInt();
+    long it = in.readLong();
+    long ns = in.readLong();
+    int len = in.readInt();
+    if (type != RESULT || it != iteration || len < 0) {
+      throw new IOException("partition " + partition + " sent message " + type + " for iteration "
+          + it + " (" + len + " bytes) in iteration " + iteration);
+    }
+    byte[] bytes = new byte[len];
+    in.readFully(bytes);
+    return new Result(ser.deserialize(ByteBuffer.wrap(bytes), ACCUMULATOR), ns);
   }
 }

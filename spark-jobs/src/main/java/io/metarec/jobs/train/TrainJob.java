@@ -63,8 +63,14 @@ public final class TrainJob {
    * costs well under one.
    */
   static final int SHARE_CHUNKS = 16;
-  /** Partitions of one iteration share work ({@link SharedBatch}) under this key. */
-  record ShareKey(long thetaBroadcast, long iteration) {}
+  /**
+   * Partitions of one iteration share work ({@link SharedBatch}) under this key.
+   *
+   * @param scope what θ came with: the id of its broadcast (one job per iteration) or of the
+   *     training round (negative, so the two never meet)
+   * @param iteration the iteration
+   */
+  record ShareKey(long scope, long iteration) {}
   /** Purpose constant of the stream that picks the validation subset. */
   static final long PURPOSE_VALIDATION = 0x7661_6c69_64L;
 
@@ -212,7 +218,7 @@ public final class TrainJob {
         state.history.add(new TrainState.Row(state.iteration, (System.nanoTime() - start) / 1e9,
             acc.taskCount(), trainLoss, vm, state.lrScale));
         progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations,
-            1.0 - batches.kernelNanos() / 1e9 / (trainSeconds * slots));
+            outsideKernel(batches.kernelNanos(), trainSeconds, slots));
         boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
         if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
           store.writeCheckpoint(state, optimizer, cfg);
@@ -239,11 +245,16 @@ public final class TrainJob {
     }
     double wall = (System.nanoTime() - start) / 1e9;
     double rate = trainSeconds > 0 ? adaptations / trainSeconds : 0;
-    double outside = trainSeconds > 0 ? 1.0 - kernelNanos / 1e9 / (trainSeconds * slots) : 0;
+    double outside = outsideKernel(kernelNanos, trainSeconds, slots);
     store.publish(spark, cfg, tasksDir, data, spec, state, nTrain, wall, rate, stoppedEarly,
         kernelNanos / 1e9, outside, cachedBytesPerInteraction);
     return new Result(store.modelDir(), state.iteration, state.bestIteration, state.best,
         stoppedEarly, wall, rate, state.bestTheta);
+  }
+
+  /** Share of the task slots' time outside the kernel: 1 − kernel time / (seconds × slots). */
+  static double outsideKernel(long kernelNanos, double seconds, int slots) {
+    return seconds > 0 ? 1.0 - kernelNanos / 1e9 / (seconds * slots) : 0;
   }
 
   /** Where training starts: a checkpoint (resume), another model (warm start), or a fresh init. */
