@@ -20,6 +20,10 @@ import org.apache.spark.TaskContext;
  *       driver) that runs a task of that training iteration and manages to create the marker file
  *       halts its JVM at once, as a lost node would. The marker makes it happen once per run even
  *       when Spark re-runs the stage.
+ *   <li>{@value #CORRUPT_RESULT} = {@code "<iteration>:<partition>:junk|huge"}: in a training round,
+ *       the first attempt of that partition's task sends a broken RESULT for that iteration instead
+ *       of its accumulator: 16 bytes that are not an accumulator ({@code junk}), or a length of
+ *       2³¹ − 1 bytes ({@code huge}), as a hostile or broken peer would.
  * </ul>
  */
 public final class FaultInjection {
@@ -27,6 +31,8 @@ public final class FaultInjection {
   public static final String FAIL_FIRST_ATTEMPT = "metarec.faultInjection.failFirstAttempt";
   /** The local property naming the task to fail on every attempt. */
   public static final String FAIL_EVERY_ATTEMPT = "metarec.faultInjection.failEveryAttempt";
+  /** The local property naming the round task that sends a broken result once. */
+  public static final String CORRUPT_RESULT = "metarec.faultInjection.corruptResult";
   /** The local property naming the iteration in which one executor JVM dies. */
   public static final String KILL_EXECUTOR = "metarec.faultInjection.killExecutor";
 
@@ -72,5 +78,19 @@ public final class FaultInjection {
       throw new IllegalStateException("injected failure of iteration " + iteration
           + ", partition " + ctx.partitionId() + ", attempt 0");
     }
+  }
+
+  /**
+   * How the current round task should break its RESULT of {@code iteration}: {@code "junk"},
+   * {@code "huge"}, or null to send it intact ({@value #CORRUPT_RESULT}; first attempt only).
+   */
+  public static String corruptResult(long iteration, int earlierAttempts) {
+    TaskContext ctx = TaskContext.get();
+    if (ctx == null || ctx.attemptNumber() > 0 || earlierAttempts > 0) {
+      return null;
+    }
+    String target = ctx.getLocalProperty(CORRUPT_RESULT);
+    String prefix = iteration + ":" + ctx.partitionId() + ":";
+    return target != null && target.startsWith(prefix) ? target.substring(prefix.length()) : null;
   }
 }

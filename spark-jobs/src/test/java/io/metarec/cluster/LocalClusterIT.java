@@ -144,6 +144,7 @@ class LocalClusterIT {
       cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, null);
     }
     assertTrue(Files.exists(marker), "an executor JVM halted in iteration 5");
+    assertTrue(r.exchange().failedRounds() >= 1, "the lost executor broke a round: " + r.exchange());
     // The round broke; a new round (on the executor the worker started in its place) redid
     // iteration 5 from the same θ.
     assertTrue(referenceTwoPartitions.theta().bitEquals(r.theta()),

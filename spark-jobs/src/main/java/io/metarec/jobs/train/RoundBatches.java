@@ -10,12 +10,7 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -50,22 +45,19 @@ import scala.reflect.ClassTag$;
 final class RoundBatches implements MetaBatches {
   private static final Logger LOG = LoggerFactory.getLogger(RoundBatches.class);
   private static final ClassTag<Object> ANY = ClassTag$.MODULE$.apply(Object.class);
-  /** A connection that does not send its greeting within this long is dropped. */
-  private static final int HELLO_TIMEOUT_MS = 10_000;
-
   private final JavaRDD<Task> train;
   private final Adaptation adaptation;
   private final ParamLayout layout;
   private final int maxAttempts;
-  private final ServerSocket server;
+  private final int maxResultBytes;
+  private final RoundServer server;
   private final RoundWire.Endpoint endpoint;
   private final SerializerInstance ser = SparkEnv.get().serializer().newInstance();
-  private final long roundBase = new SecureRandom().nextLong();
-  private long rounds;
   private Round round;
   private long kernelNanos;
   private long failedIteration = -1;
   private int failures;
+  private long failedRounds;
 
   /**
    * Opens the driver's server socket.
@@ -81,17 +73,15 @@ final class RoundBatches implements MetaBatches {
     this.adaptation = adaptation;
     this.layout = layout;
     this.maxAttempts = maxAttempts;
+    this.maxResultBytes = RoundWire.maxResultBytes(layout);
     try {
-      server = new ServerSocket();
-      server.setReuseAddress(true);
-      server.bind(new InetSocketAddress(bindHost, port), 64);
-      server.setSoTimeout(RoundWire.POLL_MS);
+      server = new RoundServer(bindHost, port);
     } catch (IOException e) {
       throw new JobFailedException("train.exchange=rounds: cannot listen on " + bindHost + ":" + port
           + " (train.exchangePort; 0 = any free port): " + e.getMessage());
     }
-    endpoint = new RoundWire.Endpoint(advertisedHost, server.getLocalPort(), new SecureRandom().nextLong());
-    LOG.info("training rounds: executors connect to {}:{}", advertisedHost, server.getLocalPort());
+    endpoint = new RoundWire.Endpoint(advertisedHost, server.port(), server.secret());
+    LOG.info("training rounds: executors connect to {}:{}", advertisedHost, server.port());
   }
 
   @Override
@@ -99,8 +89,7 @@ final class RoundBatches implements MetaBatches {
     byte[] bytes = RoundWire.encode(theta);
     while (true) {
       if (round == null) {
-        // negative, so that a round's id never equals a broadcast's (TrainJob.ShareKey)
-        round = new Round((roundBase + rounds++) | Long.MIN_VALUE);
+        round = new Round(server.newRoundId());
       }
       int attempts = iteration == failedIteration ? failures : 0;
       try {
@@ -113,6 +102,7 @@ final class RoundBatches implements MetaBatches {
       } catch (RoundFailedException e) {
         round.abandon();
         round = null;
+        failedRounds++;
         if (iteration != failedIteration) {
           failedIteration = iteration;
           failures = 0;
@@ -149,17 +139,20 @@ final class RoundBatches implements MetaBatches {
     return kernelNanos;
   }
 
+  /** What the exchange's server did with the connections it was offered, and the failed rounds. */
+  ExchangeStats stats() {
+    ExchangeStats s = server.stats();
+    return new ExchangeStats(s.authenticated(), s.rejected(), s.timedOut(), s.broken(), s.refused(),
+        failedRounds);
+  }
+
   @Override
   public void close() {
     if (round != null) {
       round.abandon();
       round = null;
     }
-    try {
-      server.close();
-    } catch (IOException e) {
-      LOG.warn("closing the training rounds' server socket: {}", e.getMessage());
-    }
+    server.close();
   }
 
   /** Why a round cannot go on; its iteration is retried in a new round. */
@@ -215,7 +208,8 @@ final class RoundBatches implements MetaBatches {
         }
         MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
         for (part = 0; part < peers.length; part++) {
-          RoundWire.Result r = RoundWire.readResult(peers[part].in(), iteration, part, ser);
+          RoundWire.Result r = RoundWire.readResult(peers[part].in(), iteration, part, layout,
+              maxResultBytes, ser);
           total.mergeInPlace(r.accumulator());
           kernelNanos += r.kernelNanos();
         }
@@ -228,32 +222,29 @@ final class RoundBatches implements MetaBatches {
       }
     }
 
-    /** Waits for one more partition's connection (or a socket timeout). */
+    /**
+     * Waits up to {@link RoundWire#POLL_MS} for one more authenticated connection of this round;
+     * connections of other (abandoned) rounds and duplicates are closed.
+     */
     private void accept() {
-      Socket s;
+      RoundServer.Connection c;
       try {
-        s = server.accept();
-      } catch (SocketTimeoutException e) {
+        c = server.next(RoundWire.POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RoundFailedException("interrupted while waiting for the round's tasks", e);
+      }
+      if (c == null) {
         checkJob();
         return;
-      } catch (IOException e) {
-        throw new UncheckedIOException("training rounds: accepting a connection", e);
+      }
+      Socket s = c.socket();
+      int part = c.partition();
+      if (c.round() != id || part < 0 || part >= peers.length || peers[part] != null) {
+        RoundServer.closeQuietly(s); // a task of an abandoned round, or a duplicate
+        return;
       }
       try {
-        s.setTcpNoDelay(true);
-        s.setSoTimeout(HELLO_TIMEOUT_MS);
-        RoundWire.Hello hello = RoundWire.readHello(new DataInputStream(s.getInputStream()));
-        int part = hello.partition();
-        if (hello.magic() != RoundWire.MAGIC || hello.token() != endpoint.token()) {
-          LOG.warn("training rounds: dropped a connection from {} that is not one of this run's tasks",
-              s.getRemoteSocketAddress());
-          s.close();
-          return;
-        }
-        if (hello.round() != id || part < 0 || part >= peers.length || peers[part] != null) {
-          s.close(); // a task of an abandoned round, or a duplicate
-          return;
-        }
         s.setSoTimeout(RoundWire.POLL_MS);
         DataInputStream in = new DataInputStream(new BufferedInputStream(
             new RoundWire.Polling(s.getInputStream(), this::checkJob), 1 << 16));
@@ -261,9 +252,9 @@ final class RoundBatches implements MetaBatches {
         peers[part] = new Peer(s, in, out);
         connected++;
       } catch (IOException e) {
-        LOG.warn("training rounds: dropped a connection from {}: {}", s.getRemoteSocketAddress(),
-            e.getMessage());
-        closeQuietly(s);
+        LOG.warn("training rounds: partition {}'s connection broke right after its handshake: {}",
+            part, e.toString());
+        RoundServer.closeQuietly(s);
       }
     }
 
@@ -297,17 +288,9 @@ final class RoundBatches implements MetaBatches {
     private void closeAll() {
       for (Peer p : peers) {
         if (p != null) {
-          closeQuietly(p.socket());
+          RoundServer.closeQuietly(p.socket());
         }
       }
-    }
-  }
-
-  private static void closeQuietly(Socket s) {
-    try {
-      s.close();
-    } catch (IOException ignored) {
-      // closing is all that is left to do with it
     }
   }
 

@@ -31,8 +31,10 @@ import org.apache.spark.serializer.SerializerInstance;
 final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Task>,
     scala.collection.Iterator<Object>> implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
-  /** Connecting to the driver gives up after this long. */
+  /** Connecting to the driver (and passing its handshake) gives up after this long. */
   private static final int CONNECT_TIMEOUT_MS = 60_000;
+  /** The longest wait between two connection attempts. */
+  private static final int MAX_BACKOFF_MS = 1_000;
 
   private final RoundWire.Endpoint driver;
   private final long round;
@@ -53,9 +55,7 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
     ParamLayout layout = new ParamLayout(adaptation.spec().value());
     SerializerInstance ser = SparkEnv.get().serializer().newInstance();
     long iterations = 0;
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(driver.host(), driver.port()), CONNECT_TIMEOUT_MS);
-      s.setTcpNoDelay(true);
+    try (Socket s = connect(ctx)) {
       s.setSoTimeout(RoundWire.POLL_MS);
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
       DataInputStream in = new DataInputStream(new BufferedInputStream(
@@ -64,8 +64,6 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
               throw new TaskKilledException("killed while waiting for the driver");
             }
           }), 1 << 16));
-      RoundWire.writeHello(out, driver.token(), round, ctx.partitionId());
-      out.flush();
       byte[] scratch = new byte[0];
       while (true) {
         int type;
@@ -97,7 +95,16 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         long[] ns = new long[1];
         MetaGradientAccumulator acc = adaptation.share(tasks.iterator(), theta,
             new TrainJob.ShareKey(round, iteration), iteration, ns);
-        RoundWire.writeResult(out, iteration, ns[0], acc, ser);
+        String broken = FaultInjection.corruptResult(iteration, attempts);
+        if (broken != null) {
+          out.writeInt(RoundWire.RESULT);
+          out.writeLong(iteration);
+          out.writeLong(ns[0]);
+          out.writeInt(broken.equals("huge") ? Integer.MAX_VALUE : 16);
+          out.write(new byte[16]);
+        } else {
+          RoundWire.writeResult(out, iteration, ns[0], acc, ser);
+        }
         out.flush();
         iterations++;
       }
@@ -106,5 +113,53 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
           + ": exchange with the driver at " + driver.host() + ":" + driver.port() + " failed", e);
     }
     return scala.collection.Iterator$.MODULE$.single(iterations);
+  }
+
+  /**
+   * Connects to the driver and passes its handshake (challenge, HMAC response, accepted). The
+   * driver closes a connection at once while too many handshakes are pending, so a connection cut
+   * before ACCEPTED is tried again, with a growing pause, until {@value #CONNECT_TIMEOUT_MS} ms
+   * have passed.
+   */
+  private Socket connect(TaskContext ctx) throws IOException {
+    long deadline = System.nanoTime() + CONNECT_TIMEOUT_MS * 1_000_000L;
+    int pause = 20;
+    IOException last = null;
+    int attempts = 0;
+    while (attempts == 0 || System.nanoTime() < deadline) {
+      if (ctx.isInterrupted()) {
+        throw new TaskKilledException("killed while connecting to the driver");
+      }
+      attempts++;
+      Socket s = new Socket();
+      try {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
+        s.connect(new InetSocketAddress(driver.host(), driver.port()),
+            (int) Math.min(left, CONNECT_TIMEOUT_MS));
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(RoundServer.HANDSHAKE_TIMEOUT_MS);
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        byte[] nonce = RoundWire.readChallenge(in);
+        java.io.ByteArrayOutputStream response = new java.io.ByteArrayOutputStream();
+        RoundWire.writeResponse(new DataOutputStream(response), driver.secret(), nonce, round,
+            ctx.partitionId());
+        s.getOutputStream().write(response.toByteArray());
+        s.getOutputStream().flush();
+        RoundWire.readAccepted(in);
+        return s;
+      } catch (IOException e) {
+        last = e;
+        s.close();
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new TaskKilledException("interrupted while connecting to the driver");
+        }
+        pause = Math.min(MAX_BACKOFF_MS, pause * 2);
+      }
+    }
+    throw new IOException("no handshake with the driver in " + attempts + " attempts over "
+        + CONNECT_TIMEOUT_MS + " ms; last: " + last, last);
   }
 }

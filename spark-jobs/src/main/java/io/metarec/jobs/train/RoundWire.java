@@ -3,6 +3,7 @@ package io.metarec.jobs.train;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
+import io.metarec.model.Segment;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FilterInputStream;
@@ -11,6 +12,10 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.apache.spark.serializer.SerializerInstance;
@@ -21,21 +26,40 @@ import scala.reflect.ClassTag$;
  * The wire format between the driver and the tasks of a training round ({@code
  * train.exchange=rounds}). One TCP connection per task, opened by the task:
  * <pre>
- * task   → driver  HELLO   int magic, long token, long round, int partition
- * driver → task    ITERATE int 1, long iteration, int earlier attempts, int n, n little-endian float32 (θ)
- * task   → driver  RESULT  int 3, long iteration, long kernel ns, int length, length bytes (the
- *                          accumulator in Spark's serializer, Kryo as configured)
- * driver → task    STOP    int 2
+ * driver → task    CHALLENGE int magic, 16 bytes nonce (fresh for every connection)
+ * task   → driver  RESPONSE  int magic, long round, int partition,
+ *                            32 bytes HMAC-SHA256(run secret, nonce ‖ round ‖ partition)
+ * driver → task    ACCEPTED  int magic
+ * driver → task    ITERATE   int 1, long iteration, int earlier attempts, int n, n little-endian float32 (θ)
+ * task   → driver  RESULT    int 3, long iteration, long kernel ns, int length, length bytes (the
+ *                            accumulator in Spark's serializer, Kryo as configured)
+ * driver → task    STOP      int 2
  * </pre>
- * The token is a random number that travels to the tasks inside the job's closure (so through
- * Spark's own, possibly authenticated, channel); a connection that does not present it, or
- * presents another round's id, is closed.
+ * The run secret ({@value #SECRET_BYTES} random bytes) reaches the tasks only inside the job's
+ * closure, so through Spark's own (possibly authenticated and encrypted) channel; it never
+ * travels on this connection. A captured RESPONSE is worth nothing on another connection, whose
+ * nonce differs, and round ids are random. A connection that fails the handshake is closed
+ * ({@link RoundServer}). After the handshake the traffic is neither encrypted nor
+ * integrity-protected: whoever can read or rewrite packets between executors and the driver can
+ * read θ or alter training (the README's threat model).
+ *
+ * <p>Every length a peer sends is checked against what the model's layout allows before anything
+ * is allocated ({@link #maxResultBytes}).
  */
 final class RoundWire {
   static final int MAGIC = 0x4d52_5831; // "MRX1"
   static final int ITERATE = 1;
   static final int STOP = 2;
   static final int RESULT = 3;
+  /** Bytes of a handshake nonce. */
+  static final int NONCE_BYTES = 16;
+  /** Bytes of the run secret (256 bits). */
+  static final int SECRET_BYTES = 32;
+  /** Bytes of an HMAC-SHA256. */
+  static final int MAC_BYTES = 32;
+  /** Bytes of a RESPONSE message. */
+  static final int RESPONSE_BYTES = 4 + 8 + 4 + MAC_BYTES;
+  private static final String HMAC = "HmacSHA256";
   /** The accumulators' class tag for Spark's serializer. */
   private static final ClassTag<MetaGradientAccumulator> ACCUMULATOR =
       ClassTag$.MODULE$.apply(MetaGradientAccumulator.class);
@@ -44,8 +68,17 @@ final class RoundWire {
 
   private RoundWire() {}
 
-  /** Where the tasks of a run connect to. */
-  record Endpoint(String host, int port, long token) implements Serializable {}
+  /**
+   * Where the tasks of a run connect to, and the run's secret they prove they know.
+   *
+   * @param secret {@value #SECRET_BYTES} random bytes; not to be logged
+   */
+  record Endpoint(String host, int port, byte[] secret) implements Serializable {
+    @Override
+    public String toString() {
+      return host + ":" + port; // never the secret
+    }
+  }
 
   /** Something a blocked read checks at every {@link #POLL_MS}; throws to give up. */
   interface Liveness {
@@ -87,20 +120,110 @@ final class RoundWire {
     }
   }
 
-  /** Writes the HELLO message (not flushed). */
-  static void writeHello(DataOutputStream out, long token, long round, int partition)
-      throws IOException {
-    out.writeInt(MAGIC);
-    out.writeLong(token);
-    out.writeLong(round);
-    out.writeInt(partition);
+  /** A fresh random nonce for one connection's challenge. */
+  static byte[] nonce(SecureRandom random) {
+    byte[] n = new byte[NONCE_BYTES];
+    random.nextBytes(n);
+    return n;
   }
 
-  /** A HELLO message as read; the driver checks it. */
-  record Hello(int magic, long token, long round, int partition) {}
+  /** Writes the CHALLENGE message (not flushed). */
+  static void writeChallenge(DataOutputStream out, byte[] nonce) throws IOException {
+    out.writeInt(MAGIC);
+    out.write(nonce);
+  }
 
-  static Hello readHello(DataInputStream in) throws IOException {
-    return new Hello(in.readInt(), in.readLong(), in.readLong(), in.readInt());
+  /**
+   * Reads a CHALLENGE message and returns its nonce.
+   *
+   * @throws IOException if the peer is not a MetaRec driver (wrong magic number)
+   */
+  static byte[] readChallenge(DataInputStream in) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new IOException(String.format(java.util.Locale.ROOT,
+          "the peer is not a MetaRec training driver (magic number 0x%08x)", magic));
+    }
+    byte[] nonce = new byte[NONCE_BYTES];
+    in.readFully(nonce);
+    return nonce;
+  }
+
+  /**
+   * The proof that a task knows the run's secret: HMAC-SHA256 under {@code secret} of the nonce,
+   * the round id and the partition, so a response answers one challenge for one round's partition.
+   */
+  static byte[] mac(byte[] secret, byte[] nonce, long round, int partition) {
+    try {
+      Mac mac = Mac.getInstance(HMAC);
+      mac.init(new SecretKeySpec(secret, HMAC));
+      mac.update(nonce);
+      mac.update(ByteBuffer.allocate(12).putLong(round).putInt(partition).array());
+      return mac.doFinal();
+    } catch (java.security.GeneralSecurityException e) {
+      // HmacSHA256 is one of the algorithms every Java platform must provide.
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
+  }
+
+  /** Writes the RESPONSE message to {@code nonce} (not flushed). */
+  static void writeResponse(DataOutputStream out, byte[] secret, byte[] nonce, long round,
+      int partition) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeLong(round);
+    out.writeInt(partition);
+    out.write(mac(secret, nonce, round, partition));
+  }
+
+  /**
+   * A RESPONSE message as read from its {@value #RESPONSE_BYTES} bytes; {@link #verify} checks it.
+   */
+  record Response(int magic, long round, int partition, byte[] mac) {
+    static Response parse(byte[] b) {
+      ByteBuffer buf = ByteBuffer.wrap(b, 0, RESPONSE_BYTES);
+      int magic = buf.getInt();
+      long round = buf.getLong();
+      int partition = buf.getInt();
+      byte[] mac = new byte[MAC_BYTES];
+      buf.get(mac);
+      return new Response(magic, round, partition, mac);
+    }
+
+    /** Whether this answers {@code nonce} under {@code secret} (constant-time comparison). */
+    boolean verify(byte[] secret, byte[] nonce) {
+      return magic == MAGIC && MessageDigest.isEqual(mac, RoundWire.mac(secret, nonce, round, partition));
+    }
+  }
+
+  /** Writes the ACCEPTED message (not flushed). */
+  static void writeAccepted(DataOutputStream out) throws IOException {
+    out.writeInt(MAGIC);
+  }
+
+  /** Reads the ACCEPTED message, failing on anything else. */
+  static void readAccepted(DataInputStream in) throws IOException {
+    int m = in.readInt();
+    if (m != MAGIC) {
+      throw new IOException(String.format(java.util.Locale.ROOT,
+          "the driver answered the handshake with 0x%08x", m));
+    }
+  }
+
+  /**
+   * The largest RESULT payload a partition can send for {@code layout}: every float of θ once
+   * (the dense part and, at most, every table row), 64 bytes of bookkeeping per table row (row key,
+   * index slots, array headers) and 1 MiB for the layout and counts. A peer that announces more is
+   * not one of this run's tasks, and nothing of that size is allocated.
+   */
+  static int maxResultBytes(ParamLayout layout) {
+    long tableRows = 0;
+    for (Segment s : layout.segments()) {
+      if (s.table()) {
+        tableRows += s.rows();
+      }
+    }
+    long bound = 4L * layout.flatSize() + 64L * tableRows + (1 << 20);
+    return (int) Math.min(bound, Integer.MAX_VALUE - 64);
   }
 
   /**
@@ -170,22 +293,41 @@ final class RoundWire {
   record Result(MetaGradientAccumulator accumulator, long kernelNanos) {}
 
   /**
-   * Reads partition {@code partition}'s RESULT message of iteration {@code iteration}.
+   * Reads partition {@code partition}'s RESULT message of iteration {@code iteration}, refusing a
+   * payload longer than {@code maxBytes} before allocating it.
    *
-   * @throws IOException for another message, another iteration or a bad length
+   * @throws IOException for another message, another iteration, a bad length or a payload that is
+   *     not an accumulator of {@code layout}
    */
-  static Result readResult(DataInputStream in, long iteration, int partition,
-      SerializerInstance ser) throws IOException {
+  static Result readResult(DataInputStream in, long iteration, int partition, ParamLayout layout,
+      int maxBytes, SerializerInstance ser) throws IOException {
     int type = in.readInt();
     long it = in.readLong();
     long ns = in.readLong();
     int len = in.readInt();
-    if (type != RESULT || it != iteration || len < 0) {
+    if (type != RESULT || it != iteration || len < 0 || len > maxBytes) {
       throw new IOException("partition " + partition + " sent message " + type + " for iteration "
-          + it + " (" + len + " bytes) in iteration " + iteration);
+          + it + " (" + len + " bytes; at most " + maxBytes + " allowed) in iteration " + iteration);
     }
     byte[] bytes = new byte[len];
     in.readFully(bytes);
-    return new Result(ser.deserialize(ByteBuffer.wrap(bytes), ACCUMULATOR), ns);
+    MetaGradientAccumulator acc;
+    try {
+      acc = ser.deserialize(ByteBuffer.wrap(bytes), ACCUMULATOR);
+    } catch (RuntimeException | LinkageError e) {
+      // Kryo throws its own unchecked exceptions on bytes it cannot read.
+      throw new IOException("partition " + partition + " sent " + len + " bytes in iteration "
+          + iteration + " that are not an accumulator: " + e, e);
+    }
+    if (acc == null) {
+      throw new IOException("partition " + partition + " sent " + len + " bytes in iteration "
+          + iteration + " that are not an accumulator");
+    }
+    if (acc.layout().totalSize() != layout.totalSize()
+        || acc.layout().numSegments() != layout.numSegments()) {
+      throw new IOException("partition " + partition + " sent an accumulator of another model in "
+          + "iteration " + iteration);
+    }
+    return new Result(acc, ns);
   }
 }

@@ -8,6 +8,7 @@ import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.OuterOptimizer;
 import io.metarec.meta.TrainSettings;
+import io.metarec.meta.TrainingListener;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamInitializer;
@@ -87,12 +88,23 @@ public final class TrainJob {
    * @param wallSeconds wall time of this run
    * @param adaptationsPerSecond training task adaptations per second in this run
    * @param theta the saved parameters
+   * @param exchange what the training rounds' server did with connections ({@link
+   *     ExchangeStats#NONE} with one job per iteration)
    */
   public record Result(String model, long iterations, long bestIteration, Validation.Metrics best,
-      boolean stoppedEarly, double wallSeconds, double adaptationsPerSecond, Params theta) {}
+      boolean stoppedEarly, double wallSeconds, double adaptationsPerSecond, Params theta,
+      ExchangeStats exchange) {}
 
   /** Runs the job described by {@code train.*}, {@code model.*}, {@code inner.*}, {@code meta.*}. */
   public static Result run(SparkSession spark, MetaRecConfig cfg) {
+    return run(spark, cfg, TrainingListener.NONE);
+  }
+
+  /**
+   * As {@link #run(SparkSession, MetaRecConfig)}, telling {@code listener} on this thread after
+   * every iteration.
+   */
+  public static Result run(SparkSession spark, MetaRecConfig cfg, TrainingListener listener) {
     TrainConfig tc = cfg.train();
     if (tc.tasks().isBlank() || tc.model().isBlank()) {
       throw new JobFailedException("train needs --tasks DIR (train.tasks) and --model DIR "
@@ -219,6 +231,7 @@ public final class TrainJob {
             acc.taskCount(), trainLoss, vm, state.lrScale));
         progress.report(state, trainLoss, acc.taskCount(), trainSeconds, adaptations,
             outsideKernel(batches.kernelNanos(), trainSeconds, slots));
+        listener.iterationDone(state.iteration, trainLoss);
         boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
         if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
           store.writeCheckpoint(state, optimizer, cfg);
@@ -233,6 +246,7 @@ public final class TrainJob {
     } finally {
       batches.close();
     }
+    ExchangeStats exchange = batches instanceof RoundBatches r ? r.stats() : ExchangeStats.NONE;
     long kernelNanos = batches.kernelNanos();
     bItems.destroy();
     bSpec.destroy();
@@ -249,7 +263,7 @@ public final class TrainJob {
     store.publish(spark, cfg, tasksDir, data, spec, state, nTrain, wall, rate, stoppedEarly,
         kernelNanos / 1e9, outside, cachedBytesPerInteraction);
     return new Result(store.modelDir(), state.iteration, state.bestIteration, state.best,
-        stoppedEarly, wall, rate, state.bestTheta);
+        stoppedEarly, wall, rate, state.bestTheta, exchange);
   }
 
   /** Share of the task slots' time outside the kernel: 1 − kernel time / (seconds × slots). */
@@ -447,11 +461,16 @@ public final class TrainJob {
       blocker = "train.partitions = " + roundParts + " exceeds the " + slots + " task slots, and a "
           + "barrier stage runs every partition at once";
     }
+    boolean encrypted = conf.getBoolean("spark.network.crypto.enabled", false)
+        || conf.getBoolean("spark.ssl.enabled", false);
     if (tc.exchange().equals("rounds")) {
       if (blocker != null) {
         throw new ConfigValidationException("train.exchange=rounds: " + blocker);
       }
-      return new ExchangePlan(true, roundParts, "as configured");
+      // Asked for by name: the user accepts an exchange that is authenticated but not encrypted.
+      return new ExchangePlan(true, roundParts, encrypted ? "as configured, although Spark's "
+          + "network encryption is on: θ and the accumulators travel unencrypted (auto would pick "
+          + "jobs here)" : "as configured");
     }
     if (blocker == null) {
       for (scala.Tuple2<String, String> kv : conf.getAll()) {
@@ -461,8 +480,7 @@ public final class TrainJob {
         }
       }
     }
-    if (blocker == null && (conf.getBoolean("spark.network.crypto.enabled", false)
-        || conf.getBoolean("spark.ssl.enabled", false))) {
+    if (blocker == null && encrypted) {
       blocker = "Spark's network encryption is on and the rounds' TCP exchange is not encrypted";
     }
     if (blocker == null && roundParts > MAX_ROUND_PARTITIONS) {

@@ -65,6 +65,7 @@ class ExchangePlanTest {
         new SparkConf(false).set("spark.network.crypto.enabled", "true"), 32, 32);
     assertTrue(rounds.rounds(), "asked for: the user accepts the unencrypted exchange");
     assertEquals(32, rounds.partitions());
+    assertTrue(rounds.reason().contains("travel unencrypted"), rounds.reason());
     ConfigValidationException e = assertThrows(ConfigValidationException.class,
         () -> TrainJob.planExchange(train("train.exchange=rounds"),
             new SparkConf(false).set("spark.dynamicAllocation.enabled", "true"), 4, 4));

@@ -192,7 +192,7 @@ class TrainJobTest {
   }
 
   @Test
-  void aConnectionWithoutTheRunsTokenIsDroppedAndChangesNothing(@TempDir Path dir) throws Exception {
+  void aConnectionWithoutTheRunsSecretIsDroppedAndChangesNothing(@TempDir Path dir) throws Exception {
     int port;
     try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
       port = probe.getLocalPort();
@@ -200,56 +200,78 @@ class TrainJobTest {
     String[] two = {"meta.iterations=3", "train.patience=0", "train.partitions=2"};
     TrainJob.Result jobs = TrainJob.run(SPARK, config(small(dir.resolve("jobs"),
         TestSpark.with(two, "train.exchange=jobs"))));
-    // Knocks on train.exchangePort until the driver listens there, then sends a greeting with a
-    // wrong token and waits for the driver to hang up.
-    java.util.concurrent.atomic.AtomicBoolean dropped = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-    Thread stranger = new Thread(() -> {
-      while (!done.get() && !dropped.get()) {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-          java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
-          out.writeInt(RoundWire.MAGIC);
-          out.writeLong(42L);
-          out.writeLong(0L);
-          out.writeInt(0);
-          out.flush();
-          s.setSoTimeout(30_000);
-          dropped.set(s.getInputStream().read() == -1);
-        } catch (java.io.IOException notListeningYet) {
-          try {
-            Thread.sleep(10);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
+    // After the first iteration (the driver is listening, and training waits here), a stranger
+    // answers the driver's challenge without the run's secret and must be hung up on (FIN or RST).
+    java.util.concurrent.atomic.AtomicReference<String> stranger =
+        new java.util.concurrent.atomic.AtomicReference<>("never connected");
+    io.metarec.meta.TrainingListener knock = (iteration, loss) -> {
+      if (iteration == 1) {
+        stranger.set(knockWithoutTheSecret(port));
       }
-    });
-    stranger.start();
-    TrainJob.Result rounds;
-    try {
-      rounds = TrainJob.run(SPARK, config(small(dir.resolve("rounds"), TestSpark.with(two,
-          "train.exchange=rounds", "train.exchangePort=" + port))));
-    } finally {
-      done.set(true);
-      stranger.join(60_000);
-    }
-    assertTrue(dropped.get(), "the driver hung up on a greeting with the wrong token");
+    };
+    TrainJob.Result rounds = TrainJob.run(SPARK, config(small(dir.resolve("rounds"),
+        TestSpark.with(two, "train.exchange=rounds", "train.exchangePort=" + port))), knock);
+    assertEquals("dropped", stranger.get());
+    assertEquals(1, rounds.exchange().rejected(), rounds.exchange().toString());
+    assertEquals(2, rounds.exchange().authenticated(), "one round of two partitions");
     assertTrue(jobs.theta().bitEquals(rounds.theta()));
   }
 
+  /** Connects, answers the challenge with a response under a wrong secret; says what happened. */
+  private static String knockWithoutTheSecret(int port) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(30_000);
+      java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+      byte[] nonce = RoundWire.readChallenge(in);
+      java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+      RoundWire.writeResponse(out, new byte[RoundWire.SECRET_BYTES], nonce, 0x8000_0000_0000_0001L, 0);
+      out.flush();
+      try {
+        return in.read() == -1 ? "dropped" : "answered";
+      } catch (java.net.SocketException reset) {
+        return "dropped";
+      }
+    } catch (java.io.IOException e) {
+      return "no handshake: " + e;
+    }
+  }
+
   @Test
-  void aRoundThatFailsIsRetriedFromItsIterationAndChangesNothing(@TempDir Path dir) throws Exception {
+  void aRoundTaskSendingBrokenResultsIsRetriedLikeAFailedTask(@TempDir Path dir) {
     String[] two = {"meta.iterations=6", "train.patience=0", "train.partitions=2",
         "train.exchange=rounds", "train.validateEvery=10"};
     TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"), two)));
-    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-    // The other partition's task fails too (the abandoned round closes its connection): count
-    // only the injected failure.
-    TrainJob.Result retried = failingOnce("3:1", reason -> reason instanceof org.apache.spark.ExceptionFailure f
-        && f.description().contains("injected failure of iteration 3, partition 1"), failed,
-        small(dir.resolve("retried"), two));
+    for (String kind : new String[] {"junk", "huge"}) {
+      SPARK.sparkContext().setLocalProperty(FaultInjection.CORRUPT_RESULT, "2:1:" + kind);
+      try {
+        // 16 bytes that are no accumulator, or a length of 2^31 - 1: the driver drops the round
+        // (never allocating what the peer claims) and redoes iteration 2 in a new one.
+        TrainJob.Result broken = TrainJob.run(SPARK, config(small(dir.resolve(kind), two)));
+        assertEquals(1, broken.exchange().failedRounds(), kind);
+        assertTrue(clean.theta().bitEquals(broken.theta()), kind);
+      } finally {
+        SPARK.sparkContext().setLocalProperty(FaultInjection.CORRUPT_RESULT, null);
+      }
+    }
+  }
+
+  @Test
+  void aRoundThatFailsIsRetriedFromItsIterationAndChangesNothing(@TempDir Path dir) {
+    String[] two = {"meta.iterations=6", "train.patience=0", "train.partitions=2",
+        "train.exchange=rounds", "train.validateEvery=10"};
+    TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"), two)));
+    assertEquals(0, clean.exchange().failedRounds());
+    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, "3:1");
+    TrainJob.Result retried;
+    try {
+      retried = TrainJob.run(SPARK, config(small(dir.resolve("retried"), two)));
+    } finally {
+      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
+    }
+    // Counted by the driver, which abandoned the round: how Spark reports the failed task depends
+    // on whether the round's cancellation reached it first (ExceptionFailure or TaskKilled).
+    assertEquals(1, retried.exchange().failedRounds(), "the injected failure broke one round");
     // The round that failed is abandoned; a new one starts at iteration 3 from the same θ.
-    assertEquals(1, failed.get(), "the injected failure happened once");
     assertTrue(clean.theta().bitEquals(retried.theta()));
   }
 

@@ -1,0 +1,79 @@
+package io.metarec.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.metarec.meta.MetaGradientAccumulator;
+import io.metarec.meta.TestFixtures;
+import io.metarec.model.Activation;
+import io.metarec.model.Feedback;
+import io.metarec.model.ParamLayout;
+import io.metarec.spark.MetaRecKryoRegistrator;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.Test;
+
+/** RESULT frames as a broken or hostile peer could send them, read without a connection. */
+class RoundWireTest {
+  private static final ParamLayout LAYOUT = new ParamLayout(
+      TestFixtures.tinySpec(Feedback.EXPLICIT, true, Activation.RELU));
+  private static final SerializerInstance SER = new KryoSerializer(new SparkConf(false)
+      .set("spark.kryo.registrator", MetaRecKryoRegistrator.class.getName())).newInstance();
+
+  private static DataInputStream frame(long iteration, int length, byte[] payload) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(b);
+    out.writeInt(RoundWire.RESULT);
+    out.writeLong(iteration);
+    out.writeLong(123L);
+    out.writeInt(length);
+    out.write(payload);
+    return new DataInputStream(new ByteArrayInputStream(b.toByteArray()));
+  }
+
+  @Test
+  void anAccumulatorRoundTrips() throws IOException {
+    MetaGradientAccumulator acc = new MetaGradientAccumulator(LAYOUT);
+    acc.addTaskCountInPlace(3, 1.5);
+    acc.denseSums()[0] = 2.5f;
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    RoundWire.writeResult(new DataOutputStream(b), 7, 99, acc, SER);
+    RoundWire.Result r = RoundWire.readResult(new DataInputStream(
+        new ByteArrayInputStream(b.toByteArray())), 7, 0, LAYOUT, RoundWire.maxResultBytes(LAYOUT), SER);
+    assertEquals(3, r.accumulator().taskCount());
+    assertEquals(2.5f, r.accumulator().denseSums()[0]);
+    assertEquals(99, r.kernelNanos());
+    assertTrue(b.size() < RoundWire.maxResultBytes(LAYOUT), "a real result fits the bound");
+  }
+
+  @Test
+  void aLengthBeyondTheLayoutsBoundIsRefusedBeforeAllocating() throws IOException {
+    // 2^31 - 1 bytes announced: reading it would have asked for a 2 GiB array.
+    IOException e = assertThrows(IOException.class, () -> RoundWire.readResult(
+        frame(4, Integer.MAX_VALUE, new byte[16]), 4, 1, LAYOUT, RoundWire.maxResultBytes(LAYOUT), SER));
+    assertTrue(e.getMessage().contains("at most"), e.getMessage());
+    assertThrows(IOException.class, () -> RoundWire.readResult(frame(4, -1, new byte[0]), 4, 1,
+        LAYOUT, RoundWire.maxResultBytes(LAYOUT), SER));
+  }
+
+  @Test
+  void bytesThatAreNotAnAccumulatorAreAnIoErrorNotAKryoCrash() {
+    IOException e = assertThrows(IOException.class, () -> RoundWire.readResult(
+        frame(4, 16, new byte[16]), 4, 1, LAYOUT, RoundWire.maxResultBytes(LAYOUT), SER));
+    assertTrue(e.getMessage().contains("not an accumulator"), e.getMessage());
+  }
+
+  @Test
+  void anotherIterationsResultIsRefused() {
+    IOException e = assertThrows(IOException.class, () -> RoundWire.readResult(
+        frame(5, 0, new byte[0]), 4, 1, LAYOUT, RoundWire.maxResultBytes(LAYOUT), SER));
+    assertTrue(e.getMessage().contains("for iteration 5"), e.getMessage());
+  }
+}
