@@ -21,22 +21,60 @@ public final class ConfigReader {
     return config;
   }
 
-  /** Reads an integer. */
+  /** Reads an integer (an integral number in int range, or text that is one). */
   public int getInt(String key) {
-    try {
-      return config.getInt(key);
-    } catch (ConfigException e) {
-      throw wrongType(key, "an integer", e);
-    }
+    return (int) integral(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
   }
 
-  /** Reads a long integer. */
+  /** Reads a long integer (an integral number in long range, or text that is one). */
   public long getLong(String key) {
+    return integral(key, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  /**
+   * An integer in {@code [min, max]}. Typesafe Config's own getters truncate {@code 1.5} to 1 and
+   * saturate {@code 99999999999999999999} (read as a double) to {@code Long.MAX_VALUE}; both are
+   * refused here, naming the key and the value as written.
+   */
+  private long integral(String key, long min, long max) {
+    com.typesafe.config.ConfigValue v;
     try {
-      return config.getLong(key);
+      v = config.getValue(key);
     } catch (ConfigException e) {
       throw wrongType(key, "an integer", e);
     }
+    Object raw = v.unwrapped();
+    long value;
+    if (raw instanceof Integer || raw instanceof Long) {
+      value = ((Number) raw).longValue();
+    } else if (raw instanceof Number n) {
+      double d = n.doubleValue();
+      if (!Double.isFinite(d) || d != Math.rint(d)) {
+        throw wrongType(key, "an integer", null);
+      }
+      if (d < -9.223372036854775808E18 || d >= 9.223372036854775808E18) {
+        throw wrongType(key, "an integer in [" + min + ", " + max + "]", null);
+      }
+      value = (long) d;
+    } else if (raw instanceof String str) {
+      try {
+        value = Long.parseLong(str.trim());
+      } catch (NumberFormatException e) {
+        java.math.BigInteger big;
+        try {
+          big = new java.math.BigInteger(str.trim());
+        } catch (NumberFormatException notAnInteger) {
+          throw wrongType(key, "an integer", null);
+        }
+        throw wrongType(key, "an integer in [" + min + ", " + max + "]", null);
+      }
+    } else {
+      throw wrongType(key, "an integer", null);
+    }
+    if (value < min || value > max) {
+      throw wrongType(key, "an integer in [" + min + ", " + max + "]", null);
+    }
+    return value;
   }
 
   /** Reads a number. */
@@ -75,9 +113,17 @@ public final class ConfigReader {
     }
   }
 
-  /** Reads a list of integers. */
+  /** Reads a list of integers; a fractional or out-of-range element is refused, not truncated. */
   public List<Integer> getIntList(String key) {
     try {
+      for (com.typesafe.config.ConfigValue v : config.getList(key)) {
+        Object raw = v.unwrapped();
+        if (raw instanceof Number n && !(raw instanceof Integer)
+            && (n.doubleValue() != Math.rint(n.doubleValue())
+                || n.doubleValue() < Integer.MIN_VALUE || n.doubleValue() > Integer.MAX_VALUE)) {
+          throw wrongType(key, "a list of integers, e.g. [1, 3, 5]", null);
+        }
+      }
       return List.copyOf(config.getIntList(key));
     } catch (ConfigException e) {
       throw wrongType(key, "a list of integers, e.g. [1, 3, 5]", e);

@@ -91,8 +91,26 @@ public record MetaRecConfig(
         NightlyConfig.from(r));
   }
 
+  /**
+   * Integer keys that {@code meta.*}, {@code inner.*} and {@code model.*} readers take from
+   * Typesafe Config directly; read strictly here first, so that {@code 2.5} or an out-of-range
+   * value is refused rather than truncated.
+   */
+  private static final List<String> ENGINE_INTEGERS = List.of("meta.seed", "meta.iterations",
+      "meta.tasksPerIteration", "meta.resplit.minSupport", "meta.resplit.maxSupport", "inner.steps",
+      "model.embeddingDim", "model.userDim");
+
   /** The engine settings, with the engine's validation errors reported as config errors. */
   private static TrainSettings engine(Config raw) {
+    ConfigReader strict = new ConfigReader(raw);
+    for (String key : ENGINE_INTEGERS) {
+      if (key.equals("meta.seed")) {
+        strict.getLong(key);
+      } else {
+        strict.getInt(key);
+      }
+    }
+    strict.getIntList("model.hidden");
     try {
       // Model keys are read here too, so that a bad model.* value fails before any Spark work.
       ModelSpec.fromConfig(raw.getConfig("model"), 1, List.of(), List.of());

@@ -71,12 +71,8 @@ public record TrainConfig(
     Checks.intAtLeast("train.engineBlockSize", engineBlockSize, 1);
     exchange = Checks.oneOf("train.exchange", exchange, EXCHANGES);
     Checks.intIn("train.exchangePort", exchangePort, 0, 65535);
-    // Cross-field rule: a warm start and a resume are two different starting points.
-    if (resume && !initFrom.isBlank()) {
-      throw new ConfigValidationException(
-          "train.resume and train.initFrom exclude each other: resume continues this model's own "
-              + "checkpoint, initFrom starts a new run from another model");
-    }
+    // train.resume with train.initFrom: a checkpoint of this (warm-started) run wins, else the
+    // run warm-starts; the checkpoint's run identity records initFrom.
   }
 
   static TrainConfig from(ConfigReader r) {

@@ -137,8 +137,28 @@ class MetaRecConfigTest {
     assertTrue(rejected("model.hidden=[]").getMessage().contains("model.hidden"));
     assertTrue(rejected("inner.steps=-1").getMessage().contains("inner.steps"));
     assertEquals("train.lrDecay must be in (0, 1], got 0.0", rejected("train.lrDecay=0").getMessage());
-    assertTrue(rejected("train.resume=true", "train.initFrom=/m").getMessage()
-        .contains("exclude each other"));
+    // A resume of a warm-started run (a night rerun): the checkpoint wins when there is one.
+    MetaRecConfig both = MetaRecConfig.load(null, List.of("train.resume=true", "train.initFrom=/m"),
+        Map.of());
+    assertTrue(both.train().resume());
+  }
+
+  @Test
+  void integerKeysRefuseFractionsAndValuesOutOfRange() {
+    assertEquals("seed must be an integer, got 1.5", rejected("seed=1.5").getMessage());
+    assertEquals("seed must be an integer in [-9223372036854775808, 9223372036854775807], got "
+        + "\"99999999999999999999\"", rejected("seed=99999999999999999999").getMessage());
+    assertEquals("inner.steps must be an integer in [-2147483648, 2147483647], got 3000000000",
+        rejected("inner.steps=3000000000").getMessage());
+    assertEquals("train.validateEvery must be an integer, got 2.5",
+        rejected("train.validateEvery=2.5").getMessage());
+    assertEquals("model.hidden must be a list of integers, e.g. [1, 3, 5], got [64,1.5]",
+        rejected("model.hidden=[64, 1.5]").getMessage());
+    assertEquals("meta.iterations must be an integer, got 2.5",
+        rejected("meta.iterations=2.5").getMessage());
+    assertEquals(7L, MetaRecConfig.load(null, List.of("seed=7.0"), Map.of()).seed(),
+        "an integral number is an integer");
+    assertEquals(12L, MetaRecConfig.load(null, List.of("seed=\"12\""), Map.of()).seed());
   }
 
   @Test

@@ -36,6 +36,11 @@ final class NightlyCommand extends JobCommand {
   }
 
   @Override
+  void check(MetaRecConfig cfg) {
+    NightlyJob.check(cfg);
+  }
+
+  @Override
   void run(SparkSession spark, MetaRecConfig cfg) {
     System.out.println(NightlyJob.describe(NightlyJob.run(spark, cfg)));
   }

@@ -82,9 +82,15 @@ class MetaRecCliTest {
   }
 
   @Test
-  void trainRejectsResumeWithInitFromBeforeSpark() {
-    Run r = run("train", "--tasks", "/t", "--model", "/m", "--resume", "--init-from", "/old");
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("exclude each other"), r.err());
+  void nightlySettingsThatCouldOnlyFailAfterTheNightAreRefusedBeforeSpark() {
+    Run metric = run("nightly", "--root", "/r", "--date", "2026-11-30", "--input", "/logs",
+        "--set", "nightly.metric=foo", "--master", "no-such-master://nowhere");
+    assertEquals(2, metric.code());
+    assertTrue(metric.err().contains("nightly.metric must be one of"), metric.err());
+    Run k = run("nightly", "--root", "/r", "--date", "2026-11-30", "--input", "/logs",
+        "--set", "nightly.k=7", "--master", "no-such-master://nowhere");
+    assertEquals(2, k.code());
+    assertTrue(k.err().contains("nightly.k = 7 is not one of evaluate.ks [1, 3, 5, 10, 20]"),
+        k.err());
   }
 }

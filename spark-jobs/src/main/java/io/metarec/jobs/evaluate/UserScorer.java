@@ -32,12 +32,12 @@ final class UserScorer {
 
   /** Metric names of explicit feedback, in accumulator order ({@code k} = the rank cut-off). */
   static List<String> explicitMetrics(int k) {
-    return List.of("mae", "rmse", "ndcg@" + k, "precision@" + k, "recall@" + k);
+    return io.metarec.metrics.MetricNames.explicit(k);
   }
 
   /** Metric names of implicit feedback, in accumulator order. */
   static List<String> implicitMetrics(int k) {
-    return List.of("auc", "hr@" + k, "ndcg@" + k);
+    return io.metarec.metrics.MetricNames.implicit(k);
   }
 
   private final EvalPlan plan;

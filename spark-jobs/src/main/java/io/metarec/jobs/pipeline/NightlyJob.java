@@ -1,5 +1,6 @@
 package io.metarec.jobs.pipeline;
 
+import io.metarec.config.ConfigValidationException;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.NightlyConfig;
 import io.metarec.report.EvalReport;
@@ -68,8 +69,31 @@ public final class NightlyJob {
   /** The registry's promoted version. */
   public record Latest(String version, String model, String tasks) {}
 
+  /**
+   * Checks, before any Spark work, the settings that could otherwise only fail once the night has
+   * run: the gate's metric must be one the evaluation reports (for either kind of feedback, since
+   * the data is not read yet) and its support size one of {@code evaluate.ks} (or 0, the largest).
+   *
+   * @throws ConfigValidationException naming the key, the value and what is allowed
+   */
+  public static void check(MetaRecConfig cfg) {
+    NightlyConfig nc = cfg.nightly();
+    int rankK = cfg.evaluate().rankK();
+    List<String> metrics = io.metarec.metrics.MetricNames.any(rankK);
+    if (!metrics.contains(nc.metric())) {
+      throw new ConfigValidationException("nightly.metric must be one of "
+          + String.join("|", metrics) + " (what evaluate reports at evaluate.rankK = " + rankK
+          + "), got '" + nc.metric() + "'");
+    }
+    if (nc.k() != 0 && !cfg.evaluate().ks().contains(nc.k())) {
+      throw new ConfigValidationException("nightly.k = " + nc.k() + " is not one of evaluate.ks "
+          + cfg.evaluate().ks() + " (0 = the largest)");
+    }
+  }
+
   /** Runs the night {@code nightly.date} against {@code nightly.root}. */
   public static Result run(SparkSession spark, MetaRecConfig cfg) {
+    check(cfg);
     NightlyConfig nc = cfg.nightly();
     if (nc.root().isBlank() || nc.date().isBlank()) {
       throw new JobFailedException("nightly needs --root DIR (nightly.root) and --date yyyy-MM-dd "

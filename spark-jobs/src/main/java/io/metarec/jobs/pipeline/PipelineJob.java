@@ -255,10 +255,7 @@ public final class PipelineJob {
       case "generate" -> GenerateJob.run(spark, c.with("generate.out", dirs.data()));
       case "build-tasks" -> BuildTasksJob.run(spark, c.with("buildTasks.out", dirs.tasks()));
       case "train" -> {
-        if (!resume) {
-          // Checkpoints of a run with other settings or data must not be resumed later.
-          HadoopFiles.delete(hconf, new ModelStore(hconf, dirs.model()).checkpointDir());
-        }
+        // A train run that does not resume removes earlier checkpoints itself.
         TrainJob.Result r = TrainJob.run(spark, c.with("train.tasks", dirs.tasks())
             .with("train.model", dirs.model()).with("train.resume", resume));
         System.out.printf(Locale.ROOT, "   %d iterations, best at %d (%s), %.0f adaptations/s%n",

@@ -92,8 +92,84 @@ public final class ModelStore {
 
   // ------------------------------------------------------------------------------ checkpoints
 
-  /** Writes a checkpoint of {@code s} and removes all but the newest {@value #KEEP_CHECKPOINTS}. */
-  void writeCheckpoint(TrainState s, OuterOptimizer optimizer, MetaRecConfig cfg) {
+  /**
+   * Which run a checkpoint belongs to: a resume continues only a checkpoint of the same run.
+   *
+   * @param trainingHash hash of the settings that shape training ({@link #trainingHash}: model,
+   *     inner, meta but its iteration count, seed, the task set's path, partitions and validation)
+   * @param dataFingerprint the task set's input fingerprint and config hash ({@link TaskSet.Spec})
+   * @param initFrom the model a warm start began from, "" for none
+   */
+  record RunIdentity(String trainingHash, String dataFingerprint, String initFrom) {
+    /** All three in one short hash, recorded as the checkpoint's config hash. */
+    String hash() {
+      return MetaRecConfig.sha256(trainingHash + "\n" + dataFingerprint + "\n" + initFrom)
+          .substring(0, 16);
+    }
+
+    static RunIdentity of(MetaRecConfig cfg, TaskSet.Spec data) {
+      return new RunIdentity(ModelStore.trainingHash(cfg), data.fingerprint(), cfg.train().initFrom());
+    }
+
+    /** What differs between a checkpoint's run ({@code info}) and this one, for the message. */
+    String differences(String checkpointHash, Map<String, String> info) {
+      if (!info.containsKey("trainingHash")) {
+        return "it was written by an older MetaRec that did not record its run (hash "
+            + checkpointHash + ")";
+      }
+      List<String> d = new ArrayList<>();
+      if (!trainingHash.equals(info.get("trainingHash"))) {
+        d.add("training settings (model, inner, meta, seed, train.tasks/partitions/validation) "
+            + "hash " + info.get("trainingHash") + " there, " + trainingHash + " here");
+      }
+      if (!dataFingerprint.equals(info.get("dataFingerprint"))) {
+        d.add("task set fingerprint " + info.get("dataFingerprint") + " there, " + dataFingerprint
+            + " here (the tasks were rebuilt from other data or settings)");
+      }
+      if (!initFrom.equals(info.getOrDefault("initFrom", ""))) {
+        d.add("warm start from '" + info.getOrDefault("initFrom", "") + "' there, '" + initFrom
+            + "' here");
+      }
+      return d.isEmpty() ? "its run hash " + checkpointHash + " differs" : String.join("; ", d);
+    }
+  }
+
+  /** The iteration a checkpoint folder's name says, or -1 for a name that is not ckpt-N. */
+  static long iterationOf(String name) {
+    if (!name.matches("ckpt-\\d{1,18}")) {
+      return -1;
+    }
+    return Long.parseLong(name.substring("ckpt-".length()));
+  }
+
+  /**
+   * Removes every checkpoint of this model folder (a fresh run, which must not leave an earlier
+   * run's checkpoints to be resumed later); returns how many there were.
+   */
+  int clearCheckpoints() {
+    try {
+      Path dir = new Path(checkpointDir());
+      FileSystem fs = dir.getFileSystem(conf);
+      if (!fs.exists(dir)) {
+        return 0;
+      }
+      FileStatus[] entries = fs.listStatus(dir, p -> p.getName().startsWith("ckpt-")
+          || p.getName().startsWith("_tmp-ckpt-"));
+      for (FileStatus e : entries) {
+        fs.delete(e.getPath(), true);
+      }
+      return entries.length;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the checkpoints under " + checkpointDir(), e);
+    }
+  }
+
+  /**
+   * Writes a checkpoint of {@code s}, then keeps it and the {@value #KEEP_CHECKPOINTS} − 1 newest
+   * earlier ones by iteration, removing every other {@code ckpt-*} folder: one that claims a later
+   * iteration than this run has reached cannot be this run's and would otherwise be resumed first.
+   */
+  void writeCheckpoint(TrainState s, OuterOptimizer optimizer, RunIdentity run) {
     try {
       Path dir = new Path(checkpointDir());
       FileSystem fs = dir.getFileSystem(conf);
@@ -114,12 +190,15 @@ public final class ModelStore {
       info.put("bestIteration", Long.toString(s.bestIteration));
       info.put("sinceBest", Integer.toString(s.sinceBest));
       info.put("optimizerSteps", Long.toString(optimizer.steps()));
+      info.put("trainingHash", run.trainingHash());
+      info.put("dataFingerprint", run.dataFingerprint());
+      info.put("initFrom", run.initFrom());
       if (s.best != null) {
         info.put("best", Json.write(metricsMap(s.best)));
       }
       // Sampling and resplitting streams derive from (seed, iteration, task id): no RNG words.
       Checkpoint c = new Checkpoint(new ParamVector(segments(layout, ""), s.theta.flatten()),
-          buffers, s.iteration, new long[0], trainingHash(cfg), info);
+          buffers, s.iteration, new long[0], run.hash(), info);
       Path state = new Path(tmp, "state.bin");
       try (OutputStream out = fs.create(state, true)) {
         CheckpointFile.write(out, state.toString(), c);
@@ -130,31 +209,48 @@ public final class ModelStore {
       if (!fs.rename(tmp, fin)) {
         throw new IOException("cannot rename " + tmp + " to " + fin);
       }
+      int kept = 1;
       List<FileStatus> all = checkpoints(fs, dir);
-      for (int i = 0; i < all.size() - KEEP_CHECKPOINTS; i++) {
-        fs.delete(all.get(i).getPath(), true);
+      for (int i = all.size() - 1; i >= 0; i--) {
+        FileStatus f = all.get(i);
+        long it = iterationOf(f.getPath().getName());
+        if (it == s.iteration) {
+          continue;
+        }
+        if (it >= 0 && it < s.iteration && kept < KEEP_CHECKPOINTS) {
+          kept++;
+          continue;
+        }
+        if (it > s.iteration) {
+          LOG.warn("removing checkpoint {}: it claims iteration {}, later than this run's {}",
+              f.getPath(), it, s.iteration);
+        }
+        fs.delete(f.getPath(), true);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a checkpoint under " + checkpointDir(), e);
     }
   }
 
-  /** Complete checkpoints, oldest first. */
+  /** Complete checkpoints (every {@code ckpt-*} folder), by iteration, oldest first. */
   private static List<FileStatus> checkpoints(FileSystem fs, Path dir) throws IOException {
     if (!fs.exists(dir)) {
       return List.of();
     }
     List<FileStatus> all = new ArrayList<>(Arrays.asList(
         fs.listStatus(dir, p -> p.getName().startsWith("ckpt-"))));
-    all.sort(Comparator.comparing(f -> f.getPath().getName()));
+    all.sort(Comparator.comparingLong((FileStatus f) -> iterationOf(f.getPath().getName()))
+        .thenComparing(f -> f.getPath().getName()));
     return all;
   }
 
   /**
    * The newest checkpoint that reads back whole, or null when there is none. A checkpoint of another
-   * training configuration is refused; a damaged one is reported and the next older one tried.
+   * run ({@link RunIdentity}: settings, task set, warm start) is refused with what differs; a
+   * damaged one (or one whose folder name is not its iteration) is reported and the next older one
+   * tried.
    */
-  TrainState readLatestCheckpoint(ParamLayout layout, MetaRecConfig cfg) {
+  TrainState readLatestCheckpoint(ParamLayout layout, RunIdentity run) {
     try {
       Path dir = new Path(checkpointDir());
       FileSystem fs = dir.getFileSystem(conf);
@@ -162,7 +258,7 @@ public final class ModelStore {
       for (int i = all.size() - 1; i >= 0; i--) {
         Path p = all.get(i).getPath();
         try {
-          return readCheckpoint(fs, p, layout, cfg);
+          return readCheckpoint(fs, p, layout, run);
         } catch (ModelFileException e) {
           LOG.warn("checkpoint {} is unusable ({}); trying an older one", p, e.getMessage());
         }
@@ -173,18 +269,22 @@ public final class ModelStore {
     }
   }
 
-  private TrainState readCheckpoint(FileSystem fs, Path p, ParamLayout layout, MetaRecConfig cfg)
+  private TrainState readCheckpoint(FileSystem fs, Path p, ParamLayout layout, RunIdentity run)
       throws IOException {
     Path state = new Path(p, "state.bin");
     Checkpoint c;
     try (InputStream in = fs.open(state)) {
       c = CheckpointFile.read(in, state.toString(), segments(layout, ""));
     }
-    if (!trainingHash(cfg).equals(c.configHash())) {
-      throw new JobFailedException("checkpoint " + p + " was written with another training "
-          + "configuration (hash " + c.configHash() + ", this run " + trainingHash(cfg)
-          + "): resume with the same model, inner, meta and train settings, or start a new model "
-          + "folder");
+    if (!run.hash().equals(c.configHash())) {
+      throw new JobFailedException("checkpoint " + p + " belongs to another training run: "
+          + run.differences(c.configHash(), c.info()) + ". Resume only the run that wrote it "
+          + "(same settings and task set), or train without --resume, which starts afresh and "
+          + "removes these checkpoints");
+    }
+    if (iterationOf(p.getName()) != c.iteration()) {
+      throw new ModelFileException(state.toString(), ModelFileException.Problem.CORRUPT_HEADER,
+          "holds iteration " + c.iteration() + ", not the one its folder name says");
     }
     TrainState s = new TrainState();
     s.theta = Params.unflatten(layout, c.theta().data());
@@ -368,6 +468,19 @@ public final class ModelStore {
     }
     ModelSpec spec = specFrom((Map<String, Object>) j.get("architecture"), jsonPath);
     ParamLayout layout = new ParamLayout(spec);
+    double labelMin = number(j, "labelMin", jsonPath);
+    double labelMax = number(j, "labelMax", jsonPath);
+    if (!(labelMin <= labelMax)) {
+      throw new JobFailedException(jsonPath + ": labelMin " + labelMin + " exceeds labelMax "
+          + labelMax);
+    }
+    checkSegments(j.get("segments"), layout, jsonPath);
+    for (String part : List.of("vocab/features.json", "vocab/items", "vocab/values/item")) {
+      if (!HadoopFiles.exists(conf, d + "/" + part)) {
+        throw new JobFailedException("model " + d + " is incomplete: it has no " + part
+            + " (the vocabularies a model is trained on are part of its folder)");
+      }
+    }
     Path p = new Path(d + "/params.bin");
     float[] flat;
     try (InputStream in = p.getFileSystem(conf).open(p)) {
@@ -377,34 +490,106 @@ public final class ModelStore {
     } catch (IOException e) {
       throw new JobFailedException("cannot read " + p + ": " + e.getMessage(), e);
     }
-    return new Loaded(d, spec, Params.unflatten(layout, flat),
-        ((Number) j.get("labelMin")).doubleValue(), ((Number) j.get("labelMax")).doubleValue(), j);
+    return new Loaded(d, spec, Params.unflatten(layout, flat), labelMin, labelMax, j);
+  }
+
+  /** A finite number at {@code key} of model.json, or a one-line error naming the file and key. */
+  private static double number(Map<String, Object> j, String key, String jsonPath) {
+    Object v = j.get(key);
+    if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+      throw new JobFailedException(jsonPath + ": " + key + " must be a number, "
+          + (v == null ? "it is missing" : "got " + (v instanceof String ? "\"" + v + "\"" : v)));
+    }
+    return n.doubleValue();
+  }
+
+  /** model.json's {@code segments} must be exactly the segments its architecture makes. */
+  @SuppressWarnings("unchecked")
+  private static void checkSegments(Object listed, ParamLayout layout, String jsonPath) {
+    List<String> expected = new ArrayList<>();
+    for (ParamSegment seg : segments(layout, "")) {
+      expected.add(seg.name() + Arrays.toString(seg.shape()));
+    }
+    List<String> found = new ArrayList<>();
+    try {
+      for (Map<String, Object> m : (List<Map<String, Object>>) listed) {
+        List<Number> shape = (List<Number>) m.get("shape");
+        long[] dims = new long[shape.size()];
+        for (int i = 0; i < dims.length; i++) {
+          dims[i] = shape.get(i).longValue();
+        }
+        found.add(m.get("name") + Arrays.toString(dims));
+      }
+    } catch (RuntimeException e) {
+      throw new JobFailedException(jsonPath + ": segments must be a list of {name, shape}, got "
+          + listed);
+    }
+    if (!found.equals(expected)) {
+      throw new JobFailedException(jsonPath + ": its segments " + found + " are not the ones its "
+          + "architecture makes " + expected);
+    }
   }
 
   /**
-   * The model on the vocabularies of a newer task set (built with {@code tasks.vocabFrom} or on
-   * later logs): when only the vocabulary sizes differ, the model's table rows are mapped by value
-   * onto the task set's indices as in a warm start, and values the model never saw start from a
-   * fresh initialization (seeded), i.e. the model meets them cold. Otherwise {@code m} unchanged.
+   * The model on the vocabularies of the task set it is evaluated on. Indices only mean something
+   * together with the vocabularies they index, so the model's vocabularies ({@code vocab/}) are
+   * compared with the task set's, value by value:
+   * <ul>
+   *   <li>the same: the model as it is;
+   *   <li>otherwise (a task set grown since, as nightly builds them on the latest version's
+   *       vocabulary, or one built from other data): the model's table rows are mapped by value
+   *       (item id, feature value) onto the task set's indices as in a warm start, and values the
+   *       model never saw start from a fresh initialization (seeded), i.e. the model meets them
+   *       cold; the log says how many of the task set's items the model knows;
+   *   <li>a task set with no item the model knows is refused by name.
+   * </ul>
+   * Field names and kinds and the feedback must match; otherwise {@code m} is returned unchanged and
+   * the caller's shape check refuses it.
    */
   public static Loaded ontoTaskSet(SparkSession spark, Loaded m, TaskSet.Spec data, String tasksDir,
       long seed, float embeddingStd) {
     ModelSpec s = m.spec();
-    boolean same = s.numItems() == data.numItems() && s.userFields().equals(data.userFields())
-        && s.itemFields().equals(data.itemFields());
-    if (same || !shape(s.userFields()).equals(shape(data.userFields()))
+    if (!shape(s.userFields()).equals(shape(data.userFields()))
         || !shape(s.itemFields()).equals(shape(data.itemFields()))
-        || !s.feedback().name().equalsIgnoreCase(data.feedback())
-        || !HadoopFiles.exists(spark.sparkContext().hadoopConfiguration(),
-            m.dir().replaceAll("/+$", "") + "/vocab/values/item")) {
+        || !s.feedback().name().equalsIgnoreCase(data.feedback())) {
       return m;
+    }
+    String modelVocab = m.dir().replaceAll("/+$", "") + "/vocab/values/";
+    List<String> names = new ArrayList<>();
+    names.add("item");
+    s.userFields().forEach(f -> names.add("user." + f.name()));
+    s.itemFields().forEach(f -> names.add("item." + f.name()));
+    boolean identical = s.numItems() == data.numItems() && s.userFields().equals(data.userFields())
+        && s.itemFields().equals(data.itemFields());
+    long known = 0;
+    long taskItems = 0;
+    for (String v : names) {
+      Map<String, Integer> mine = io.metarec.jobs.tasks.Vocabulary.read(spark, modelVocab + v).entries();
+      Map<String, Integer> theirs = io.metarec.jobs.tasks.Vocabulary.read(spark,
+          tasksDir + "/vocab/" + v).entries();
+      if (!mine.equals(theirs)) {
+        identical = false;
+      }
+      if (v.equals("item")) {
+        taskItems = theirs.size();
+        known = theirs.keySet().stream().filter(mine::containsKey).count();
+      }
+    }
+    if (identical) {
+      return m;
+    }
+    if (known == 0) {
+      throw new JobFailedException("model " + m.dir() + " knows none of the " + taskItems
+          + " items of the task set " + tasksDir + " (its vocab/values/item shares no item id with "
+          + "the task set's vocab/item): it was trained on other data");
     }
     ModelSpec grown = new ModelSpec(data.numItems(), data.userFields(), data.itemFields(),
         s.embeddingDim(), s.hidden(), s.activation(), s.userDim(), s.feedback(), s.implicitTerm(),
         s.userInMlp());
     Params theta = warmStart(spark, m.dir(), new ParamLayout(grown), tasksDir, seed, embeddingStd);
-    LOG.info("model {} ({} items) mapped onto the vocabularies of {} ({} items) by value",
-        m.dir(), s.numItems(), tasksDir, data.numItems());
+    LOG.info("model {} ({} items) mapped onto the vocabularies of {} ({} items) by value: it knows "
+        + "{} of the task set's items, the others start cold", m.dir(), s.numItems() - 1, tasksDir,
+        taskItems, known);
     return new Loaded(m.dir(), grown, theta, m.labelMin(), m.labelMax(), m.json());
   }
 

@@ -151,7 +151,8 @@ public final class TrainJob {
     Broadcast<TrainSettings> bSettings = jsc.broadcast(settings);
 
     ModelStore store = new ModelStore(hconf, tc.model());
-    TrainState state = startingPoint(spark, cfg, store, layout, train, data);
+    ModelStore.RunIdentity identity = ModelStore.RunIdentity.of(cfg, data);
+    TrainState state = startingPoint(spark, cfg, store, identity, layout, train, data);
     OuterOptimizer optimizer = state.optimizer(settings);
     Validation.Direction direction = spec.feedback() == Feedback.EXPLICIT
         ? Validation.Direction.LOWER : Validation.Direction.HIGHER;
@@ -234,7 +235,7 @@ public final class TrainJob {
         listener.iterationDone(state.iteration, trainLoss);
         boolean stop = vm != null && tc.patience() > 0 && state.sinceBest >= tc.patience();
         if (state.iteration % tc.checkpointEvery() == 0 || stop || state.iteration == iterations) {
-          store.writeCheckpoint(state, optimizer, cfg);
+          store.writeCheckpoint(state, optimizer, identity);
         }
         if (stop) {
           stoppedEarly = true;
@@ -271,17 +272,29 @@ public final class TrainJob {
     return seconds > 0 ? 1.0 - kernelNanos / 1e9 / (seconds * slots) : 0;
   }
 
-  /** Where training starts: a checkpoint (resume), another model (warm start), or a fresh init. */
+  /**
+   * Where training starts: this run's checkpoint (with {@code train.resume}, when there is one:
+   * a resume wins over a warm start, so that an interrupted warm-started run, such as a night,
+   * continues where it stopped), else another model (warm start), else a fresh init. A run that
+   * does not resume first removes the model's checkpoints of earlier runs.
+   */
   private static TrainState startingPoint(SparkSession spark, MetaRecConfig cfg, ModelStore store,
-      ParamLayout layout, JavaRDD<Task> train, TaskSet.Spec data) {
+      ModelStore.RunIdentity identity, ParamLayout layout, JavaRDD<Task> train, TaskSet.Spec data) {
     TrainConfig tc = cfg.train();
     if (tc.resume()) {
-      TrainState s = store.readLatestCheckpoint(layout, cfg);
+      TrainState s = store.readLatestCheckpoint(layout, identity);
       if (s != null) {
         LOG.info("resuming from checkpoint at iteration {}", s.iteration);
         return s;
       }
-      LOG.info("--resume: no checkpoint in {}, starting fresh", store.checkpointDir());
+      LOG.info("--resume: no checkpoint in {}, starting {}", store.checkpointDir(),
+          tc.initFrom().isBlank() ? "fresh" : "from the warm start");
+    } else {
+      int removed = store.clearCheckpoints();
+      if (removed > 0) {
+        LOG.info("removed {} checkpoints of an earlier run from {} (this run does not resume)",
+            removed, store.checkpointDir());
+      }
     }
     if (!tc.initFrom().isBlank()) {
       Params theta = ModelStore.warmStart(spark, tc.initFrom(), layout, cfg.train().tasks(),

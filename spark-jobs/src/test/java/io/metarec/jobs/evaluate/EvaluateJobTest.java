@@ -162,6 +162,72 @@ class EvaluateJobTest {
   }
 
   @Test
+  void aModelOfAnotherVocabularyIsMappedByItemIdNotByIndex(@TempDir Path dir) {
+    // The probe's case: data generated with another seed, built into a task set of the same shape,
+    // where item index 1 is another item id than in the model's task set.
+    Path gen = dir.resolve("gen7");
+    io.metarec.jobs.GenerateJob.run(SPARK, config("generate.out=" + gen, "generate.size=tiny",
+        "generate.users=400", "seed=7"));
+    Path other = dir.resolve("tasks7");
+    BuildTasksJob.run(SPARK, config("input.path=" + gen.resolve("interactions"),
+        "input.userFeatures.path=" + gen.resolve("users"),
+        "input.itemFeatures.path=" + gen.resolve("items"), "buildTasks.out=" + other,
+        "tasks.supportSize=5", "split.validation=0.1", "split.test=0.2"));
+    Map<String, Integer> mine = TestSpark.vocab(tasks, "item");
+    Map<String, Integer> theirs = TestSpark.vocab(other, "item");
+    assertTrue(mine.entrySet().stream().anyMatch(e -> theirs.containsKey(e.getKey())
+        && !theirs.get(e.getKey()).equals(e.getValue())), "some item has another index there");
+
+    var conf = SPARK.sparkContext().hadoopConfiguration();
+    io.metarec.jobs.train.ModelStore.Loaded m = io.metarec.jobs.train.ModelStore.load(conf,
+        model.toString());
+    io.metarec.jobs.train.ModelStore.Loaded mapped = io.metarec.jobs.train.ModelStore.ontoTaskSet(
+        SPARK, m, io.metarec.jobs.train.TaskSet.spec(conf, other.toString()), other.toString(), 42,
+        0.1f);
+    int bias = m.theta().layout().itemBias;
+    int checked = 0;
+    for (Map.Entry<String, Integer> e : theirs.entrySet()) {
+      Integer was = mine.get(e.getKey());
+      if (was != null) {
+        assertEquals(m.theta().segment(bias)[was][0], mapped.theta().segment(bias)[e.getValue()][0],
+            "item " + e.getKey() + " keeps its row");
+        checked++;
+      }
+    }
+    assertTrue(checked > 20, checked + " items in both");
+    // The evaluation runs on the mapped model.
+    EvaluateJob.Result r = EvaluateJob.run(SPARK, config(eval(dir.resolve("r"),
+        "evaluate.tasks=" + other, "evaluate.baselines=[global]", "evaluate.steps=[]")));
+    assertTrue(r.users() > 0);
+  }
+
+  @Test
+  void aModelWithoutItsVocabularyIsRefused(@TempDir Path dir) throws Exception {
+    Path copy = dir.resolve("model");
+    copyTree(model, copy);
+    try (var walk = Files.walk(copy.resolve("vocab"))) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    JobFailedException e = assertThrows(JobFailedException.class, () -> EvaluateJob.run(SPARK,
+        config(eval(dir.resolve("r"), "evaluate.models=[\"" + copy + "\"]"))));
+    assertTrue(e.getMessage().contains("is incomplete: it has no vocab/features.json"),
+        e.getMessage());
+  }
+
+  static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+
+  @Test
   void aPretrainedModelIsScoredWithAndWithoutFineTuning(@TempDir Path dir) {
     Path pretrained = dir.resolve("pretrained");
     io.metarec.jobs.pretrain.PretrainJob.run(SPARK, config(small("pretrain.tasks=" + tasks,

@@ -143,5 +143,21 @@ class NightlyJobTest {
         registry.resolve("runs/2026-11-04/model/params.bin")).toMillis());
     assertTrue(n4.promoted(), NightlyJob.describe(n4));
     assertEquals("2026-11-04", latestVersion());
+
+    // Night 5 dies in train after its checkpoint at iteration 5 (warm-started from latest): its
+    // rerun with the same command resumes the night's training.
+    SPARK.sparkContext().setLocalProperty(io.metarec.spark.FaultInjection.FAIL_EVERY_ATTEMPT, "7:0");
+    try {
+      assertThrows(Exception.class, () -> NightlyJob.run(SPARK, config(night("2026-11-05",
+          "train.checkpointEvery=5"))));
+    } finally {
+      SPARK.sparkContext().setLocalProperty(io.metarec.spark.FaultInjection.FAIL_EVERY_ATTEMPT, null);
+    }
+    assertTrue(Files.exists(registry.resolve(
+        "runs/2026-11-05/model.checkpoints/ckpt-000000000005/state.bin")));
+    NightlyJob.Result n5 = NightlyJob.run(SPARK, config(night("2026-11-05",
+        "train.checkpointEvery=5")));
+    assertFalse(n5.alreadyDone());
+    assertTrue(Files.exists(registry.resolve("versions/2026-11-05/nightly.json")));
   }
 }

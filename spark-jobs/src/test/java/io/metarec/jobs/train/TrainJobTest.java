@@ -351,9 +351,30 @@ class TrainJobTest {
         () -> ModelStore.load(conf, model.toString()));
     assertTrue(newer.getMessage().contains("newer MetaRec"), newer.getMessage());
 
+    Files.writeString(model.resolve("model.json"), json.replace("\"labelMin\" : 1.0,", ""));
+    assertEquals(model.resolve("model.json") + ": labelMin must be a number, it is missing",
+        loadFails(model));
+    Files.writeString(model.resolve("model.json"), json.replace("\"labelMin\" : 1.0",
+        "\"labelMin\" : \"one\""));
+    assertEquals(model.resolve("model.json") + ": labelMin must be a number, got \"one\"",
+        loadFails(model));
+    Files.writeString(model.resolve("model.json"), json.replaceFirst("\"shape\" : \\[ 1, 1 \\]",
+        "\"shape\" : [ 2, 1 ]"));
+    assertTrue(loadFails(model).contains("are not the ones its architecture makes"));
+    Files.writeString(model.resolve("model.json"), json);
+    Path items = model.resolve("vocab").resolve("items");
+    Files.move(items, model.resolve("items-aside"));
+    assertEquals("model " + model + " is incomplete: it has no vocab/items (the vocabularies a "
+        + "model is trained on are part of its folder)", loadFails(model));
+    Files.move(model.resolve("items-aside"), items);
+
     Files.delete(model.resolve("model.json"));
-    assertTrue(assertThrows(JobFailedException.class,
-        () -> ModelStore.load(conf, model.toString())).getMessage().contains("no model.json"));
+    assertTrue(loadFails(model).contains("no model.json"));
+  }
+
+  private static String loadFails(Path model) {
+    return assertThrows(JobFailedException.class, () -> ModelStore.load(
+        SPARK.sparkContext().hadoopConfiguration(), model.toString())).getMessage();
   }
 
   @Test
@@ -376,12 +397,91 @@ class TrainJobTest {
   }
 
   @Test
+  void resumeOfACheckpointOfATaskSetRebuiltFromOtherDataIsRefused(@TempDir Path dir) {
+    // Same tasks path, same settings, other data: the checkpoint belongs to another run.
+    Path t = dir.resolve("t");
+    Path gen = shared.resolve("gen");
+    BuildTasksJob.run(SPARK, config("input.path=" + gen.resolve("interactions"),
+        "buildTasks.out=" + t, "tasks.supportSize=5", "split.validation=0.2"));
+    Path model = dir.resolve("model");
+    TrainJob.run(SPARK, config(TestSpark.with(small(model, "meta.iterations=5"), "train.tasks=" + t)));
+    Path gen7 = dir.resolve("gen7");
+    io.metarec.jobs.GenerateJob.run(SPARK, config("generate.out=" + gen7, "generate.size=tiny",
+        "generate.users=400", "seed=7"));
+    BuildTasksJob.run(SPARK, config("input.path=" + gen7.resolve("interactions"),
+        "buildTasks.out=" + t, "tasks.supportSize=5", "split.validation=0.2"));
+    JobFailedException e = assertThrows(JobFailedException.class, () -> TrainJob.run(SPARK,
+        config(TestSpark.with(small(model, "meta.iterations=10", "train.resume=true"),
+            "train.tasks=" + t))));
+    assertTrue(e.getMessage().contains("belongs to another training run")
+        && e.getMessage().contains("task set fingerprint"), e.getMessage());
+  }
+
+  @Test
+  void aPlantedLaterCheckpointIsNeitherResumedNorKeptAndAFreshRunClearsOldOnes(@TempDir Path dir)
+      throws Exception {
+    TrainJob.Result straight = TrainJob.run(SPARK, config(small(dir.resolve("straight"),
+        "meta.iterations=10", "train.patience=0")));
+    Path model = dir.resolve("model");
+    TrainJob.run(SPARK, config(small(model, "meta.iterations=5", "train.patience=0")));
+    Path ckpts = dir.resolve("model.checkpoints");
+    Path planted = ckpts.resolve("ckpt-999999999999");
+    copyTree(ckpts.resolve(String.format("ckpt-%012d", 5)), planted);
+    TrainJob.Result resumed = TrainJob.run(SPARK, config(small(model, "meta.iterations=10",
+        "train.patience=0", "train.resume=true")));
+    assertEquals(10, resumed.iterations());
+    assertTrue(straight.theta().bitEquals(resumed.theta()), "resumed from 5, not the planted one");
+    assertEquals(java.util.List.of("ckpt-000000000005", "ckpt-000000000010"), names(ckpts));
+    // A run without --resume removes what earlier runs left before it writes its own.
+    Files.createDirectories(planted);
+    TrainJob.run(SPARK, config(small(model, "meta.iterations=3", "train.patience=0",
+        "train.checkpointEvery=100")));
+    assertEquals(java.util.List.of("ckpt-000000000003"), names(ckpts));
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+
+  private static java.util.List<String> names(Path dir) throws java.io.IOException {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ckpt-")).sorted()
+          .toList();
+    }
+  }
+
+  @Test
+  void aResumeWinsOverTheWarmStartOfTheRunItContinues(@TempDir Path dir) {
+    Path base = dir.resolve("base");
+    TrainJob.run(SPARK, config(small(base, "meta.iterations=5")));
+    String[] warm = {"train.patience=0", "train.initFrom=" + base};
+    TrainJob.Result straight = TrainJob.run(SPARK, config(small(dir.resolve("straight"),
+        TestSpark.with(warm, "meta.iterations=10"))));
+    Path night = dir.resolve("night");
+    TrainJob.run(SPARK, config(small(night, TestSpark.with(warm, "meta.iterations=5"))));
+    // The rerun of an interrupted night: resume and the same warm start together.
+    TrainJob.Result rerun = TrainJob.run(SPARK, config(small(night, TestSpark.with(warm,
+        "meta.iterations=10", "train.resume=true"))));
+    assertTrue(straight.theta().bitEquals(rerun.theta()), "continued from its checkpoint at 5");
+  }
+
+  @Test
   void resumeWithOtherSettingsIsRefused(@TempDir Path dir) {
     Path model = dir.resolve("model");
     TrainJob.run(SPARK, config(small(model, "meta.iterations=5")));
     MetaRecConfig other = config(small(model, "meta.iterations=10", "train.resume=true",
         "inner.steps=2"));
     JobFailedException e = assertThrows(JobFailedException.class, () -> TrainJob.run(SPARK, other));
-    assertTrue(e.getMessage().contains("another training configuration"), e.getMessage());
+    assertTrue(e.getMessage().contains("belongs to another training run")
+        && e.getMessage().contains("training settings"), e.getMessage());
   }
 }
