@@ -69,4 +69,38 @@ public final class Checks {
     }
     return v;
   }
+
+  /**
+   * The constant of {@code type} named {@code value} (case-insensitive, surrounding blanks
+   * ignored): the one parser of every enum-valued setting.
+   *
+   * @throws ConfigValidationException naming the key, the allowed names and the value
+   */
+  public static <E extends Enum<E>> E enumValue(String key, String value, Class<E> type) {
+    String v = value == null ? "" : value.trim();
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(v)) {
+        return e;
+      }
+    }
+    throw new ConfigValidationException(key + " must be one of " + names(type) + ", got '" + value
+        + "'");
+  }
+
+  /** The lower-case names of {@code type}'s constants, {@code a|b|c}. */
+  public static <E extends Enum<E>> String names(Class<E> type) {
+    StringBuilder sb = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      sb.append(sb.length() == 0 ? "" : "|").append(e.name().toLowerCase(Locale.ROOT));
+    }
+    return sb.toString();
+  }
+
+  /** Requires a finite {@code value >= 0}; returns it. */
+  public static float rate(String key, float value) {
+    if (!(value >= 0f) || Float.isInfinite(value)) {
+      throw new ConfigValidationException(key + " must be finite and >= 0, got " + value);
+    }
+    return value;
+  }
 }

@@ -10,10 +10,36 @@ import java.util.List;
  */
 public final class ConfigReader {
   private final Config config;
+  private final String prefix;
 
   /** @param config the resolved configuration (defaults merged with the user's values) */
   public ConfigReader(Config config) {
+    this(config, "");
+  }
+
+  /**
+   * A reader of one section: keys are relative to it, messages name them in full.
+   *
+   * @param config the section
+   * @param section its path in the whole configuration, e.g. {@code inner}
+   */
+  public ConfigReader(Config config, String section) {
     this.config = config;
+    this.prefix = section.isEmpty() ? "" : section + ".";
+  }
+
+  /** A reader of the section {@code name} under this one. */
+  public ConfigReader section(String name) {
+    try {
+      return new ConfigReader(config.getConfig(name), prefix + name);
+    } catch (ConfigException e) {
+      throw new ConfigValidationException(prefix + name + " must be a section of keys", e);
+    }
+  }
+
+  /** Reads an enum constant by its name, case-insensitive ({@link Checks#enumValue}). */
+  public <E extends Enum<E>> E getEnum(String key, Class<E> type) {
+    return Checks.enumValue(prefix + key, getString(key), type);
   }
 
   /** The configuration read from. */
@@ -148,6 +174,6 @@ public final class ConfigReader {
     } catch (ConfigException inner) {
       found = "an unreadable value";
     }
-    return new ConfigValidationException(key + " must be " + expected + ", got " + found, e);
+    return new ConfigValidationException(prefix + key + " must be " + expected + ", got " + found, e);
   }
 }

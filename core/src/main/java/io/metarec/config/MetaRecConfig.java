@@ -9,8 +9,9 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.FieldSpec;
+import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import java.io.File;
 import java.io.Serializable;
@@ -42,6 +43,7 @@ import java.util.TreeSet;
  * @param generate the synthetic data generator ({@code generate.*})
  * @param buildTasksOut the output folder of build-tasks ({@code buildTasks.out})
  * @param engine the inner loop and outer-loop settings ({@code inner.*}, {@code meta.*})
+ * @param model the architecture ({@code model.*})
  * @param train the training job ({@code train.*})
  * @param evaluate the cold-start evaluation ({@code evaluate.*})
  * @param recommend the recommend job ({@code recommend.*})
@@ -59,6 +61,7 @@ public record MetaRecConfig(
     GenerateConfig generate,
     String buildTasksOut,
     TrainSettings engine,
+    ModelConfig model,
     TrainConfig train,
     EvaluateConfig evaluate,
     RecommendConfig recommend,
@@ -82,7 +85,8 @@ public record MetaRecConfig(
         TasksConfig.from(r),
         GenerateConfig.from(r),
         r.getString("buildTasks.out"),
-        engine(raw),
+        engine(r),
+        ModelConfig.from(r.section("model")),
         TrainConfig.from(r),
         EvaluateConfig.from(r),
         RecommendConfig.from(r),
@@ -91,48 +95,16 @@ public record MetaRecConfig(
         NightlyConfig.from(r));
   }
 
-  /**
-   * Integer keys that {@code meta.*}, {@code inner.*} and {@code model.*} readers take from
-   * Typesafe Config directly; read strictly here first, so that {@code 2.5} or an out-of-range
-   * value is refused rather than truncated.
-   */
-  private static final List<String> ENGINE_INTEGERS = List.of("meta.seed", "meta.iterations",
-      "meta.tasksPerIteration", "meta.resplit.minSupport", "meta.resplit.maxSupport", "inner.steps",
-      "model.embeddingDim", "model.userDim");
-
-  /** The engine settings, with the engine's validation errors reported as config errors. */
-  private static TrainSettings engine(Config raw) {
-    ConfigReader strict = new ConfigReader(raw);
-    for (String key : ENGINE_INTEGERS) {
-      if (key.equals("meta.seed")) {
-        strict.getLong(key);
-      } else {
-        strict.getInt(key);
-      }
-    }
-    strict.getIntList("model.hidden");
-    try {
-      // Model keys are read here too, so that a bad model.* value fails before any Spark work.
-      ModelSpec.fromConfig(raw.getConfig("model"), 1, List.of(), List.of());
-      return TrainSettings.fromConfig(raw);
-    } catch (ConfigException e) {
-      throw new ConfigValidationException(e.getMessage(), e);
-    } catch (IllegalArgumentException e) {
-      throw e instanceof ConfigValidationException cve ? cve
-          : new ConfigValidationException(e.getMessage(), e);
-    }
+  /** The engine settings ({@code inner.*}, {@code meta.*}). */
+  private static TrainSettings engine(ConfigReader r) {
+    return new TrainSettings(InnerLoopConfig.from(r.section("inner")),
+        MetaConfig.from(r.section("meta")));
   }
 
   /** The model spec for a data set with these items and fields, feedback from the data. */
   public ModelSpec modelSpec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
-      String feedback) {
-    Config model = raw.getConfig("model")
-        .withValue("feedback", ConfigValueFactory.fromAnyRef(feedback));
-    try {
-      return ModelSpec.fromConfig(model, numItems, userFields, itemFields);
-    } catch (IllegalArgumentException | ConfigException e) {
-      throw new ConfigValidationException(e.getMessage(), e);
-    }
+      Feedback feedback) {
+    return model.spec(numItems, userFields, itemFields, feedback);
   }
 
   /** The documented defaults alone, resolved. */

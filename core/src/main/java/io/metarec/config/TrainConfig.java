@@ -1,7 +1,6 @@
 package io.metarec.config;
 
 import java.io.Serializable;
-import java.util.List;
 
 /**
  * The distributed meta-training job ({@code train.*}).
@@ -21,13 +20,13 @@ import java.util.List;
  * @param initFrom a model to warm-start from; empty = none
  * @param engine the executors' adaptation engine: {@code jvm} (the plain-JVM kernel), {@code nd4j}
  *     (the task-batched ND4J engine) or {@code auto} (ND4J on an executor that Spark gave a GPU,
- *     the JVM kernel otherwise); lower-cased
+ *     the JVM kernel otherwise)
  * @param engineBlockSize tasks the ND4J engine adapts at once (>= 1)
  * @param exchange how θ and the meta-gradients travel each iteration: {@code jobs} (one Spark job
  *     per iteration: θ broadcast, accumulators returned as task results), {@code rounds} (one
  *     barrier Spark job per stretch of iterations between validations, θ and accumulators over a
  *     TCP connection from each task to the driver) or {@code auto} (rounds where the cluster allows
- *     it); lower-cased
+ *     it)
  * @param exchangePort the driver's TCP port for {@code rounds}; 0 = any free port
  */
 public record TrainConfig(
@@ -43,17 +42,11 @@ public record TrainConfig(
     int maxDivergences,
     boolean resume,
     String initFrom,
-    String engine,
+    EngineKind engine,
     int engineBlockSize,
-    String exchange,
+    ExchangeKind exchange,
     int exchangePort)
     implements Serializable {
-
-  /** The values {@code train.engine} accepts. */
-  public static final List<String> ENGINES = List.of("jvm", "nd4j", "auto");
-
-  /** The values {@code train.exchange} accepts. */
-  public static final List<String> EXCHANGES = List.of("jobs", "rounds", "auto");
 
   /** Validates the ranges. */
   public TrainConfig {
@@ -67,9 +60,10 @@ public record TrainConfig(
       throw new ConfigValidationException("train.lrDecay must be in (0, 1], got " + lrDecay);
     }
     Checks.intAtLeast("train.maxDivergences", maxDivergences, 1);
-    engine = Checks.oneOf("train.engine", engine, ENGINES);
+    if (engine == null || exchange == null) {
+      throw new ConfigValidationException("train.engine and train.exchange must be set");
+    }
     Checks.intAtLeast("train.engineBlockSize", engineBlockSize, 1);
-    exchange = Checks.oneOf("train.exchange", exchange, EXCHANGES);
     Checks.intIn("train.exchangePort", exchangePort, 0, 65535);
     // train.resume with train.initFrom: a checkpoint of this (warm-started) run wins, else the
     // run warm-starts; the checkpoint's run identity records initFrom.
@@ -89,9 +83,9 @@ public record TrainConfig(
         r.getInt("train.maxDivergences"),
         r.getBoolean("train.resume"),
         r.getString("train.initFrom"),
-        r.getString("train.engine"),
+        r.getEnum("train.engine", EngineKind.class),
         r.getInt("train.engineBlockSize"),
-        r.getString("train.exchange"),
+        r.getEnum("train.exchange", ExchangeKind.class),
         r.getInt("train.exchangePort"));
   }
 }

@@ -1,4 +1,6 @@
 package io.metarec.meta;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.TrainSettings;
 
 import io.metarec.model.Params;
 import io.metarec.task.Task;

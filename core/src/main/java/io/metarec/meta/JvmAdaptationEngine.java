@@ -1,4 +1,9 @@
 package io.metarec.meta;
+import io.metarec.config.MetaConfig;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.Algorithm;
+import io.metarec.config.UserSolver;
 
 import io.metarec.kernel.DenseKernels;
 import io.metarec.kernel.LocalModel;

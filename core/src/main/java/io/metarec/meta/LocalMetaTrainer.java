@@ -1,4 +1,5 @@
 package io.metarec.meta;
+import io.metarec.config.TrainSettings;
 
 import io.metarec.model.Params;
 import io.metarec.task.Task;

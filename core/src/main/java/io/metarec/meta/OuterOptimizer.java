@@ -1,4 +1,5 @@
 package io.metarec.meta;
+import io.metarec.config.MetaConfig;
 
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;

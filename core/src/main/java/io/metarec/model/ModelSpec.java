@@ -1,6 +1,5 @@
 package io.metarec.model;
 
-import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.List;
 
@@ -69,22 +68,6 @@ public record ModelSpec(
     if (userDim < 1) {
       throw new IllegalArgumentException("model.userDim must be >= 1, got " + userDim);
     }
-  }
-
-  /**
-   * Reads the {@code model} subtree ({@code embeddingDim, hidden, activation, userDim, implicitTerm,
-   * userInMlp, feedback}); the data-dependent parts come from the data set.
-   */
-  public static ModelSpec fromConfig(Config model, int numItems, List<FieldSpec> userFields,
-      List<FieldSpec> itemFields) {
-    return new ModelSpec(numItems, userFields, itemFields,
-        model.getInt("embeddingDim"),
-        model.getIntList("hidden"),
-        Activation.parse("model.activation", model.getString("activation")),
-        model.getInt("userDim"),
-        Feedback.parse("model.feedback", model.getString("feedback")),
-        model.getBoolean("implicitTerm"),
-        model.getBoolean("userInMlp"));
   }
 
   /** @return hidden sizes as an array */

@@ -164,9 +164,9 @@ class MetaRecConfigTest {
   @Test
   void trainEngineIsOneOfJvmNd4jAutoWithAPositiveBlockSize() {
     MetaRecConfig d = MetaRecConfig.load();
-    assertEquals("auto", d.train().engine());
+    assertEquals(EngineKind.AUTO, d.train().engine());
     assertEquals(1024, d.train().engineBlockSize());
-    assertEquals("nd4j", MetaRecConfig.load(null, List.of("train.engine=ND4J"), Map.of()).train().engine());
+    assertEquals(EngineKind.ND4J, MetaRecConfig.load(null, List.of("train.engine=ND4J"), Map.of()).train().engine());
     assertEquals("train.engine must be one of jvm|nd4j|auto, got 'gpu'",
         rejected("train.engine=gpu").getMessage());
     assertEquals("train.engineBlockSize must be >= 1, got 0", rejected("train.engineBlockSize=0").getMessage());

@@ -1,4 +1,10 @@
 package io.metarec.meta;
+import io.metarec.config.MetaConfig;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.Algorithm;
+import io.metarec.config.OuterOptimizerKind;
+import io.metarec.config.UserSolver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

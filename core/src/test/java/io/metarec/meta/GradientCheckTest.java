@@ -1,4 +1,7 @@
 package io.metarec.meta;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.Algorithm;
+import io.metarec.config.UserSolver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

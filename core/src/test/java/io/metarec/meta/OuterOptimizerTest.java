@@ -1,4 +1,6 @@
 package io.metarec.meta;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.UserSolver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,6 @@
 package io.metarec.meta;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.UserSolver;
 
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;

@@ -2,11 +2,11 @@ package io.metarec.bench;
 
 import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.meta.AdaptationEngine;
-import io.metarec.meta.Algorithm;
+import io.metarec.config.Algorithm;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.MetaConfig;
+import io.metarec.config.MetaConfig;
 import io.metarec.meta.MetaGradientAccumulator;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;

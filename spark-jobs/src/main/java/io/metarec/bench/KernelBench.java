@@ -1,8 +1,8 @@
 package io.metarec.bench;
 
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.UserSolver;
+import io.metarec.config.UserSolver;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;

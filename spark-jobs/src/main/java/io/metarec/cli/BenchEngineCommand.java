@@ -2,8 +2,8 @@ package io.metarec.cli;
 
 import io.metarec.bench.EngineBench;
 import io.metarec.engine.Nd4jBatchedEngine;
-import io.metarec.meta.Algorithm;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.Algorithm;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.Params;
 import io.metarec.task.Task;
 import java.io.File;
@@ -53,7 +53,7 @@ final class BenchEngineCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     int max = blocks.stream().mapToInt(Integer::intValue).max().orElse(1024);
     int n = tasks > 0 ? tasks : 4 * max;
-    TrainSettings s = EngineBench.settings(Algorithm.parse("--algorithm", algorithm));
+    TrainSettings s = EngineBench.settings(io.metarec.config.Checks.enumValue("--algorithm", algorithm, Algorithm.class));
     Params theta = EngineBench.theta(EngineBench.spec());
     List<Task> ts = EngineBench.tasks(n, 42L);
     List<String> lines = new ArrayList<>();

@@ -1,8 +1,9 @@
 package io.metarec.engine;
 
+import io.metarec.config.EngineKind;
 import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.ModelSpec;
 import io.metarec.task.ItemFeatureTable;
 import java.util.List;

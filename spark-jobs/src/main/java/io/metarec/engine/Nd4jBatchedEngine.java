@@ -1,14 +1,14 @@
 package io.metarec.engine;
 
 import io.metarec.meta.AdaptationEngine;
-import io.metarec.meta.Algorithm;
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.Algorithm;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.IntIndex;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.MetaConfig;
+import io.metarec.config.MetaConfig;
 import io.metarec.meta.MetaGradientAccumulator;
-import io.metarec.meta.TrainSettings;
-import io.metarec.meta.UserSolver;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.UserSolver;
 import io.metarec.model.Activation;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;

@@ -1,15 +1,16 @@
 package io.metarec.engine;
 
+import io.metarec.config.EngineKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.meta.Algorithm;
+import io.metarec.config.Algorithm;
 import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.ParamGroup;
 import java.util.List;
 import java.util.Set;
@@ -85,8 +86,8 @@ class EngineFactoryTest {
   void outsideASparkTaskThereIsNoGpuAndBadValuesAreNamed() {
     assertEquals(List.of(), EngineFactory.gpuAddresses(null));
     assertEquals("train.engine must be one of jvm|nd4j|auto, got 'cuda'",
-        assertThrows(IllegalArgumentException.class, () -> EngineKind.parse("train.engine", "cuda")).getMessage());
-    assertEquals(EngineKind.ND4J, EngineKind.parse("train.engine", " Nd4j "));
+        assertThrows(IllegalArgumentException.class, () -> io.metarec.config.Checks.enumValue("train.engine", "cuda", EngineKind.class)).getMessage());
+    assertEquals(EngineKind.ND4J, io.metarec.config.Checks.enumValue("train.engine", " Nd4j ", EngineKind.class));
     assertThrows(IllegalArgumentException.class, () -> EngineFactory.ordinal("GPU-3f2a"));
   }
 }

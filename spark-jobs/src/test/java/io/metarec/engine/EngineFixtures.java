@@ -3,12 +3,12 @@ package io.metarec.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.meta.Algorithm;
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.Algorithm;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.SparseRows;
-import io.metarec.meta.TrainSettings;
-import io.metarec.meta.UserSolver;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.UserSolver;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;
@@ -104,7 +104,7 @@ final class EngineFixtures {
     TrainSettings d = TrainSettings.defaults();
     InnerLoopConfig in = new InnerLoopConfig(3, 0.05f, 0.1f, 0.05f, l2, UserSolver.SGD, groups, newton, 0.5f);
     var m = d.meta();
-    var meta = new io.metarec.meta.MetaConfig(algorithm, m.outerOptimizer(), m.outerLr(), m.adamBeta1(),
+    var meta = new io.metarec.config.MetaConfig(algorithm, m.outerOptimizer(), m.outerLr(), m.adamBeta1(),
         m.adamBeta2(), m.adamEpsilon(), 7L, m.iterations(), m.tasksPerIteration(), resplit, 1, 6,
         m.embeddingStd(), m.lambdaInit(), m.itemBiasShrinkage(), m.tableL2());
     return new TrainSettings(in, meta);

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.meta.Algorithm;
+import io.metarec.config.Algorithm;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.TestFixtures;
-import io.metarec.meta.TrainSettings;
-import io.metarec.meta.UserSolver;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.UserSolver;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;

@@ -7,10 +7,11 @@ import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.evaluate.EvalMethod.Kind;
 import io.metarec.jobs.train.ModelStore;
 import io.metarec.jobs.train.TaskSet;
-import io.metarec.meta.InnerLoopConfig;
-import io.metarec.meta.TrainSettings;
-import io.metarec.meta.UserSolver;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.UserSolver;
 import io.metarec.metrics.MeanStat;
+import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;
 import io.metarec.model.ParamInitializer;
@@ -90,7 +91,7 @@ public final class EvaluateJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     String tasksDir = ec.tasks().replaceAll("/+$", "");
     TaskSet.Spec data = TaskSet.spec(hconf, tasksDir);
-    boolean explicit = "explicit".equals(data.feedback());
+    boolean explicit = data.feedback() == Feedback.EXPLICIT;
     long seed = cfg.seed();
 
     // Models and their methods.
@@ -304,7 +305,7 @@ public final class EvaluateJob {
         ? ConfigFactory.parseMap((Map<String, Object>) i).withFallback(innerDefaults)
         : innerDefaults;
     try {
-      return InnerLoopConfig.fromConfig(c);
+      return InnerLoopConfig.from(new io.metarec.config.ConfigReader(c, "inner"));
     } catch (RuntimeException e) {
       throw new JobFailedException(m.dir() + "/model.json: its training.inner settings are "
           + "invalid: " + e.getMessage(), e);
@@ -342,7 +343,7 @@ public final class EvaluateJob {
     ModelSpec s = m.spec();
     if (s.numItems() != data.numItems() || !s.userFields().equals(data.userFields())
         || !s.itemFields().equals(data.itemFields())
-        || !s.feedback().name().equalsIgnoreCase(data.feedback())) {
+        || s.feedback() != data.feedback()) {
       throw new JobFailedException("model " + m.dir() + " does not fit the task set " + tasksDir
           + ": the model has " + s.numItems() + " items, fields " + s.userFields() + " / "
           + s.itemFields() + " and " + s.feedback() + " feedback; the tasks have "
@@ -401,7 +402,7 @@ public final class EvaluateJob {
     Map<String, Object> dataset = new LinkedHashMap<>();
     dataset.put("tasks", tasksDir);
     dataset.put("fingerprint", data.fingerprint());
-    dataset.put("feedback", data.feedback());
+    dataset.put("feedback", data.feedback().name().toLowerCase(Locale.ROOT));
     dataset.put("split", ec.split());
     dataset.put("items", data.numItems() - 1);
     dataset.put("trainUsers", nTrain);

@@ -1,6 +1,6 @@
 package io.metarec.jobs.evaluate;
 
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.metrics.UserMetrics;
 import io.metarec.model.ModelSpec;

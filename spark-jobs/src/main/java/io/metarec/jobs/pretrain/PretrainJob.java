@@ -6,9 +6,9 @@ import io.metarec.jobs.train.ModelStore;
 import io.metarec.jobs.train.TaskSet;
 import io.metarec.jobs.train.Validation;
 import io.metarec.kernel.Losses;
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.MetaConfig;
+import io.metarec.config.MetaConfig;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamInitializer;
@@ -163,7 +163,7 @@ public final class PretrainJob {
       Params theta = Dl4jModel.toParams(sparkNet.getNetwork(), layout, meta.lambdaInit());
 
       InnerLoopConfig noAdaptation = cfg.engine().inner().withSteps(0)
-          .withUserSolver(io.metarec.meta.UserSolver.SGD);
+          .withUserSolver(io.metarec.config.UserSolver.SGD);
       double trainLoss = trainLoss(jsc, train, theta, bSpec, bItems, noAdaptation);
       JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation");
       Validation.Metrics vm = Validation.run(jsc, valid, theta, bSpec, bItems, noAdaptation);

@@ -1,10 +1,10 @@
 package io.metarec.jobs.train;
 
-import io.metarec.engine.EngineKind;
+import io.metarec.config.EngineKind;
 import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.Params;
 import io.metarec.task.ItemFeatureTable;

@@ -1,11 +1,11 @@
 package io.metarec.jobs.train;
 
 import io.metarec.engine.EngineFactory;
-import io.metarec.engine.EngineKind;
+import io.metarec.config.EngineKind;
 import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;

@@ -551,7 +551,7 @@ public final class ModelStore {
     ModelSpec s = m.spec();
     if (!shape(s.userFields()).equals(shape(data.userFields()))
         || !shape(s.itemFields()).equals(shape(data.itemFields()))
-        || !s.feedback().name().equalsIgnoreCase(data.feedback())) {
+        || s.feedback() != data.feedback()) {
       return m;
     }
     String modelVocab = m.dir().replaceAll("/+$", "") + "/vocab/values/";
@@ -732,9 +732,11 @@ public final class ModelStore {
       }
       return new ModelSpec(((Number) a.get("numItems")).intValue(), uf, itf,
           ((Number) a.get("embeddingDim")).intValue(), hidden,
-          io.metarec.model.Activation.parse("activation", (String) a.get("activation")),
+          io.metarec.config.Checks.enumValue(source + ": architecture.activation",
+              (String) a.get("activation"), io.metarec.model.Activation.class),
           ((Number) a.get("userDim")).intValue(),
-          io.metarec.model.Feedback.parse("feedback", (String) a.get("feedback")),
+          io.metarec.config.Checks.enumValue(source + ": architecture.feedback",
+              (String) a.get("feedback"), io.metarec.model.Feedback.class),
           (Boolean) a.get("implicitTerm"), (Boolean) a.get("userInMlp"));
     } catch (RuntimeException e) {
       throw new JobFailedException(source + " has an unreadable architecture: " + e, e);

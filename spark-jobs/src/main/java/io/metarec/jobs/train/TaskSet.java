@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.metarec.config.Checks;
+import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
@@ -36,7 +38,7 @@ public final class TaskSet {
    * @param itemFields item feature fields, in item-table order
    * @param fingerprint input fingerprint and config hash of the task set, for model provenance
    */
-  public record Spec(String feedback, double labelMin, double labelMax, int numItems,
+  public record Spec(Feedback feedback, double labelMin, double labelMax, int numItems,
       List<FieldSpec> userFields, List<FieldSpec> itemFields, String fingerprint)
       implements Serializable {}
 
@@ -59,7 +61,8 @@ public final class TaskSet {
       Map<String, Object> s = Json.readObject(HadoopFiles.readText(conf, dir + "/stats.json"));
       fingerprint = s.get("inputFingerprint") + "/" + s.get("configHash");
     }
-    return new Spec((String) f.get("feedback"),
+    return new Spec(Checks.enumValue(features + ": feedback", (String) f.get("feedback"),
+        Feedback.class),
         ((Number) f.get("labelMin")).doubleValue(), ((Number) f.get("labelMax")).doubleValue(),
         ((Number) f.get("numItems")).intValue(),
         fields((List<Map<String, Object>>) f.get("userFields")),

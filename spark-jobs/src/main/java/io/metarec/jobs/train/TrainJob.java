@@ -3,11 +3,12 @@ package io.metarec.jobs.train;
 import io.metarec.config.ConfigValidationException;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.TrainConfig;
-import io.metarec.engine.EngineKind;
+import io.metarec.config.EngineKind;
+import io.metarec.config.ExchangeKind;
 import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.OuterOptimizer;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.meta.TrainingListener;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
@@ -122,7 +123,7 @@ public final class TrainJob {
     long seed = settings.meta().seed();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ExchangePlan plan = planExchange(tc, jsc.getConf(), jsc.defaultParallelism(),
-        tc.exchange().equals("jobs") ? 0 : taskSlots(jsc, Math.max(1, tc.partitions())));
+        tc.exchange() == ExchangeKind.JOBS ? 0 : taskSlots(jsc, Math.max(1, tc.partitions())));
     int parts = plan.partitions();
 
     JavaRDD<Task> train = cached(TaskSet.tasks(spark, tasksDir, "train"), parts);
@@ -165,7 +166,7 @@ public final class TrainJob {
     long adaptations = 0;
     double trainSeconds = 0;
     boolean stoppedEarly = false;
-    EngineKind engineKind = EngineKind.parse("train.engine", tc.engine());
+    EngineKind engineKind = tc.engine();
     int blockSize = tc.engineBlockSize();
     String unsupported = Nd4jBatchedEngine.unsupportedReason(settings);
     if (engineKind == EngineKind.ND4J && unsupported != null) {
@@ -461,7 +462,7 @@ public final class TrainJob {
       int defaultParallelism, int slots) {
     int jobParts = tc.partitions() > 0 ? tc.partitions() : 3 * defaultParallelism;
     int roundParts = tc.partitions() > 0 ? tc.partitions() : Math.max(1, slots);
-    if (tc.exchange().equals("jobs")) {
+    if (tc.exchange() == ExchangeKind.JOBS) {
       return new ExchangePlan(false, jobParts, "as configured");
     }
     String blocker = null;
@@ -476,7 +477,7 @@ public final class TrainJob {
     }
     boolean encrypted = conf.getBoolean("spark.network.crypto.enabled", false)
         || conf.getBoolean("spark.ssl.enabled", false);
-    if (tc.exchange().equals("rounds")) {
+    if (tc.exchange() == ExchangeKind.ROUNDS) {
       if (blocker != null) {
         throw new ConfigValidationException("train.exchange=rounds: " + blocker);
       }

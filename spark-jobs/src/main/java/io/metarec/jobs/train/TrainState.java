@@ -1,7 +1,7 @@
 package io.metarec.jobs.train;
 
 import io.metarec.meta.OuterOptimizer;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.Params;
 import java.util.ArrayList;
 import java.util.List;

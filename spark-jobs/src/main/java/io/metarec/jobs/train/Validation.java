@@ -1,6 +1,6 @@
 package io.metarec.jobs.train;
 
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;

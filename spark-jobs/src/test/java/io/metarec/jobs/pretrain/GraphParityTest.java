@@ -3,10 +3,10 @@ package io.metarec.jobs.pretrain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
-import io.metarec.meta.TrainSettings;
-import io.metarec.meta.UserSolver;
+import io.metarec.config.TrainSettings;
+import io.metarec.config.UserSolver;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;

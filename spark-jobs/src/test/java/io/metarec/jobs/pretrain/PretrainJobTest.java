@@ -10,7 +10,7 @@ import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.train.ModelStore;
 import io.metarec.jobs.train.TaskSet;
 import io.metarec.jobs.train.Validation;
-import io.metarec.meta.InnerLoopConfig;
+import io.metarec.config.InnerLoopConfig;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamInitializer;
 import io.metarec.model.Params;

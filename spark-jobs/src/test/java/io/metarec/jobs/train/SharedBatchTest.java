@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.meta.TestFixtures;
-import io.metarec.meta.TrainSettings;
+import io.metarec.config.TrainSettings;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;

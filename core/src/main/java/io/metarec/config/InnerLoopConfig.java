@@ -1,6 +1,5 @@
-package io.metarec.meta;
+package io.metarec.config;
 
-import com.typesafe.config.Config;
 import io.metarec.model.ParamGroup;
 import java.io.Serializable;
 import java.util.EnumSet;
@@ -37,19 +36,19 @@ public record InnerLoopConfig(
     float lrUserBias) implements Serializable {
 
   public InnerLoopConfig {
-    if (steps < 0) {
-      throw new IllegalArgumentException("inner.steps must be >= 0, got " + steps);
-    }
-    checkRate("inner.lr.decision", lrDecision);
-    checkRate("inner.lr.user", lrUser);
-    checkRate("inner.lr.embedding", lrEmbedding);
-    checkRate("inner.l2", l2);
-    checkRate("inner.lr.userBias", lrUserBias);
+    Checks.intAtLeast("inner.steps", steps, 0);
+    Checks.rate("inner.lr.decision", lrDecision);
+    Checks.rate("inner.lr.user", lrUser);
+    Checks.rate("inner.lr.embedding", lrEmbedding);
+    Checks.rate("inner.l2", l2);
+    Checks.rate("inner.lr.userBias", lrUserBias);
     if (userSolver == null) {
-      throw new IllegalArgumentException("inner.userSolver must be sgd|ridge, got null");
+      throw new ConfigValidationException("inner.userSolver must be one of "
+          + Checks.names(UserSolver.class) + ", got nothing");
     }
     if (adapt == null || adapt.contains(ParamGroup.GLOBAL)) {
-      throw new IllegalArgumentException("inner.adapt must be a subset of [decision, user, embedding], got " + adapt);
+      throw new ConfigValidationException("inner.adapt must be a subset of [decision, user, "
+          + "embedding], got " + adapt);
     }
     adapt = adapt.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adapt));
   }
@@ -60,21 +59,21 @@ public record InnerLoopConfig(
     this(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUser);
   }
 
-  private static void checkRate(String key, float v) {
-    if (!(v >= 0f) || Float.isInfinite(v)) {
-      throw new IllegalArgumentException(key + " must be finite and >= 0, got " + v);
-    }
-  }
-
-  /** Reads the {@code inner} subtree (see conf/metarec.conf). */
-  public static InnerLoopConfig fromConfig(Config inner) {
+  /**
+   * Reads the {@code inner} section (see conf/metarec.conf); {@code adapt} entries are
+   * {@code decision|user|embedding}, or {@code all} for the three.
+   */
+  public static InnerLoopConfig from(ConfigReader inner) {
     EnumSet<ParamGroup> groups = EnumSet.noneOf(ParamGroup.class);
-    List<String> names = inner.getStringList("adapt");
-    for (String s : names) {
+    for (String s : inner.getStringList("adapt")) {
       if (s.trim().equalsIgnoreCase("all")) {
         groups.addAll(List.of(ParamGroup.DECISION, ParamGroup.USER, ParamGroup.EMBEDDING));
+      } else if (List.of("decision", "user", "embedding").contains(s.trim().toLowerCase(
+          java.util.Locale.ROOT))) {
+        groups.add(Checks.enumValue("inner.adapt", s, ParamGroup.class));
       } else {
-        groups.add(ParamGroup.parseAdaptable("inner.adapt", s));
+        throw new ConfigValidationException("inner.adapt entries must be "
+            + "decision|user|embedding|all, got '" + s + "'");
       }
     }
     return new InnerLoopConfig(
@@ -83,7 +82,7 @@ public record InnerLoopConfig(
         (float) inner.getDouble("lr.user"),
         (float) inner.getDouble("lr.embedding"),
         (float) inner.getDouble("l2"),
-        UserSolver.parse("inner.userSolver", inner.getString("userSolver")),
+        inner.getEnum("userSolver", UserSolver.class),
         groups,
         inner.getBoolean("userBiasNewtonStep"),
         (float) inner.getDouble("lr.userBias"));

@@ -1,6 +1,4 @@
-package io.metarec.meta;
-
-import java.util.Locale;
+package io.metarec.config;
 
 /** The task meta-gradient. */
 public enum Algorithm {
@@ -14,13 +12,4 @@ public enum Algorithm {
   FOMAML,
   /** Plain multi-task training, no adaptation: gradient of the loss on support + query at theta. */
   MULTITASK;
-
-  /** Parses {@code reptile|fomaml|multitask}, naming {@code key} on failure. */
-  public static Algorithm parse(String key, String value) {
-    try {
-      return valueOf(value.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(key + " must be one of reptile|fomaml|multitask, got '" + value + "'", e);
-    }
-  }
 }

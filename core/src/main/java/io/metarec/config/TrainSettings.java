@@ -1,4 +1,4 @@
-package io.metarec.meta;
+package io.metarec.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -23,8 +23,9 @@ public record TrainSettings(InnerLoopConfig inner, MetaConfig meta) implements S
    * missing keys.
    */
   public static TrainSettings fromConfig(Config root) {
-    Config c = withDefaults(root);
-    return new TrainSettings(InnerLoopConfig.fromConfig(c.getConfig("inner")), MetaConfig.fromConfig(c.getConfig("meta")));
+    ConfigReader r = new ConfigReader(withDefaults(root));
+    return new TrainSettings(InnerLoopConfig.from(r.section("inner")),
+        MetaConfig.from(r.section("meta")));
   }
 
   /** @return {@code root} with the engine defaults ({@value #DEFAULTS_RESOURCE}) as fallback, resolved */

@@ -1,6 +1,5 @@
-package io.metarec.meta;
+package io.metarec.config;
 
-import com.typesafe.config.Config;
 import java.io.Serializable;
 
 /**
@@ -45,53 +44,35 @@ public record MetaConfig(
 
   public MetaConfig {
     if (algorithm == null || outerOptimizer == null) {
-      throw new IllegalArgumentException("meta.algorithm and meta.outerOptimizer must be non-null");
+      throw new ConfigValidationException("meta.algorithm and meta.outerOptimizer must be set");
     }
-    if (!(outerLr > 0f) || Float.isInfinite(outerLr)) {
-      throw new IllegalArgumentException("meta.outerLr must be finite and > 0, got " + outerLr);
-    }
+    Checks.doubleAbove("meta.outerLr", outerLr, 0);
     if (!(adamBeta1 >= 0f && adamBeta1 < 1f)) {
-      throw new IllegalArgumentException("meta.adam.beta1 must be in [0, 1), got " + adamBeta1);
+      throw new ConfigValidationException("meta.adam.beta1 must be in [0, 1), got " + adamBeta1);
     }
     if (!(adamBeta2 >= 0f && adamBeta2 < 1f)) {
-      throw new IllegalArgumentException("meta.adam.beta2 must be in [0, 1), got " + adamBeta2);
+      throw new ConfigValidationException("meta.adam.beta2 must be in [0, 1), got " + adamBeta2);
     }
-    if (!(adamEpsilon > 0f)) {
-      throw new IllegalArgumentException("meta.adam.epsilon must be > 0, got " + adamEpsilon);
-    }
-    if (iterations < 1) {
-      throw new IllegalArgumentException("meta.iterations must be >= 1, got " + iterations);
-    }
-    if (tasksPerIteration < 1) {
-      throw new IllegalArgumentException("meta.tasksPerIteration must be >= 1, got " + tasksPerIteration);
-    }
-    if (minSupport < 0) {
-      throw new IllegalArgumentException("meta.resplit.minSupport must be >= 0, got " + minSupport);
-    }
+    Checks.doubleAbove("meta.adam.epsilon", adamEpsilon, 0);
+    Checks.intAtLeast("meta.iterations", iterations, 1);
+    Checks.intAtLeast("meta.tasksPerIteration", tasksPerIteration, 1);
+    Checks.intAtLeast("meta.resplit.minSupport", minSupport, 0);
     // Cross-field rule: the drawn support range must be non-empty.
     if (maxSupport < minSupport) {
-      throw new IllegalArgumentException("meta.resplit.maxSupport must be >= meta.resplit.minSupport (" + minSupport
-          + "), got " + maxSupport);
+      throw new ConfigValidationException("meta.resplit.maxSupport must be >= "
+          + "meta.resplit.minSupport (" + minSupport + "), got " + maxSupport);
     }
-    if (!(embeddingStd >= 0f)) {
-      throw new IllegalArgumentException("meta.init.embeddingStd must be >= 0, got " + embeddingStd);
-    }
-    if (!(lambdaInit > 0f)) {
-      throw new IllegalArgumentException("meta.init.lambda must be > 0, got " + lambdaInit);
-    }
-    if (!(itemBiasShrinkage >= 0f)) {
-      throw new IllegalArgumentException("meta.init.itemBiasShrinkage must be >= 0, got " + itemBiasShrinkage);
-    }
-    if (!(tableL2 >= 0f) || Float.isInfinite(tableL2)) {
-      throw new IllegalArgumentException("meta.tableL2 must be finite and >= 0, got " + tableL2);
-    }
+    Checks.rate("meta.init.embeddingStd", embeddingStd);
+    Checks.doubleAbove("meta.init.lambda", lambdaInit, 0);
+    Checks.rate("meta.init.itemBiasShrinkage", itemBiasShrinkage);
+    Checks.rate("meta.tableL2", tableL2);
   }
 
-  /** Reads the {@code meta} subtree (see conf/metarec.conf). */
-  public static MetaConfig fromConfig(Config meta) {
+  /** Reads the {@code meta} section (see conf/metarec.conf). */
+  static MetaConfig from(ConfigReader meta) {
     return new MetaConfig(
-        Algorithm.parse("meta.algorithm", meta.getString("algorithm")),
-        OuterOptimizerKind.parse("meta.outerOptimizer", meta.getString("outerOptimizer")),
+        meta.getEnum("algorithm", Algorithm.class),
+        meta.getEnum("outerOptimizer", OuterOptimizerKind.class),
         (float) meta.getDouble("outerLr"),
         (float) meta.getDouble("adam.beta1"),
         (float) meta.getDouble("adam.beta2"),

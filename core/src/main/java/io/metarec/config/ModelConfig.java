@@ -1,0 +1,55 @@
+package io.metarec.config;
+
+import io.metarec.model.Activation;
+import io.metarec.model.Feedback;
+import io.metarec.model.FieldSpec;
+import io.metarec.model.ModelSpec;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The architecture keys of {@code model.*} (see conf/metarec.conf); the data-dependent parts (item
+ * count, feature fields, feedback) come from the task set ({@link #spec}).
+ *
+ * @param embeddingDim width of every categorical embedding, {@code >= 1}
+ * @param hidden hidden layer sizes of the MLP, at least one, each {@code >= 1}
+ * @param activation hidden activation
+ * @param userDim width of the user vector and the item factors, {@code >= 1}
+ * @param implicitTerm whether the user vector includes the SVD++ term over the support items
+ * @param userInMlp whether the user vector is also an MLP input
+ */
+public record ModelConfig(int embeddingDim, List<Integer> hidden, Activation activation,
+    int userDim, boolean implicitTerm, boolean userInMlp) implements Serializable {
+
+  public ModelConfig {
+    Checks.intAtLeast("model.embeddingDim", embeddingDim, 1);
+    if (hidden == null || hidden.isEmpty()) {
+      throw new ConfigValidationException("model.hidden must list at least one layer size, got "
+          + hidden);
+    }
+    hidden = List.copyOf(hidden);
+    for (int h : hidden) {
+      if (h < 1) {
+        throw new ConfigValidationException("model.hidden sizes must be >= 1, got " + hidden);
+      }
+    }
+    if (activation == null) {
+      throw new ConfigValidationException("model.activation must be one of "
+          + Checks.names(Activation.class));
+    }
+    Checks.intAtLeast("model.userDim", userDim, 1);
+  }
+
+  static ModelConfig from(ConfigReader model) {
+    return new ModelConfig(model.getInt("embeddingDim"), model.getIntList("hidden"),
+        model.getEnum("activation", Activation.class), model.getInt("userDim"),
+        model.getBoolean("implicitTerm"), model.getBoolean("userInMlp"));
+  }
+
+  /** The model spec for a data set with these items and fields. */
+  public ModelSpec spec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
+      Feedback feedback) {
+    return new ModelSpec(numItems, userFields, itemFields, embeddingDim, hidden, activation,
+        userDim, feedback, implicitTerm, userInMlp);
+  }
+}
