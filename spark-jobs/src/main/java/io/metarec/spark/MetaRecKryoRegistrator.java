@@ -24,6 +24,8 @@ public final class MetaRecKryoRegistrator implements KryoRegistrator {
     kryo.register(io.metarec.meta.MetaGradientAccumulator.class);
     kryo.register(io.metarec.meta.SparseRows.class);
     kryo.register(io.metarec.meta.IntIndex.class);
+    kryo.register(io.metarec.model.Params.class);
+    kryo.register(io.metarec.train.ValidationAccumulator.class);
     kryo.register(io.metarec.model.ParamLayout.class, new ModelSpecSerializers.Layout());
     kryo.register(io.metarec.model.ModelSpec.class, new ModelSpecSerializers.Spec());
     kryo.register(io.metarec.model.FieldSpec.class);
@@ -33,6 +35,7 @@ public final class MetaRecKryoRegistrator implements KryoRegistrator {
     kryo.register(int[][][].class);
     kryo.register(float[].class);
     kryo.register(float[][].class);
+    kryo.register(float[][][].class);
     kryo.register(double[].class);
     kryo.register(long[].class);
   }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.metarec.jobs.GenerateJob;
 import io.metarec.jobs.tasks.BuildTasksJob;
 import io.metarec.jobs.train.TrainJob;
-import io.metarec.spark.FaultInjection;
+import io.metarec.testing.FaultInjection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,12 +111,12 @@ class LocalClusterIT {
     };
     cluster.sparkContext().addSparkListener(listener);
     Path marker = dir.resolve("executor-killed");
-    cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, "5:" + marker);
+    FaultInjection.inject(cluster.sparkContext(), "kill:5:" + marker);
     TrainJob.Result r;
     try {
       r = TrainJob.run(cluster, config(training(dir.resolve("killed"))));
     } finally {
-      cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, null);
+      FaultInjection.inject(cluster.sparkContext(), null);
       cluster.sparkContext().listenerBus().waitUntilEmpty(10_000);
       cluster.sparkContext().removeSparkListener(listener);
     }
@@ -136,12 +136,12 @@ class LocalClusterIT {
   void losingAnExecutorInARoundChangesNothing() throws Exception {
     SparkSession cluster = cluster();
     Path marker = dir.resolve("executor-killed-in-a-round");
-    cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, "5:" + marker);
+    FaultInjection.inject(cluster.sparkContext(), "kill:5:" + marker);
     TrainJob.Result r;
     try {
       r = TrainJob.run(cluster, config(training(dir.resolve("killed-round"), ROUNDS)));
     } finally {
-      cluster.sparkContext().setLocalProperty(FaultInjection.KILL_EXECUTOR, null);
+      FaultInjection.inject(cluster.sparkContext(), null);
     }
     assertTrue(Files.exists(marker), "an executor JVM halted in iteration 5");
     assertTrue(r.exchange().failedRounds() >= 1, "the lost executor broke a round: " + r.exchange());

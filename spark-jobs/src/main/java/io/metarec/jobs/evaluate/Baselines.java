@@ -42,7 +42,7 @@ final class Baselines implements Serializable {
   /** Fits mu, the item biases and counts on every interaction of the training tasks. */
   static Baselines fit(JavaRDD<Task> train, int numItems, double itemShrinkage,
       double userShrinkage) {
-    TaskSet.ItemStats stats = TaskSet.itemStats(train, numItems);
+    io.metarec.task.ItemStats stats = TaskSet.itemStats(train, numItems);
     double total = 0;
     long n = 0;
     for (int i = 0; i < numItems; i++) {

@@ -4,7 +4,6 @@ import io.metarec.config.MetaRecConfig;
 import io.metarec.config.PretrainConfig;
 import io.metarec.jobs.train.ModelStore;
 import io.metarec.jobs.train.TaskSet;
-import io.metarec.jobs.train.Validation;
 import io.metarec.kernel.Losses;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
@@ -15,6 +14,8 @@ import io.metarec.model.ParamInitializer;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
+import io.metarec.spark.SparkValidator;
+import io.metarec.train.ValidationMetrics;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
 import io.metarec.task.TaskRandom;
@@ -86,7 +87,7 @@ public final class PretrainJob {
    * @param theta the written parameters
    */
   public record Result(String model, int epochs, long interactions, double trainLoss,
-      double[] epochScores, Validation.Metrics validation, double wallSeconds, Params theta) {}
+      double[] epochScores, ValidationMetrics validation, double wallSeconds, Params theta) {}
 
   /** Runs the job described by {@code pretrain.*}, {@code model.*} and {@code meta.init.*}. */
   @SuppressWarnings("deprecation") // the only profiling switch DL4J M2 offers
@@ -121,7 +122,7 @@ public final class PretrainJob {
       if (nTrain == 0) {
         throw new JobFailedException(tasksDir + " has no training tasks");
       }
-      TaskSet.ItemStats stats = TaskSet.itemStats(train, spec.numItems());
+      io.metarec.task.ItemStats stats = TaskSet.itemStats(train, spec.numItems());
       long interactions = Arrays.stream(stats.counts()).sum();
       Params init = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit());
       ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums(), stats.counts(),
@@ -166,7 +167,8 @@ public final class PretrainJob {
           .withUserSolver(io.metarec.config.UserSolver.SGD);
       double trainLoss = trainLoss(jsc, train, theta, bSpec, bItems, noAdaptation);
       JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation");
-      Validation.Metrics vm = Validation.run(jsc, valid, theta, bSpec, bItems, noAdaptation);
+      ValidationMetrics vm = new SparkValidator(jsc, valid, bSpec, bItems, noAdaptation, cfg.seed())
+          .validate(theta);
       if (vm.tasks() == 0) {
         vm = null;
       }

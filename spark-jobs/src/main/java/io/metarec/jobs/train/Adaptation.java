@@ -8,7 +8,9 @@ import io.metarec.config.TrainSettings;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.Params;
 import io.metarec.task.ItemFeatureTable;
+import io.metarec.spark.ExecutorCache;
 import io.metarec.task.Task;
+import io.metarec.train.MetaBatch;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,38 +29,35 @@ import org.apache.spark.broadcast.Broadcast;
  * @param blockSize {@code train.engineBlockSize}
  * @param seed the run's seed
  * @param fraction the probability that a task is in an iteration's meta-batch
+ * @param faults what a test makes the tasks do ({@link TaskFaults#NONE} in production)
  */
 record Adaptation(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
     Broadcast<TrainSettings> settings, EngineKind engineKind, int blockSize, long seed,
-    double fraction) implements Serializable {
+    double fraction, TaskFaults faults) implements Serializable {
 
   /**
    * Adapts the tasks of {@code tasks} that belong to iteration {@code iteration}'s meta-batch from
-   * {@code theta} and sums their meta-gradients into one accumulator. With the JVM kernel the share
-   * is cut into chunks that idle threads of this JVM working under the same {@code key} help with
-   * ({@link SharedBatch}); the ND4J engine batches the share on its device itself.
+   * {@code theta} and sums their meta-gradients into one accumulator: with the JVM kernel through
+   * {@link MetaBatch#adaptShare} (chunks that idle threads of this JVM working under the same
+   * {@code key} help with); the ND4J engine batches the share on its device itself.
    *
    * @param kernelNanos receives, in element 0, the kernel time spent on this share
    */
-  MetaGradientAccumulator share(Iterator<Task> tasks, Params theta, TrainJob.ShareKey key,
+  MetaGradientAccumulator share(Iterator<Task> tasks, Params theta, MetaBatch.ShareKey key,
       long iteration, long[] kernelNanos) {
     TrainSettings s = settings.value();
     AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
-    Iterator<Task> batch = TrainJob.sampled(tasks, seed, iteration, fraction);
+    List<Task> partition = new ArrayList<>();
+    tasks.forEachRemaining(partition::add);
     if (!(engine instanceof JvmAdaptationEngine)) {
       MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
       long k0 = System.nanoTime();
-      engine.accumulate(batch, theta, s, iteration, a);
+      engine.accumulate(MetaBatch.sampled(partition.iterator(), seed, iteration, fraction)
+          .iterator(), theta, s, iteration, a);
       kernelNanos[0] = System.nanoTime() - k0;
       return a;
     }
-    List<Task> share = new ArrayList<>();
-    batch.forEachRemaining(share::add);
-    return SharedBatch.run(key, share, TrainJob.SHARE_CHUNKS, theta.layout(), (chunk, into) -> {
-      AdaptationEngine mine = ExecutorCache.engine(spec, items);
-      long k0 = System.nanoTime();
-      mine.accumulate(chunk.iterator(), theta, s, iteration, into);
-      return System.nanoTime() - k0;
-    }, kernelNanos);
+    return MetaBatch.adaptShare(partition, theta, s, key, iteration, fraction,
+        () -> ExecutorCache.engine(spec, items), kernelNanos);
   }
 }

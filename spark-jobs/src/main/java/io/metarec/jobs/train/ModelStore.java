@@ -8,7 +8,6 @@ import io.metarec.io.ParamFile;
 import io.metarec.io.ParamSegment;
 import io.metarec.io.ParamVector;
 import io.metarec.io.StateBuffer;
-import io.metarec.meta.OuterOptimizer;
 import io.metarec.model.FieldSpec;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
@@ -18,6 +17,10 @@ import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
 import io.metarec.spark.StagedOutput;
+import io.metarec.train.MetaTrainer;
+import io.metarec.train.TrainingCheckpoint;
+import io.metarec.train.TrainingState;
+import io.metarec.train.ValidationMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -169,39 +172,39 @@ public final class ModelStore {
    * earlier ones by iteration, removing every other {@code ckpt-*} folder: one that claims a later
    * iteration than this run has reached cannot be this run's and would otherwise be resumed first.
    */
-  void writeCheckpoint(TrainState s, OuterOptimizer optimizer, RunIdentity run) {
+  void writeCheckpoint(TrainingCheckpoint c, RunIdentity run) {
+    TrainingState s = c.state();
     try {
       Path dir = new Path(checkpointDir());
       FileSystem fs = dir.getFileSystem(conf);
       fs.mkdirs(dir);
-      String name = String.format("ckpt-%012d", s.iteration);
+      String name = String.format("ckpt-%012d", s.iteration());
       Path tmp = new Path(dir, "_tmp-" + name);
       fs.delete(tmp, true);
       fs.mkdirs(tmp);
-      ParamLayout layout = s.theta.layout();
+      ParamLayout layout = c.theta().layout();
       List<StateBuffer> buffers = new ArrayList<>();
-      buffers.add(new StateBuffer("optimizer", optimizer.exportState()));
-      if (s.bestTheta != null) {
-        buffers.add(new StateBuffer("bestTheta", s.bestTheta.flatten()));
+      buffers.add(new StateBuffer("optimizer", c.optimizerState()));
+      if (c.bestTheta() != null) {
+        buffers.add(new StateBuffer("bestTheta", c.bestTheta().flatten()));
       }
       Map<String, String> info = new LinkedHashMap<>();
-      info.put("lrScale", Double.toString(s.lrScale));
-      info.put("divergences", Integer.toString(s.divergences));
-      info.put("bestIteration", Long.toString(s.bestIteration));
-      info.put("sinceBest", Integer.toString(s.sinceBest));
-      info.put("optimizerSteps", Long.toString(optimizer.steps()));
+      info.put("lrScale", Double.toString(s.lrScale()));
+      info.put("divergences", Integer.toString(s.divergences()));
+      info.put("bestIteration", Long.toString(s.bestIteration()));
+      info.put("sinceBest", Integer.toString(s.sinceBest()));
       info.put("trainingHash", run.trainingHash());
       info.put("dataFingerprint", run.dataFingerprint());
       info.put("initFrom", run.initFrom());
-      if (s.best != null) {
-        info.put("best", Json.write(metricsMap(s.best)));
+      if (s.best() != null) {
+        info.put("best", Json.write(metricsMap(s.best())));
       }
       // Sampling and resplitting streams derive from (seed, iteration, task id): no RNG words.
-      Checkpoint c = new Checkpoint(new ParamVector(segments(layout, ""), s.theta.flatten()),
-          buffers, s.iteration, new long[0], run.hash(), info);
+      Checkpoint cp = new Checkpoint(new ParamVector(segments(layout, ""), c.theta().flatten()),
+          buffers, s.iteration(), new long[0], run.hash(), info);
       Path state = new Path(tmp, "state.bin");
       try (OutputStream out = fs.create(state, true)) {
-        CheckpointFile.write(out, state.toString(), c);
+        CheckpointFile.write(out, state.toString(), cp);
       }
       write(fs, new Path(tmp, "metrics.csv"), s.metricsCsv());
       Path fin = new Path(dir, name);
@@ -214,16 +217,16 @@ public final class ModelStore {
       for (int i = all.size() - 1; i >= 0; i--) {
         FileStatus f = all.get(i);
         long it = iterationOf(f.getPath().getName());
-        if (it == s.iteration) {
+        if (it == s.iteration()) {
           continue;
         }
-        if (it >= 0 && it < s.iteration && kept < KEEP_CHECKPOINTS) {
+        if (it >= 0 && it < s.iteration() && kept < KEEP_CHECKPOINTS) {
           kept++;
           continue;
         }
-        if (it > s.iteration) {
+        if (it > s.iteration()) {
           LOG.warn("removing checkpoint {}: it claims iteration {}, later than this run's {}",
-              f.getPath(), it, s.iteration);
+              f.getPath(), it, s.iteration());
         }
         fs.delete(f.getPath(), true);
       }
@@ -250,7 +253,7 @@ public final class ModelStore {
    * damaged one (or one whose folder name is not its iteration) is reported and the next older one
    * tried.
    */
-  TrainState readLatestCheckpoint(ParamLayout layout, RunIdentity run) {
+  TrainingCheckpoint readLatestCheckpoint(ParamLayout layout, RunIdentity run) {
     try {
       Path dir = new Path(checkpointDir());
       FileSystem fs = dir.getFileSystem(conf);
@@ -269,7 +272,8 @@ public final class ModelStore {
     }
   }
 
-  private TrainState readCheckpoint(FileSystem fs, Path p, ParamLayout layout, RunIdentity run)
+  private TrainingCheckpoint readCheckpoint(FileSystem fs, Path p, ParamLayout layout,
+      RunIdentity run)
       throws IOException {
     Path state = new Path(p, "state.bin");
     Checkpoint c;
@@ -286,43 +290,31 @@ public final class ModelStore {
       throw new ModelFileException(state.toString(), ModelFileException.Problem.CORRUPT_HEADER,
           "holds iteration " + c.iteration() + ", not the one its folder name says");
     }
-    TrainState s = new TrainState();
-    s.theta = Params.unflatten(layout, c.theta().data());
+    Params theta = Params.unflatten(layout, c.theta().data());
+    Params bestTheta = null;
+    float[] optimizerState = null;
     for (StateBuffer b : c.optimizerState()) {
       if (b.name().equals("optimizer")) {
-        s.optimizerState = b.values();
+        optimizerState = b.values();
       } else if (b.name().equals("bestTheta")) {
-        s.bestTheta = Params.unflatten(layout, b.values());
+        bestTheta = Params.unflatten(layout, b.values());
       }
     }
     Map<String, String> info = c.info();
-    s.iteration = c.iteration();
-    s.lrScale = Double.parseDouble(info.get("lrScale"));
-    s.divergences = Integer.parseInt(info.get("divergences"));
-    s.bestIteration = Long.parseLong(info.get("bestIteration"));
-    s.sinceBest = Integer.parseInt(info.get("sinceBest"));
-    if (info.containsKey("best")) {
-      s.best = metricsFrom(Json.readObject(info.get("best")));
-    }
+    List<TrainingState.Row> rows = new ArrayList<>();
     for (String line : read(fs, new Path(p, "metrics.csv")).split("\n")) {
       if (!line.isBlank() && !line.startsWith("iteration")) {
-        s.history.add(rowFrom(line));
+        rows.add(TrainingState.Row.parse(line));
       }
     }
-    return s;
+    TrainingState s = new TrainingState(c.iteration(), Double.parseDouble(info.get("lrScale")),
+        Integer.parseInt(info.get("divergences")),
+        info.containsKey("best") ? metricsFrom(Json.readObject(info.get("best"))) : null,
+        Long.parseLong(info.get("bestIteration")), Integer.parseInt(info.get("sinceBest")),
+        TrainingState.History.of(rows));
+    return new TrainingCheckpoint(s, theta, bestTheta, optimizerState);
   }
 
-  private static TrainState.Row rowFrom(String line) {
-    String[] f = line.split(",", -1);
-    Validation.Metrics v = f[4].isEmpty() && f[7].isEmpty() ? null : new Validation.Metrics(0, 0,
-        dbl(f[4]), dbl(f[5]), dbl(f[6]), dbl(f[7]));
-    return new TrainState.Row(Long.parseLong(f[0]), Double.parseDouble(f[1]), Long.parseLong(f[2]),
-        dbl(f[3]), v, dbl(f[8]));
-  }
-
-  private static double dbl(String s) {
-    return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
-  }
 
   // ------------------------------------------------------------------------------ model folder
 
@@ -347,27 +339,28 @@ public final class ModelStore {
       Map<String, Object> metrics, Map<String, Object> run, String metricsCsv) {}
 
   /** Writes the model folder of a meta-training run (θ = the best validated parameters). */
-  void publish(SparkSession spark, MetaRecConfig cfg, String tasksDir, TaskSet.Spec data,
-      ModelSpec spec, TrainState s, long nTrain, double wall, double rate, boolean stoppedEarly,
-      double kernelSeconds, double outsideKernelShare, double cachedBytesPerInteraction) {
+  void publish(MetaRecConfig cfg, String tasksDir, TaskSet.Spec data, MetaTrainer.Outcome o,
+      long nTrain, double wall, double rate, double kernelSeconds, double outsideKernelShare,
+      double cachedBytesPerInteraction) {
+    TrainingState s = o.state();
     Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("bestIteration", s.bestIteration);
-    metrics.put("validation", s.best == null ? null : metricsMap(s.best));
+    metrics.put("bestIteration", o.bestIteration());
+    metrics.put("validation", s.best() == null ? null : metricsMap(s.best()));
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("wallSeconds", wall);
-    run.put("iterations", s.iteration);
+    run.put("iterations", s.iteration());
     long perIteration = Math.min(nTrain, cfg.engine().meta().tasksPerIteration());
-    run.put("metaEpochs", (double) s.iteration * perIteration / nTrain);
+    run.put("metaEpochs", (double) s.iteration() * perIteration / nTrain);
     run.put("adaptationsPerSecond", rate);
-    run.put("stoppedEarly", stoppedEarly);
+    run.put("stoppedEarly", o.stoppedEarly());
     run.put("kernelSeconds", kernelSeconds);
     run.put("outsideKernelShare", outsideKernelShare);
     run.put("cachedBytesPerInteraction", cachedBytesPerInteraction);
-    publish(new Publication(s.bestTheta, tasksDir, data, null,
+    publish(new Publication(o.bestTheta(), tasksDir, data, null,
         configSections(cfg, "model", "inner", "meta", "train", "seed"), trainingHash(cfg), nTrain,
         metrics, run, s.metricsCsv()));
-    LOG.info("model written to {} (best iteration {}, {})", modelDir, s.bestIteration,
-        s.best == null ? "not validated" : s.best);
+    LOG.info("model written to {} (best iteration {}, {})", modelDir, o.bestIteration(),
+        s.best() == null ? "not validated" : s.best());
   }
 
   /** The resolved values of config sections (or single keys) as JSON-ready maps, by name. */
@@ -744,7 +737,7 @@ public final class ModelStore {
   }
 
   /** Validation metrics as model.json writes them (NaN as null). */
-  public static Map<String, Object> metricsMap(Validation.Metrics m) {
+  public static Map<String, Object> metricsMap(ValidationMetrics m) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("tasks", m.tasks());
     out.put("interactions", m.interactions());
@@ -755,8 +748,8 @@ public final class ModelStore {
     return out;
   }
 
-  static Validation.Metrics metricsFrom(Map<String, Object> m) {
-    return new Validation.Metrics(((Number) m.get("tasks")).longValue(),
+  static ValidationMetrics metricsFrom(Map<String, Object> m) {
+    return new ValidationMetrics(((Number) m.get("tasks")).longValue(),
         ((Number) m.get("interactions")).longValue(), num(m.get("loss")), num(m.get("mae")),
         num(m.get("rmse")), num(m.get("auc")));
   }

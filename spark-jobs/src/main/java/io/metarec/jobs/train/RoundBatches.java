@@ -5,6 +5,7 @@ import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
 import io.metarec.task.Task;
+import io.metarec.train.BatchSummer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -31,7 +32,7 @@ import scala.reflect.ClassTag$;
  * <p>A round is a barrier stage over the cached training tasks ({@link RoundTask}): every partition
  * holds a task slot for the whole round and keeps a TCP connection to this driver. Each iteration
  * the driver sends θ down every connection and reads every partition's accumulator back, summing
- * them in partition order, as {@link TrainJob.JobBatches} sums the task results of its per-iteration
+ * them in partition order, as {@link JobBatches} sums the task results of its per-iteration
  * jobs. What this saves per iteration is Spark's scheduling of a job (submission, task
  * serialization and launch, result handling, the θ broadcast and its removal): ~30 ms on a two-core
  * machine, where a MovieLens-100K iteration adapts for ~110 ms.
@@ -42,7 +43,7 @@ import scala.reflect.ClassTag$;
  * in all, as Spark retries a failed task. Nothing an abandoned round computed is used, so a retried
  * run ends with the same bits as a clean one.
  */
-final class RoundBatches implements MetaBatches {
+final class RoundBatches implements BatchSummer {
   private static final Logger LOG = LoggerFactory.getLogger(RoundBatches.class);
   private static final ClassTag<Object> ANY = ClassTag$.MODULE$.apply(Object.class);
   private final JavaRDD<Task> train;

@@ -119,7 +119,7 @@ final class RoundServer implements AutoCloseable {
     return secret.clone();
   }
 
-  /** A fresh random round id; negative, so that it never equals a broadcast id ({@link TrainJob.ShareKey}). */
+  /** A fresh random round id; negative, so that it never equals a broadcast id ({@link io.metarec.train.MetaBatch.ShareKey}). */
   long newRoundId() {
     return random.nextLong() | Long.MIN_VALUE;
   }

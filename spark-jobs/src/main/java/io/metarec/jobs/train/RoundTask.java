@@ -3,8 +3,8 @@ package io.metarec.jobs.train;
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
-import io.metarec.spark.FaultInjection;
 import io.metarec.task.Task;
+import io.metarec.train.MetaBatch;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -91,11 +91,11 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
           scratch = new byte[floats * Float.BYTES];
         }
         Params theta = RoundWire.readTheta(in, floats, scratch, layout);
-        FaultInjection.maybeFail(iteration, attempts);
+        adaptation.faults().beforeIteration(iteration, attempts);
         long[] ns = new long[1];
         MetaGradientAccumulator acc = adaptation.share(tasks.iterator(), theta,
-            new TrainJob.ShareKey(round, iteration), iteration, ns);
-        String broken = FaultInjection.corruptResult(iteration, attempts);
+            new MetaBatch.ShareKey(round, iteration), iteration, ns);
+        String broken = adaptation.faults().corruptResult(iteration, attempts);
         if (broken != null) {
           out.writeInt(RoundWire.RESULT);
           out.writeLong(iteration);

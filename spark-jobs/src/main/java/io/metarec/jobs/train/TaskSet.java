@@ -12,6 +12,7 @@ import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
 import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.ItemStats;
 import io.metarec.task.Task;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -122,33 +123,13 @@ public final class TaskSet {
     return out;
   }
 
-  /**
-   * Per-item label sums and counts over every row of some tasks: what initializes μ and b_i in
-   * training and pretraining and fits the evaluation's mean and item-mean baselines.
-   */
-  public record ItemStats(double[] sums, long[] counts) implements Serializable {
-    ItemStats merge(ItemStats o) {
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] += o.sums[i];
-        counts[i] += o.counts[i];
-      }
-      return this;
-    }
-  }
-
   /** The {@link ItemStats} of {@code tasks} over {@code numItems} item indices. */
   public static ItemStats itemStats(JavaRDD<Task> tasks, int numItems) {
     return tasks.mapPartitions(it -> {
-      ItemStats s = new ItemStats(new double[numItems], new long[numItems]);
-      while (it.hasNext()) {
-        Task t = it.next();
-        for (int k = 0; k < t.size(); k++) {
-          s.sums[t.items()[k]] += t.labels()[k];
-          s.counts[t.items()[k]]++;
-        }
-      }
+      ItemStats s = ItemStats.empty(numItems);
+      it.forEachRemaining(s::addTaskInPlace);
       return List.of(s).iterator();
-    }).treeReduce(ItemStats::merge, 2);
+    }).treeReduce(ItemStats::mergeInPlace, 2);
   }
 
   /** The item feature table of a task set ({@code items/}), unknown items with index 0. */

@@ -146,12 +146,12 @@ class NightlyJobTest {
 
     // Night 5 dies in train after its checkpoint at iteration 5 (warm-started from latest): its
     // rerun with the same command resumes the night's training.
-    SPARK.sparkContext().setLocalProperty(io.metarec.spark.FaultInjection.FAIL_EVERY_ATTEMPT, "7:0");
+    io.metarec.testing.FaultInjection.inject(SPARK.sparkContext(), "failEvery:7:0");
     try {
       assertThrows(Exception.class, () -> NightlyJob.run(SPARK, config(night("2026-11-05",
           "train.checkpointEvery=5"))));
     } finally {
-      SPARK.sparkContext().setLocalProperty(io.metarec.spark.FaultInjection.FAIL_EVERY_ATTEMPT, null);
+      io.metarec.testing.FaultInjection.inject(SPARK.sparkContext(), null);
     }
     assertTrue(Files.exists(registry.resolve(
         "runs/2026-11-05/model.checkpoints/ckpt-000000000005/state.bin")));

@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.train.ModelStore;
 import io.metarec.jobs.train.TaskSet;
-import io.metarec.jobs.train.Validation;
+import io.metarec.spark.SparkValidator;
+import io.metarec.train.ValidationMetrics;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamInitializer;
@@ -83,15 +84,15 @@ class PretrainJobTest {
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
     InnerLoopConfig none = cfg.engine().inner().withSteps(0);
     var valid = TaskSet.tasks(SPARK, tasks.toString(), "validation");
-    Validation.Metrics trained = Validation.run(jsc, valid, loaded.theta(), bSpec, bItems, none);
+    ValidationMetrics trained = new SparkValidator(jsc, valid, bSpec, bItems, none, 42).validate(loaded.theta());
     Params init = ParamInitializer.initialize(spec, cfg.seed(), cfg.engine().meta().embeddingStd(),
         cfg.engine().meta().lambdaInit());
-    Validation.Metrics plain = Validation.run(jsc, valid, init, bSpec, bItems, none);
+    ValidationMetrics plain = new SparkValidator(jsc, valid, bSpec, bItems, none, 42).validate(init);
     var stats = TaskSet.itemStats(TaskSet.tasks(SPARK, tasks.toString(), "train"),
         spec.numItems());
     ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums(), stats.counts(),
         cfg.engine().meta().itemBiasShrinkage());
-    Validation.Metrics biases = Validation.run(jsc, valid, init, bSpec, bItems, none);
+    ValidationMetrics biases = new SparkValidator(jsc, valid, bSpec, bItems, none, 42).validate(init);
     bSpec.destroy();
     bItems.destroy();
     System.out.printf("pretrained MAE %.4f vs untrained %.4f (plain) and %.4f (biases from the "

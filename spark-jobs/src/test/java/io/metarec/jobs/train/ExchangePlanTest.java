@@ -19,13 +19,13 @@ class ExchangePlanTest {
 
   @Test
   void autoRunsRoundsWithOnePartitionPerTaskSlot() {
-    TrainJob.ExchangePlan p = TrainJob.planExchange(train(), new SparkConf(false), 8, 8);
+    ExchangePlan p = ExchangePlan.of(train(), new SparkConf(false), 8, 8);
     assertTrue(p.rounds());
     assertEquals(8, p.partitions());
-    TrainJob.ExchangePlan cpus = TrainJob.planExchange(train(), new SparkConf(false), 8, 4);
+    ExchangePlan cpus = ExchangePlan.of(train(), new SparkConf(false), 8, 4);
     assertTrue(cpus.rounds());
     assertEquals(4, cpus.partitions(), "e.g. 8 cores at spark.task.cpus = 2: 4 slots");
-    TrainJob.ExchangePlan fewer = TrainJob.planExchange(train("train.partitions=3"),
+    ExchangePlan fewer = ExchangePlan.of(train("train.partitions=3"),
         new SparkConf(false), 8, 8);
     assertTrue(fewer.rounds());
     assertEquals(3, fewer.partitions());
@@ -34,22 +34,22 @@ class ExchangePlanTest {
   @Test
   void autoFallsBackToOneJobPerIterationWhereRoundsCannotRun() {
     SparkConf plain = new SparkConf(false);
-    assertJobs(TrainJob.planExchange(train(), new SparkConf(false)
+    assertJobs(ExchangePlan.of(train(), new SparkConf(false)
         .set("spark.dynamicAllocation.enabled", "true"), 8, 8), 24, "dynamic allocation");
-    assertJobs(TrainJob.planExchange(train("train.partitions=9"), plain, 8, 8), 9,
+    assertJobs(ExchangePlan.of(train("train.partitions=9"), plain, 8, 8), 9,
         "exceeds the 8 task slots");
     // spark.default.parallelism set higher than the slots (as the test session does)
-    assertJobs(TrainJob.planExchange(train("train.partitions=4"), plain, 4, 2), 4,
+    assertJobs(ExchangePlan.of(train("train.partitions=4"), plain, 4, 2), 4,
         "exceeds the 2 task slots");
-    assertJobs(TrainJob.planExchange(train(), new SparkConf(false)
+    assertJobs(ExchangePlan.of(train(), new SparkConf(false)
         .set("spark.task.resource.gpu.amount", "1"), 8, 8), 24, "spark.task.resource.gpu.amount");
-    assertJobs(TrainJob.planExchange(train(), new SparkConf(false)
+    assertJobs(ExchangePlan.of(train(), new SparkConf(false)
         .set("spark.network.crypto.enabled", "true"), 8, 8), 24, "not encrypted");
-    assertJobs(TrainJob.planExchange(train(), plain, 32, 32), 96, "beyond 16");
-    assertJobs(TrainJob.planExchange(train(), plain, 2, 0), 6, "no task slots counted");
+    assertJobs(ExchangePlan.of(train(), plain, 32, 32), 96, "beyond 16");
+    assertJobs(ExchangePlan.of(train(), plain, 2, 0), 6, "no task slots counted");
   }
 
-  private static void assertJobs(TrainJob.ExchangePlan p, int partitions, String because) {
+  private static void assertJobs(ExchangePlan p, int partitions, String because) {
     assertFalse(p.rounds(), p.toString());
     assertEquals(partitions, p.partitions(), "3 x the cores unless train.partitions is set");
     assertTrue(p.reason().contains(because), p.reason());
@@ -57,17 +57,17 @@ class ExchangePlanTest {
 
   @Test
   void explicitSettingsWin() {
-    TrainJob.ExchangePlan jobs = TrainJob.planExchange(train("train.exchange=jobs"),
+    ExchangePlan jobs = ExchangePlan.of(train("train.exchange=jobs"),
         new SparkConf(false), 2, 2);
     assertFalse(jobs.rounds());
     assertEquals(6, jobs.partitions());
-    TrainJob.ExchangePlan rounds = TrainJob.planExchange(train("train.exchange=rounds"),
+    ExchangePlan rounds = ExchangePlan.of(train("train.exchange=rounds"),
         new SparkConf(false).set("spark.network.crypto.enabled", "true"), 32, 32);
     assertTrue(rounds.rounds(), "asked for: the user accepts the unencrypted exchange");
     assertEquals(32, rounds.partitions());
     assertTrue(rounds.reason().contains("travel unencrypted"), rounds.reason());
     ConfigValidationException e = assertThrows(ConfigValidationException.class,
-        () -> TrainJob.planExchange(train("train.exchange=rounds"),
+        () -> ExchangePlan.of(train("train.exchange=rounds"),
             new SparkConf(false).set("spark.dynamicAllocation.enabled", "true"), 4, 4));
     assertTrue(e.getMessage().startsWith("train.exchange=rounds: dynamic allocation"), e.getMessage());
     assertThrows(ConfigValidationException.class, () -> train("train.exchange=barrier"));
@@ -77,14 +77,14 @@ class ExchangePlanTest {
   @Test
   void aRoundIterationGetsAsManyAttemptsAsSparkGivesATask() {
     SparkConf plain = new SparkConf(false);
-    assertEquals(1, TrainJob.maxTaskFailures(plain, "local[2]"));
-    assertEquals(1, TrainJob.maxTaskFailures(plain, "local[*]"));
-    assertEquals(1, TrainJob.maxTaskFailures(plain, "local"));
-    assertEquals(3, TrainJob.maxTaskFailures(plain, "local[4, 3]"));
-    assertEquals(2, TrainJob.maxTaskFailures(plain, "local[*,2]"));
-    assertEquals(4, TrainJob.maxTaskFailures(plain, "yarn"));
-    assertEquals(4, TrainJob.maxTaskFailures(plain, "local-cluster[2,1,1024]"));
-    assertEquals(8, TrainJob.maxTaskFailures(new SparkConf(false).set("spark.task.maxFailures", "8"),
+    assertEquals(1, ExchangePlan.maxTaskFailures(plain, "local[2]"));
+    assertEquals(1, ExchangePlan.maxTaskFailures(plain, "local[*]"));
+    assertEquals(1, ExchangePlan.maxTaskFailures(plain, "local"));
+    assertEquals(3, ExchangePlan.maxTaskFailures(plain, "local[4, 3]"));
+    assertEquals(2, ExchangePlan.maxTaskFailures(plain, "local[*,2]"));
+    assertEquals(4, ExchangePlan.maxTaskFailures(plain, "yarn"));
+    assertEquals(4, ExchangePlan.maxTaskFailures(plain, "local-cluster[2,1,1024]"));
+    assertEquals(8, ExchangePlan.maxTaskFailures(new SparkConf(false).set("spark.task.maxFailures", "8"),
         "spark://master:7077"));
   }
 }

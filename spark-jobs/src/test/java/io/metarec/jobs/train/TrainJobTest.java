@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.metarec.config.ConfigValidationException;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.tasks.BuildTasksJob;
-import io.metarec.spark.FaultInjection;
+import io.metarec.testing.FaultInjection;
 import io.metarec.spark.JobFailedException;
 import io.metarec.testing.TestSpark;
 import java.io.RandomAccessFile;
@@ -82,12 +82,71 @@ class TrainJobTest {
   }
 
   @Test
+  void theDistributedRunEqualsTheInProcessRunBitForBit(@TempDir Path dir) {
+    // Validation only after the last iteration, so the saved θ is the last one in every run.
+    String[] common = {"meta.iterations=6", "train.patience=0", "train.validateEvery=100"};
+    MetaRecConfig base = config(small(dir.resolve("unused"), common));
+    var hconf = SPARK.sparkContext().hadoopConfiguration();
+    TaskSet.Spec data = TaskSet.spec(hconf, tasks.toString());
+    io.metarec.model.ModelSpec spec = base.modelSpec(data.numItems(), data.userFields(),
+        data.itemFields(), data.feedback());
+    io.metarec.task.ItemFeatureTable items = TaskSet.items(SPARK, tasks.toString(), data);
+    java.util.List<io.metarec.task.Task> train = TaskSet.tasks(SPARK, tasks.toString(), "train")
+        .collect();
+    java.util.List<io.metarec.task.Task> valid = TaskSet.tasks(SPARK, tasks.toString(),
+        "validation").collect();
+    io.metarec.model.Params init = io.metarec.train.InProcessTraining.initialTheta(spec,
+        base.seed(), base.engine().meta(), io.metarec.task.ItemStats.of(train, data.numItems()));
+    io.metarec.train.TrainingPolicy policy = io.metarec.train.TrainingPolicy.of(
+        base.engine().meta(), base.train());
+    for (int parts : new int[] {1, 3, 20}) {
+      io.metarec.train.MetaTrainer.Outcome local = io.metarec.train.InProcessTraining.run(train,
+          valid, spec, items, base.engine(), policy,
+          io.metarec.train.TrainingCheckpoint.fresh(init.copy()), parts, 2,
+          io.metarec.train.CheckpointSink.NONE, io.metarec.train.TrainingListener.NONE);
+      TrainJob.Result jobs = TrainJob.run(SPARK, config(small(dir.resolve("jobs" + parts),
+          TestSpark.with(common, "train.partitions=" + parts, "train.exchange=jobs"))));
+      assertTrue(local.bestTheta().bitEquals(jobs.theta()), "in-process vs jobs, " + parts
+          + " partitions");
+      assertEquals(local.state().best().mae(), jobs.best().mae(), 1e-12);
+      if (parts <= 2) {
+        TrainJob.Result rounds = TrainJob.run(SPARK, config(small(dir.resolve("rounds" + parts),
+            TestSpark.with(common, "train.partitions=" + parts, "train.exchange=rounds"))));
+        assertTrue(local.bestTheta().bitEquals(rounds.theta()), "in-process vs rounds, " + parts
+            + " partitions");
+      }
+    }
+  }
+
+  @Test
+  void reshuffledInputRowsGiveTheSameTaskSetAndTheSameModel(@TempDir Path dir) {
+    Path gen = shared.resolve("gen");
+    Path shuffled = dir.resolve("shuffled");
+    SPARK.read().parquet(gen.resolve("interactions").toString())
+        .orderBy(org.apache.spark.sql.functions.rand(99)).repartition(7)
+        .write().parquet(shuffled.toString());
+    String[] build = {"tasks.supportSize=5", "split.validation=0.2", "split.test=0.1"};
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    BuildTasksJob.run(SPARK, config(TestSpark.with(build, "input.path=" + gen.resolve("interactions"),
+        "buildTasks.out=" + a)));
+    BuildTasksJob.run(SPARK, config(TestSpark.with(build, "input.path=" + shuffled,
+        "buildTasks.out=" + b)));
+    String[] train = {"meta.iterations=4", "train.patience=0"};
+    TrainJob.Result ra = TrainJob.run(SPARK, config(TestSpark.with(small(dir.resolve("ma"), train),
+        "train.tasks=" + a)));
+    TrainJob.Result rb = TrainJob.run(SPARK, config(TestSpark.with(small(dir.resolve("mb"), train),
+        "train.tasks=" + b)));
+    assertTrue(ra.theta().bitEquals(rb.theta()), "the input's row order changed the model");
+  }
+
+  @Test
   void anotherPartitionCountChangesOnlyTheLastBits(@TempDir Path dir) {
     TrainJob.Result four = TrainJob.run(SPARK, config(small(dir.resolve("four"),
         "meta.iterations=5", "train.patience=0")));
     TrainJob.Result seven = TrainJob.run(SPARK, config(small(dir.resolve("seven"),
         "meta.iterations=5", "train.patience=0", "train.partitions=7")));
-    // More than TrainJob.DIRECT_MERGE_PARTITIONS: summed through treeMerge's groups.
+    // More than MetaBatch.DIRECT_MERGE_PARTITIONS: summed through treeMerge's groups.
     TrainJob.Result twenty = TrainJob.run(SPARK, config(small(dir.resolve("twenty"),
         "meta.iterations=5", "train.patience=0", "train.partitions=20")));
     float[] a = four.theta().flatten();
@@ -146,7 +205,7 @@ class TrainJobTest {
   }
 
   /**
-   * Trains with {@link FaultInjection#FAIL_FIRST_ATTEMPT} set to {@code target}, counting the
+   * Trains with the first attempt of {@code target} ({@code iteration:partition}) failing, counting the
    * ended tasks whose reason {@code counts} accepts.
    */
   private static TrainJob.Result failingOnce(String target,
@@ -161,11 +220,11 @@ class TrainJobTest {
       }
     };
     SPARK.sparkContext().addSparkListener(listener);
-    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, target);
+    FaultInjection.inject(SPARK.sparkContext(), "failFirst:" + target);
     try {
       return TrainJob.run(SPARK, config(settings));
     } finally {
-      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
+      FaultInjection.inject(SPARK.sparkContext(), null);
       SPARK.sparkContext().listenerBus().waitUntilEmpty(10_000);
       SPARK.sparkContext().removeSparkListener(listener);
     }
@@ -204,8 +263,8 @@ class TrainJobTest {
     // answers the driver's challenge without the run's secret and must be hung up on (FIN or RST).
     java.util.concurrent.atomic.AtomicReference<String> stranger =
         new java.util.concurrent.atomic.AtomicReference<>("never connected");
-    io.metarec.meta.TrainingListener knock = (iteration, loss) -> {
-      if (iteration == 1) {
+    io.metarec.train.TrainingListener knock = report -> {
+      if (report.iteration() == 1) {
         stranger.set(knockWithoutTheSecret(port));
       }
     };
@@ -242,7 +301,7 @@ class TrainJobTest {
         "train.exchange=rounds", "train.validateEvery=10"};
     TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"), two)));
     for (String kind : new String[] {"junk", "huge"}) {
-      SPARK.sparkContext().setLocalProperty(FaultInjection.CORRUPT_RESULT, "2:1:" + kind);
+      FaultInjection.inject(SPARK.sparkContext(), "corrupt:2:1:" + kind);
       try {
         // 16 bytes that are no accumulator, or a length of 2^31 - 1: the driver drops the round
         // (never allocating what the peer claims) and redoes iteration 2 in a new one.
@@ -250,7 +309,7 @@ class TrainJobTest {
         assertEquals(1, broken.exchange().failedRounds(), kind);
         assertTrue(clean.theta().bitEquals(broken.theta()), kind);
       } finally {
-        SPARK.sparkContext().setLocalProperty(FaultInjection.CORRUPT_RESULT, null);
+        FaultInjection.inject(SPARK.sparkContext(), null);
       }
     }
   }
@@ -261,12 +320,12 @@ class TrainJobTest {
         "train.exchange=rounds", "train.validateEvery=10"};
     TrainJob.Result clean = TrainJob.run(SPARK, config(small(dir.resolve("clean"), two)));
     assertEquals(0, clean.exchange().failedRounds());
-    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, "3:1");
+    FaultInjection.inject(SPARK.sparkContext(), "failFirst:3:1");
     TrainJob.Result retried;
     try {
       retried = TrainJob.run(SPARK, config(small(dir.resolve("retried"), two)));
     } finally {
-      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_FIRST_ATTEMPT, null);
+      FaultInjection.inject(SPARK.sparkContext(), null);
     }
     // Counted by the driver, which abandoned the round: how Spark reports the failed task depends
     // on whether the round's cancellation reached it first (ExceptionFailure or TaskKilled).
@@ -279,14 +338,14 @@ class TrainJobTest {
   void aRoundIterationThatKeepsFailingFailsTheJob(@TempDir Path dir) {
     // The test session's local[2,2] attempts a task twice: iteration 2 of partition 0 fails in
     // every round, so the second attempt ends the job.
-    SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_EVERY_ATTEMPT, "2:0");
+    FaultInjection.inject(SPARK.sparkContext(), "failEvery:2:0");
     try {
       JobFailedException e = assertThrows(JobFailedException.class, () -> TrainJob.run(SPARK,
           config(small(dir.resolve("m"), "meta.iterations=4", "train.patience=0",
               "train.partitions=2", "train.exchange=rounds"))));
       assertTrue(e.getMessage().contains("training iteration 2 failed 2 times"), e.getMessage());
     } finally {
-      SPARK.sparkContext().setLocalProperty(FaultInjection.FAIL_EVERY_ATTEMPT, null);
+      FaultInjection.inject(SPARK.sparkContext(), null);
     }
   }
 

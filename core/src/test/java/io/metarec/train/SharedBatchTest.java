@@ -1,4 +1,4 @@
-package io.metarec.jobs.train;
+package io.metarec.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -146,7 +146,7 @@ class SharedBatchTest {
     float[] expected = sequential(tasks, 8);
     adaptedBy.clear();
     CountDownLatch helperTookOne = new CountDownLatch(1);
-    Object key = new TrainJob.ShareKey(7, 3);
+    Object key = new MetaBatch.ShareKey(7, 3);
     long[] ownerNanos = new long[1];
     // The owner stays on its first chunk until the idle thread has adapted one of its chunks.
     Future<MetaGradientAccumulator> owner = startOwner(key, tasks, 8, helperTookOne, (chunk, into) -> {
@@ -169,7 +169,7 @@ class SharedBatchTest {
     List<Task> tasks = ragged(24);
     float[] expected = sequential(tasks, 6);
     CountDownLatch helperFailed = new CountDownLatch(1);
-    Object key = new TrainJob.ShareKey(8, 1);
+    Object key = new MetaBatch.ShareKey(8, 1);
     AtomicBoolean failed = new AtomicBoolean();
     Future<MetaGradientAccumulator> owner = startOwner(key, tasks, 6, helperFailed, (chunk, into) -> {
       adapt(chunk.subList(0, 1), into); // half done, then the helper's task dies
@@ -190,10 +190,10 @@ class SharedBatchTest {
   void threadsOfAnotherIterationDoNotHelp() throws Exception {
     List<Task> tasks = ragged(16);
     CountDownLatch release = new CountDownLatch(1);
-    Future<MetaGradientAccumulator> owner = startOwner(new TrainJob.ShareKey(9, 1), tasks, 4, release,
+    Future<MetaGradientAccumulator> owner = startOwner(new MetaBatch.ShareKey(9, 1), tasks, 4, release,
         this::adapt, new long[1]);
     adaptedBy.clear();
-    Future<MetaGradientAccumulator> other = startIdle("other", new TrainJob.ShareKey(9, 2), 4);
+    Future<MetaGradientAccumulator> other = startIdle("other", new MetaBatch.ShareKey(9, 2), 4);
     other.get(30, TimeUnit.SECONDS);
     release.countDown();
     assertEquals(16, owner.get(30, TimeUnit.SECONDS).taskCount());

@@ -1,4 +1,4 @@
-package io.metarec.jobs.train;
+package io.metarec.spark;
 
 import io.metarec.engine.EngineFactory;
 import io.metarec.config.EngineKind;
@@ -7,8 +7,6 @@ import io.metarec.meta.AdaptationEngine;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.config.TrainSettings;
 import io.metarec.model.ModelSpec;
-import io.metarec.model.ParamLayout;
-import io.metarec.model.Params;
 import io.metarec.task.ItemFeatureTable;
 import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -17,35 +15,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-executor-JVM reuse across tasks and iterations: one {@link JvmAdaptationEngine} per executor
- * thread (an engine owns scratch memory and is not thread-safe), and one unflattened θ per
- * broadcast, shared read-only by every thread of the JVM. Both are keyed by broadcast ids, so a
- * new run or a new iteration never sees a stale value; the cache holds one entry of each.
+ * thread (an engine owns scratch memory and is not thread-safe), keyed by the broadcast ids of the
+ * model spec and item table, so a new run never sees a stale one.
  *
  * <p>The training engine ({@code train.engine}) is chosen once per executor JVM and run, from the
  * GPU Spark's resource scheduling gave the first task that asks ({@link EngineFactory#choose}):
  * the JVM kernel is this per-thread engine, the ND4J engine one shared instance bound to that GPU.
  */
-final class ExecutorCache {
+public final class ExecutorCache {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorCache.class);
 
   private record EngineKey(long spec, long items) {}
 
   private record CachedEngine(EngineKey key, JvmAdaptationEngine engine) {}
 
-  private record CachedTheta(long broadcastId, Params theta) {}
-
   private record ChoiceKey(long spec, long items, EngineKind kind, int blockSize) {}
 
   private record CachedChoice(ChoiceKey key, EngineFactory.Choice choice, Nd4jBatchedEngine shared) {}
 
   private static final ThreadLocal<CachedEngine> ENGINE = new ThreadLocal<>();
-  private static CachedTheta theta;
   private static CachedChoice choice;
 
   private ExecutorCache() {}
 
   /** This thread's engine for the broadcast model spec and item table. */
-  static JvmAdaptationEngine engine(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items) {
+  public static JvmAdaptationEngine engine(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items) {
     EngineKey key = new EngineKey(spec.id(), items.id());
     CachedEngine c = ENGINE.get();
     if (c == null || !c.key().equals(key)) {
@@ -61,7 +55,7 @@ final class ExecutorCache {
    *
    * @throws IllegalArgumentException for {@code nd4j} with settings the ND4J engine does not implement
    */
-  static AdaptationEngine trainEngine(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
+  public static AdaptationEngine trainEngine(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
       TrainSettings settings, EngineKind kind, int blockSize) {
     CachedChoice c = chosen(new ChoiceKey(spec.id(), items.id(), kind, blockSize), spec, items, settings);
     return c.shared() != null ? c.shared() : engine(spec, items);
@@ -84,15 +78,5 @@ final class ExecutorCache {
       choice = c;
     }
     return c;
-  }
-
-  /** θ of a broadcast flat vector, unflattened once per JVM; callers must not write it. */
-  static synchronized Params theta(Broadcast<float[]> flat, ModelSpec spec) {
-    CachedTheta c = theta;
-    if (c == null || c.broadcastId() != flat.id()) {
-      c = new CachedTheta(flat.id(), Params.unflatten(new ParamLayout(spec), flat.value()));
-      theta = c;
-    }
-    return c.theta();
   }
 }

@@ -1,4 +1,4 @@
-package io.metarec.jobs.train;
+package io.metarec.train;
 
 import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.model.ParamLayout;
@@ -30,9 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A helper that fails on a chunk hands the chunk back; the owner adapts it itself. An owner that
  * fails takes its share out of the registry; whatever a helper still computes for it is dropped.
  */
-final class SharedBatch {
+public final class SharedBatch {
   /** Adapts a chunk's tasks into an accumulator on the calling thread; returns kernel nanoseconds. */
-  interface ChunkWork {
+  public interface ChunkWork {
     long adapt(List<Task> tasks, MetaGradientAccumulator into);
   }
 
@@ -45,7 +45,7 @@ final class SharedBatch {
    * Cuts {@code tasks} into at most {@code chunks} runs of consecutive tasks, each closed once it
    * holds at least its fair part of the remaining interactions (a pure function of the list).
    */
-  static List<List<Task>> chunks(List<Task> tasks, int chunks) {
+  public static List<List<Task>> chunks(List<Task> tasks, int chunks) {
     List<List<Task>> out = new ArrayList<>();
     long remaining = 0;
     for (Task t : tasks) {
@@ -81,7 +81,7 @@ final class SharedBatch {
    *     adapted it (time spent on other partitions' chunks is counted by their owners)
    * @return the sum of the share's meta-gradient contributions, merged in chunk order
    */
-  static MetaGradientAccumulator run(Object key, List<Task> tasks, int chunks, ParamLayout layout,
+  public static MetaGradientAccumulator run(Object key, List<Task> tasks, int chunks, ParamLayout layout,
       ChunkWork work, long[] kernelNanos) {
     Share own = new Share(key, chunks(tasks, Math.max(1, chunks)), layout, work);
     OPEN.add(own);
@@ -127,7 +127,7 @@ final class SharedBatch {
   }
 
   /** @return how many shares are open for help (for tests) */
-  static int openShares() {
+  public static int openShares() {
     return OPEN.size();
   }
 

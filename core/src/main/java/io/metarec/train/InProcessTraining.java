@@ -1,0 +1,54 @@
+package io.metarec.train;
+
+import io.metarec.config.MetaConfig;
+import io.metarec.config.TrainSettings;
+import io.metarec.model.Feedback;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamInitializer;
+import io.metarec.model.Params;
+import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.ItemStats;
+import io.metarec.task.Task;
+import java.util.List;
+
+/**
+ * Meta-training of tasks held in memory, with no Spark: the {@link MetaTrainer} over an {@link
+ * InProcessSummer} and an {@link InProcessValidator}. With the same tasks, settings, initial θ and
+ * partition count it ends with the θ of {@code metarec train}, bit for bit (the Spark tests check
+ * it), so it is also the reference the distributed job is compared with.
+ */
+public final class InProcessTraining {
+  private InProcessTraining() {}
+
+  /**
+   * The initial θ of a fresh run: seeded initialization ({@code seed}, {@code meta.init.*}), μ and
+   * the item biases from the training labels, shrunk ({@code meta.init.itemBiasShrinkage}).
+   */
+  public static Params initialTheta(ModelSpec spec, long seed, MetaConfig meta, ItemStats train) {
+    Params theta = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit());
+    ParamInitializer.initBiasesFromStatsInPlace(theta, train.sums(), train.counts(),
+        meta.itemBiasShrinkage());
+    return theta;
+  }
+
+  /**
+   * Trains from {@code start} on {@code train}, validating on {@code validation}.
+   *
+   * @param partitions partitions the tasks are placed in (the sums' order, as on Spark)
+   * @param threads threads that adapt them
+   */
+  public static MetaTrainer.Outcome run(List<Task> train, List<Task> validation, ModelSpec spec,
+      ItemFeatureTable items, TrainSettings settings, TrainingPolicy policy,
+      TrainingCheckpoint start, int partitions, int threads, CheckpointSink checkpoints,
+      TrainingListener listener) {
+    ValidationMetrics.Direction direction = spec.feedback() == Feedback.EXPLICIT
+        ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
+    try (InProcessSummer summer = new InProcessSummer(train, spec, items, settings, partitions,
+        threads)) {
+      InProcessValidator validator = new InProcessValidator(validation, spec, items,
+          settings.inner(), settings.meta().seed());
+      return new MetaTrainer(settings, policy, direction, summer, validator, checkpoints, listener)
+          .train(start);
+    }
+  }
+}
