@@ -164,6 +164,15 @@ public final class BuildTasksJob {
       long deduped = u.getLong(1);
       long tooFew = u.getLong(2);
       long tooMany = u.getLong(3);
+      if (usersSeen - tooFew - (tc.overflow().equals("drop") ? tooMany : 0) == 0) {
+        grouped.unpersist();
+        throw new JobFailedException(String.format(Locale.ROOT, "%s: no tasks to write: of %d "
+            + "users, %d have fewer than %d interactions (tasks.minInteractions, 0 = "
+            + "tasks.supportSize or tasks.querySize + 1)%s. No tasks were written", raw.description(),
+            usersSeen, tooFew, minN, tc.overflow().equals("drop") ? String.format(Locale.ROOT,
+                " and %d more than tasks.maxInteractions = %d (tasks.overflow=drop)", tooMany, maxN)
+                : ""));
+      }
 
       // 4. Tasks: truncate, order, split into support and query, assign the user split.
       Dataset<Row> tasks = tasks(grouped, tc, cfg.split(), cfg.seed());

@@ -568,6 +568,16 @@ class BuildTasksJobTest {
   }
 
   @Test
+  void anInputWithNoUserLeftForATaskFailsNamingTheKey(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", "user_id,item_id,rating,timestamp\nu1,a,3,1\nu2,a,3,1\n");
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + dir.resolve("out"),
+            "tasks.supportSize=1")));
+    assertTrue(e.getMessage().contains("no tasks to write: of 2 users, 2 have fewer than 2 "
+        + "interactions (tasks.minInteractions"), e.getMessage());
+  }
+
+  @Test
   void halfStarRatingsFailNamingTheLabelKeysAndTheRangeSeen(@TempDir Path dir) throws Exception {
     StringBuilder csv = new StringBuilder("user_id,item_id,rating,timestamp\n");
     for (int u = 0; u < 20; u++) {
