@@ -20,7 +20,8 @@ import java.util.List;
  *     ({@code input.timestampUnit})
  * @param labelMin smallest valid rating ({@code input.labelMin})
  * @param labelMax largest valid rating ({@code input.labelMax})
- * @param csvDelimiter field delimiter of CSV input ({@code input.csv.delimiter})
+ * @param csvDelimiter field delimiter of CSV input ({@code input.csv.delimiter}): one or more
+ *     characters, no quote or line break; {@code tab} and {@code \t} (backslash, t) mean a tab
  * @param maxRejectFraction the job fails, writing no tasks, when a larger fraction of rows is
  *     rejected ({@code input.maxRejectFraction}, [0, 1], default 0.01)
  * @param duplicates which of several events of the same (user, item) is kept,
@@ -66,9 +67,7 @@ public record InputConfig(
           "input.labelMin must be < input.labelMax (both finite), got " + labelMin + " and "
               + labelMax);
     }
-    if (csvDelimiter == null || csvDelimiter.isEmpty()) {
-      throw new ConfigValidationException("input.csv.delimiter must not be empty");
-    }
+    csvDelimiter = delimiter(csvDelimiter);
     Checks.doubleIn("input.maxRejectFraction", maxRejectFraction, 0.0, 1.0);
     duplicates = Checks.oneOf("input.duplicates", duplicates, List.of("latest", "earliest"));
     until = until == null ? "" : until.trim();
@@ -99,6 +98,24 @@ public record InputConfig(
             + "ISO-8601 instant (2026-11-27T23:00:00Z), got \"" + until + "\"");
       }
     }
+  }
+
+  /**
+   * The CSV delimiter a value stands for: {@code tab} (any case) and the two characters
+   * {@code \t} mean a tab, anything else itself. A quote or a line break cannot delimit RFC 4180
+   * fields.
+   */
+  static String delimiter(String value) {
+    if (value == null || value.isEmpty()) {
+      throw new ConfigValidationException("input.csv.delimiter must not be empty; for a tab set "
+          + "input.csv.delimiter=tab");
+    }
+    String d = value.equalsIgnoreCase("tab") || value.equals("\\t") ? "\t" : value;
+    if (d.contains("\"") || d.contains("\n") || d.contains("\r")) {
+      throw new ConfigValidationException("input.csv.delimiter must not contain a quote or a line "
+          + "break, got '" + value.replace("\n", "\\n").replace("\r", "\\r") + "'");
+    }
+    return d;
   }
 
   /** True for implicit feedback (every row a positive). */

@@ -179,7 +179,9 @@ public record MetaRecConfig(
           "--set expects key=value, e.g. --set split.test=0.2, got '" + set + "'");
     }
     String key = set.substring(0, eq).trim();
-    String value = set.substring(eq + 1).trim();
+    // A value of only white space (a tab delimiter) is kept as it is; others are trimmed.
+    String value = set.substring(eq + 1).isBlank() ? set.substring(eq + 1)
+        : set.substring(eq + 1).trim();
     try {
       ConfigFactory.empty().hasPath(key);
     } catch (ConfigException e) {

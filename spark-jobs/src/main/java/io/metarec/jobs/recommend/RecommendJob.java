@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.RecommendConfig;
 import io.metarec.jobs.evaluate.EvaluateJob;
+import io.metarec.jobs.tasks.InputCounts;
 import io.metarec.jobs.tasks.InputReader;
 import io.metarec.jobs.tasks.RawInput;
 import io.metarec.jobs.tasks.Validation;
@@ -132,17 +133,20 @@ public final class RecommendJob {
         cfg.with("input.feedback", implicit ? "implicit" : "explicit").input());
     Dataset<Row> checked = Validation.check(raw, implicit).persist(StorageLevel.MEMORY_AND_DISK());
     try (StagedOutput out = StagedOutput.begin(hconf, rc.out())) {
-      long total = checked.count();
-      long rejected = checked.filter(col("reason").isNotNull()).count();
+      // The same checks as build-tasks: one pass, one line naming an unreadable file.
+      InputCounts counts = InputReader.reading(spark, cfg.input(),
+          () -> InputCounts.of(checked, Long.MAX_VALUE));
+      long total = counts.rows();
+      long rejected = counts.rejected();
+      counts.checkTimestampUnit(raw.description(), raw.timestampMillis());
       if (rejected > 0) {
         Validation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
       }
-      if (total > 0 && (double) rejected / total > cfg.input().maxRejectFraction()) {
+      String problem = counts.problem(raw, cfg.input());
+      if (problem != null) {
         String kept = out.keepFailed();
-        throw new JobFailedException(String.format(Locale.ROOT,
-            "%s: %d of %d rows rejected (above input.maxRejectFraction = %.2f%%); no "
-                + "recommendations were written; the rejected rows are kept in %s/rejects",
-            raw.description(), rejected, total, 100 * cfg.input().maxRejectFraction(), kept));
+        throw new JobFailedException(problem + ". No recommendations were written; the rejected "
+            + "rows are kept in " + kept + "/rejects");
       }
       Dataset<Row> itemIndex = itemVocab.toDataFrame(spark)
           .select(col("value").as("item"), col("index").as("item_idx"));

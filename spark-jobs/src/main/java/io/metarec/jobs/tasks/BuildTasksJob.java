@@ -80,43 +80,34 @@ public final class BuildTasksJob {
     TasksConfig tc = cfg.tasks();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     RawInput raw = InputReader.read(spark, in);
-    Dataset<Row> checked = Validation.check(raw, in.implicit());
+    // Read once: the counts, the rejects and the tasks all come from these rows.
+    Dataset<Row> checked = Validation.check(raw, in.implicit())
+        .persist(StorageLevel.MEMORY_AND_DISK());
 
     try (StagedOutput out = StagedOutput.begin(hconf, outPath)) {
       // 1. Validation counts, rejects, threshold.
-      Map<String, Long> byReason = new LinkedHashMap<>();
-      long total = 0;
-      long rejected = 0;
-      for (Row r : checked.groupBy("reason").count().collectAsList()) {
-        long c = r.getLong(1);
-        total += c;
-        if (!r.isNullAt(0)) {
-          byReason.put(r.getString(0), c);
-          rejected += c;
-        }
-      }
+      InputCounts counts = InputReader.reading(spark, in,
+          () -> InputCounts.of(checked, in.untilEpochSeconds()));
+      long total = counts.rows();
+      long rejected = counts.rejected();
       if (total == 0) {
         throw new JobFailedException(raw.description() + " has no rows");
       }
+      counts.checkTimestampUnit(raw.description(), raw.timestampMillis());
       if (rejected > 0) {
         Validation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
       }
-      double rejectFraction = (double) rejected / total;
-      if (rejectFraction > in.maxRejectFraction()) {
+      String problem = counts.problem(raw, in);
+      if (problem != null) {
         String kept = out.keepFailed();
-        throw new JobFailedException(String.format(Locale.ROOT,
-            "%s: %d of %d rows rejected (%.2f%%, above input.maxRejectFraction = %.2f%%); top "
-                + "reasons: %s. No tasks were written; the rejected rows are kept in %s/rejects",
-            raw.description(), rejected, total, 100 * rejectFraction,
-            100 * in.maxRejectFraction(), topReasons(byReason), kept));
+        throw new JobFailedException(problem + ". No tasks were written; the rejected rows are "
+            + "kept in " + kept + "/rejects");
       }
       Dataset<Row> valid = checked.filter(col("reason").isNull())
           .select(col("user"), col("item"), col("label"), col("ts"));
-      long afterUntil = 0;
+      long afterUntil = counts.afterUntil();
       if (!in.until().isEmpty()) {
-        Dataset<Row> all = valid;
         valid = valid.filter(col("ts").lt(in.untilEpochSeconds()));
-        afterUntil = all.filter(col("ts").geq(in.untilEpochSeconds())).count();
         LOG.info("input.until = {}: {} later events left out", in.until(), afterUntil);
       }
 
@@ -126,18 +117,22 @@ public final class BuildTasksJob {
       for (Row r : valid.groupBy("item").count().collectAsList()) {
         itemCounts.put(r.getString(0), r.getLong(1));
       }
-      if (raw.itemFeatures() != null) {
-        for (Row r : raw.itemFeatures().select("key").distinct().collectAsList()) {
-          if (!r.isNullAt(0)) {
-            itemCounts.putIfAbsent(r.getString(0), 0L);
+      // The first passes over the feature tables: a file Spark cannot read is named in one line.
+      InputReader.reading(spark, in, () -> {
+        if (raw.itemFeatures() != null) {
+          for (Row r : raw.itemFeatures().select("key").distinct().collectAsList()) {
+            if (!r.isNullAt(0)) {
+              itemCounts.putIfAbsent(r.getString(0), 0L);
+            }
           }
         }
-      }
+        return null;
+      });
       Vocabulary itemVocab = load(spark, hconf, vocabDir, "item").extend(itemCounts);
-      Map<String, Vocabulary> userVocabs =
-          fieldVocabs(spark, hconf, vocabDir, "user", raw.userFeatures(), raw.userFields());
-      Map<String, Vocabulary> itemVocabs =
-          fieldVocabs(spark, hconf, vocabDir, "item", raw.itemFeatures(), raw.itemFields());
+      Map<String, Vocabulary> userVocabs = InputReader.reading(spark, in, () ->
+          fieldVocabs(spark, hconf, vocabDir, "user", raw.userFeatures(), raw.userFields()));
+      Map<String, Vocabulary> itemVocabs = InputReader.reading(spark, in, () ->
+          fieldVocabs(spark, hconf, vocabDir, "item", raw.itemFeatures(), raw.itemFields()));
 
       // 3. One shuffle: partition by user, resolve duplicates, gather each user's events.
       int parts = Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions"));
@@ -169,6 +164,15 @@ public final class BuildTasksJob {
       long deduped = u.getLong(1);
       long tooFew = u.getLong(2);
       long tooMany = u.getLong(3);
+      if (usersSeen - tooFew - (tc.overflow().equals("drop") ? tooMany : 0) == 0) {
+        grouped.unpersist();
+        throw new JobFailedException(String.format(Locale.ROOT, "%s: no tasks to write: of %d "
+            + "users, %d have fewer than %d interactions (tasks.minInteractions, 0 = "
+            + "tasks.supportSize or tasks.querySize + 1)%s. No tasks were written", raw.description(),
+            usersSeen, tooFew, minN, tc.overflow().equals("drop") ? String.format(Locale.ROOT,
+                " and %d more than tasks.maxInteractions = %d (tasks.overflow=drop)", tooMany, maxN)
+                : ""));
+      }
 
       // 4. Tasks: truncate, order, split into support and query, assign the user split.
       Dataset<Row> tasks = tasks(grouped, tc, cfg.split(), cfg.seed());
@@ -236,8 +240,10 @@ public final class BuildTasksJob {
       rows.put("read", total);
       rows.put("valid", total - rejected);
       rows.put("rejected", rejected);
-      rows.put("rejectedByReason", byReason);
-      rows.put("duplicates", total - rejected - deduped);
+      rows.put("rejectedByReason", counts.byReason());
+      rows.put("afterUntil", afterUntil);
+      // Of the valid rows inside the window, those folded into another event of the same pair.
+      rows.put("duplicates", total - rejected - afterUntil - deduped);
       rows.put("duplicatePolicy", in.duplicates());
       stats.put("rows", rows);
       Map<String, Object> users = new LinkedHashMap<>();
@@ -262,6 +268,8 @@ public final class BuildTasksJob {
       grouped.unpersist();
       out.commit();
       return stats;
+    } finally {
+      checked.unpersist();
     }
   }
 
@@ -389,19 +397,5 @@ public final class BuildTasksJob {
       out.add(f);
     }
     return out;
-  }
-
-  private static String topReasons(Map<String, Long> byReason) {
-    List<Map.Entry<String, Long>> list = new ArrayList<>(byReason.entrySet());
-    list.sort(Map.Entry.<String, Long>comparingByValue().reversed()
-        .thenComparing(Map.Entry.comparingByKey()));
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < Math.min(3, list.size()); i++) {
-      if (i > 0) {
-        sb.append(", ");
-      }
-      sb.append(list.get(i).getKey()).append(' ').append(list.get(i).getValue());
-    }
-    return sb.toString();
   }
 }

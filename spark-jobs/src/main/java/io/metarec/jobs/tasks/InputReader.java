@@ -3,10 +3,13 @@ package io.metarec.jobs.tasks;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import io.metarec.config.FeatureTableConfig;
@@ -16,6 +19,8 @@ import io.metarec.spark.JobFailedException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
@@ -23,6 +28,8 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -30,10 +37,21 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Reads an interaction log in any supported layout into a {@link RawInput}: Parquet, CSV with a
- * header, JSON lines (with the column mapping of {@code input.columns}), or a MovieLens folder
- * (ml-100k, ml-1m, ml-latest), whose user and item files become feature tables.
+ * header (RFC 4180), JSON lines (with the column mapping of {@code input.columns}), or a MovieLens
+ * folder (ml-100k, ml-1m, ml-latest), whose user and item files become feature tables. A CSV
+ * record with the wrong number of fields and a line that is not one JSON object are kept as raw
+ * text for the rejects ({@code malformed_csv}, {@code malformed_json}).
  */
 public final class InputReader {
+  /**
+   * Name of the column Spark's CSV and JSON readers put the raw text of a malformed record in (a
+   * name no real log uses).
+   */
+  static final String MALFORMED = "_metarec_malformed_record";
+
+  private static final UserDefinedFunction ONE_JSON_OBJECT =
+      udf((UDF1<String, Boolean>) JsonLines::isOneObject, DataTypes.BooleanType);
+
   private InputReader() {}
 
   /** Reads the input described by {@code in}. */
@@ -48,16 +66,24 @@ public final class InputReader {
     if (in.format().equals("movielens")) {
       return MovieLens.read(spark, in);
     }
-    Dataset<Row> df = table(spark, in.format(), in.csvDelimiter(), in.path());
-    List<String> names = Arrays.asList(df.columns());
-    Column user = column(df, names, in.userColumn(), "input.columns.user", in.path());
-    Column item = column(df, names, in.itemColumn(), "input.columns.item", in.path());
-    Column ts = column(df, names, in.timestampColumn(), "input.columns.timestamp", in.path());
-    Column label = in.implicit() ? lit(1.0)
-        : column(df, names, in.labelColumn(), "input.columns.label", in.path());
+    Dataset<Row> df = switch (in.format()) {
+      case "csv" -> csvWithMalformed(spark, in.csvDelimiter(), in.path());
+      case "json" -> jsonLines(spark, in.path());
+      default -> table(spark, in.format(), in.csvDelimiter(), in.path(), "input.path");
+    };
+    List<String> names = new ArrayList<>(Arrays.asList(df.columns()));
+    boolean checksRecords = names.remove(MALFORMED);
+    requireColumns(in, names);
+    Column user = df.col("`" + in.userColumn() + "`");
+    Column item = df.col("`" + in.itemColumn() + "`");
+    Column ts = df.col("`" + in.timestampColumn() + "`");
+    Column label = in.implicit() ? lit(1.0) : df.col("`" + in.labelColumn() + "`");
+    Column record = checksRecords ? df.col(MALFORMED) : lit(null).cast("string");
     Dataset<Row> events = df.select(
         user.as("user"), item.as("item"), label.as("label"), ts.as("timestamp"),
-        input_file_name().as("source_file"));
+        input_file_name().as("source_file"),
+        when(record.isNotNull(), lit("malformed_" + in.format())).as("malformed"),
+        record.as("record"));
     List<String> paths = new ArrayList<>(List.of(in.path()));
     FeatureTable users = featureTable(spark, in.userFeatures(), "input.userFeatures", in);
     FeatureTable items = featureTable(spark, in.itemFeatures(), "input.itemFeatures", in);
@@ -76,28 +102,183 @@ public final class InputReader {
         in.format() + " input " + in.path(), paths);
   }
 
+  /**
+   * Runs an action that reads the input (the first pass over it), turning a failure to read a
+   * Parquet file of the log or of a feature table into one line that names the file and what is
+   * wrong with it (a corrupt footer or page, which {@link #table}'s check before reading does not
+   * see). Other failures pass through unchanged.
+   */
+  public static <T> T reading(SparkSession spark, InputConfig in, Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (JobFailedException e) {
+      throw e;
+    } catch (Exception e) {
+      // Spark throws SparkException (checked in Java) from actions: caught as Exception, rethrown
+      // as is (precise rethrow) when no input file is to blame.
+      JobFailedException named = null;
+      try {
+        named = parquetProblem(spark, in, e);
+      } catch (RuntimeException diagnosis) {
+        e.addSuppressed(diagnosis);
+      }
+      if (named != null) {
+        throw named;
+      }
+      throw e;
+    }
+  }
+
+  /** The first Parquet input (log, user or item features) with a file Spark cannot read, or null. */
+  private static JobFailedException parquetProblem(
+      SparkSession spark, InputConfig in, Exception cause) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<String[]> inputs = new ArrayList<>();
+    if (in.format().equals("parquet")) {
+      inputs.add(new String[] {"input.path", in.path()});
+    }
+    if (in.userFeatures().present() && in.userFeatures().format().equals("parquet")) {
+      inputs.add(new String[] {"input.userFeatures.path", in.userFeatures().path()});
+    }
+    if (in.itemFeatures().present() && in.itemFeatures().format().equals("parquet")) {
+      inputs.add(new String[] {"input.itemFeatures.path", in.itemFeatures().path()});
+    }
+    for (String[] input : inputs) {
+      String why = ParquetCheck.problem(conf, input[1], true);
+      if (why != null) {
+        return unreadableParquet(input[0], input[1], why, cause);
+      }
+    }
+    return null;
+  }
+
+  private static JobFailedException unreadableParquet(
+      String key, String path, String why, Exception cause) {
+    return new JobFailedException(
+        "Parquet input " + path + " (" + key + ") cannot be read: " + why, cause);
+  }
+
+  /** Fails naming every configured column the log lacks, and the columns it has. */
+  private static void requireColumns(InputConfig in, List<String> names) {
+    List<String[]> wanted = new ArrayList<>();
+    wanted.add(new String[] {"input.columns.user", in.userColumn()});
+    wanted.add(new String[] {"input.columns.item", in.itemColumn()});
+    if (!in.implicit()) {
+      wanted.add(new String[] {"input.columns.label", in.labelColumn()});
+    }
+    wanted.add(new String[] {"input.columns.timestamp", in.timestampColumn()});
+    List<String> missing = new ArrayList<>();
+    List<String> sets = new ArrayList<>();
+    for (String[] w : wanted) {
+      if (!names.contains(w[1])) {
+        missing.add("no column '" + w[1] + "' (" + w[0] + ")");
+        sets.add("--set " + w[0] + "=NAME");
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    String hint = "";
+    if (names.isEmpty()) {
+      hint = " (it is empty: not even a header line or one JSON object)";
+    } else if (in.format().equals("csv") && names.size() == 1) {
+      // One column: the header was not split, so the delimiter is probably another one.
+      for (String[] d : new String[][] {{"\t", "tab"}, {";", ";"}, {"|", "|"}, {",", ","}}) {
+        if (!d[0].equals(in.csvDelimiter()) && names.get(0).contains(d[0])) {
+          hint = " (one column: is the file separated by '" + d[1] + "'? then set --set "
+              + "input.csv.delimiter=" + d[1] + ")";
+          break;
+        }
+      }
+    }
+    throw new JobFailedException(in.format() + " input " + in.path() + " has "
+        + String.join(", ", missing) + "; its columns are " + names + hint
+        + ". Map the columns with " + String.join(" ", sets));
+  }
+
   /** A normalized feature table: {@code key} plus one array&lt;string&gt; column per field. */
   record FeatureTable(Dataset<Row> table, List<String> fields, List<String> multiValued) {}
 
-  /** Reads a table in {@code format}; CSV has a header and is read as text. */
-  static Dataset<Row> table(SparkSession spark, String format, String delimiter, String path) {
-    DataFrameReader r = spark.read();
+  /**
+   * Reads a table in {@code format}: Parquet, JSON lines, or CSV with a header, read as text and
+   * parsed as RFC 4180 ({@link #csv}). A Parquet input Spark cannot read fails in one line naming
+   * the file ({@code key} is the config key of {@code path}).
+   */
+  static Dataset<Row> table(
+      SparkSession spark, String format, String delimiter, String path, String key) {
     return switch (format) {
-      case "parquet" -> r.parquet(path);
-      case "json" -> r.json(path);
-      case "csv" -> r.option("header", true).option("delimiter", delimiter)
-          .option("inferSchema", false).option("mode", "PERMISSIVE").csv(path);
+      case "parquet" -> {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // Before Spark opens the files: a bad one then fails in one line, not in failed tasks.
+        String bad = ParquetCheck.problem(conf, path, false);
+        if (bad != null) {
+          throw unreadableParquet(key, path, bad, null);
+        }
+        try {
+          yield spark.read().parquet(path);
+        } catch (Exception e) {
+          String why = ParquetCheck.problem(conf, path, true);
+          throw unreadableParquet(key, path, why != null ? why
+              : String.valueOf(e.getMessage()).replaceAll("\\s+", " "), e);
+        }
+      }
+      case "json" -> spark.read().json(path);
+      case "csv" -> csv(spark, delimiter).csv(path);
       default -> throw new IllegalArgumentException("not a table format: " + format);
     };
   }
 
-  private static Column column(
-      Dataset<Row> df, List<String> names, String name, String key, String path) {
-    if (!names.contains(name)) {
-      throw new JobFailedException("input " + path + " has no column '" + name + "' (" + key
-          + "); its columns are " + names + ". Map the columns with --set " + key + "=NAME");
+  /**
+   * A CSV reader for RFC 4180 files with a header line: a field in double quotes may hold the
+   * delimiter, line breaks and doubled quotes ({@code "say ""hi"""}). Line breaks in fields need
+   * Spark's {@code multiLine} mode, in which one task parses a whole file (files are not split).
+   */
+  static DataFrameReader csv(SparkSession spark, String delimiter) {
+    return spark.read().option("header", true).option("delimiter", delimiter)
+        .option("quote", "\"").option("escape", "\"").option("multiLine", true)
+        .option("inferSchema", false).option("mode", "PERMISSIVE");
+  }
+
+  /**
+   * A CSV log with the header's columns as text plus {@link #MALFORMED}: the raw text of a record
+   * with more or fewer fields than the header, null for the others.
+   */
+  static Dataset<Row> csvWithMalformed(SparkSession spark, String delimiter, String path) {
+    StructType header = csv(spark, delimiter).csv(path).schema();
+    return csv(spark, delimiter).schema(header.add(MALFORMED, DataTypes.StringType, true))
+        .option("columnNameOfCorruptRecord", MALFORMED)
+        // Parse every field of every record, so that a wrong field count is seen whichever
+        // columns a query reads.
+        .option("columnPruning", false)
+        .csv(path);
+  }
+
+  /**
+   * A JSON-lines log: the columns Spark infers plus {@link #MALFORMED}, the raw line when it is
+   * not exactly one JSON object (unparseable, cut short, followed by more text, an array or a
+   * scalar), null otherwise. Blank lines are skipped, as Spark's JSON reader skips them.
+   */
+  static Dataset<Row> jsonLines(SparkSession spark, String path) {
+    StructType inferred =
+        spark.read().option("columnNameOfCorruptRecord", MALFORMED).json(path).schema();
+    StructType fields = new StructType();
+    for (StructField f : inferred.fields()) {
+      if (!f.name().equals(MALFORMED)) {
+        fields = fields.add(f);
+      }
     }
-    return df.col("`" + name + "`");
+    Dataset<Row> lines = spark.read().text(path)
+        .filter(org.apache.spark.sql.functions.trim(col("value"), " \t\r").notEqual(""));
+    Column parsed = from_json(col("value"), fields.add(MALFORMED, DataTypes.StringType, true),
+        Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", MALFORMED));
+    List<Column> cols = new ArrayList<>();
+    for (StructField f : fields.fields()) {
+      cols.add(col("j.`" + f.name() + "`").as(f.name()));
+    }
+    cols.add(when(col("j.`" + MALFORMED + "`").isNotNull()
+            .or(not(ONE_JSON_OBJECT.apply(col("value")))), col("value"))
+        .as(MALFORMED));
+    return lines.select(parsed.as("j"), col("value")).select(cols.toArray(new Column[0]));
   }
 
   /** Reads and normalizes a configured feature table, or returns null when none is configured. */
@@ -109,7 +290,7 @@ public final class InputReader {
     if (!HadoopFiles.exists(spark.sparkContext().hadoopConfiguration(), fc.path())) {
       throw new JobFailedException(prefix + ".path " + fc.path() + " does not exist");
     }
-    Dataset<Row> df = table(spark, fc.format(), in.csvDelimiter(), fc.path());
+    Dataset<Row> df = table(spark, fc.format(), in.csvDelimiter(), fc.path(), prefix + ".path");
     List<String> names = Arrays.asList(df.columns());
     if (!names.contains(fc.key())) {
       throw new JobFailedException("feature table " + fc.path() + " has no key column '"

@@ -8,7 +8,8 @@ import org.apache.spark.sql.Row;
  * An interaction log as read, before validation, with its optional feature tables.
  *
  * @param events columns {@code user, item, label, timestamp} (as read: any type) and
- *     {@code source_file}
+ *     {@code source_file}; CSV and JSON logs also have {@code malformed} (the reject reason of a
+ *     record that could not be split into fields, else null) and {@code record} (its raw text)
  * @param userFeatures {@code key} and one {@code array<string>} column per user field, or null
  * @param userFields names of the user fields, in column order
  * @param userMultiValued the user fields that may hold several values

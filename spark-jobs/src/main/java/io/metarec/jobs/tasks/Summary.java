@@ -19,6 +19,10 @@ public final class Summary {
     sb.append("build-tasks: ").append(stats.get("input")).append('\n');
     sb.append(String.format(Locale.ROOT, "  rows       %,d read, %,d valid, %,d rejected %s%n",
         rows.get("read"), rows.get("valid"), rows.get("rejected"), rows.get("rejectedByReason")));
+    if (!"".equals(stats.get("until"))) {
+      sb.append(String.format(Locale.ROOT, "  until      %s: %,d later valid rows left out%n",
+          stats.get("until"), rows.get("afterUntil")));
+    }
     sb.append(String.format(Locale.ROOT, "  duplicates %,d (kept the %s)%n",
         rows.get("duplicates"), rows.get("duplicatePolicy")));
     sb.append(String.format(Locale.ROOT, "  users      %,d seen, %,d dropped (< %s interactions), %s%n",

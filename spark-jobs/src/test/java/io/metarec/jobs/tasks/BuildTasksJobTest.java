@@ -187,6 +187,9 @@ class BuildTasksJobTest {
     assertEquals(List.of(1f), u1.getList(u1.fieldIndex("support_labels")));
     assertEquals(List.of(2f), u1.getList(u1.fieldIndex("query_labels")));
     assertEquals(2L, stats.get("afterUntil"));
+    // The two later rows are counted as left out, not as duplicates (there are none).
+    assertEquals(2L, rows(stats).get("afterUntil"));
+    assertEquals(0L, rows(stats).get("duplicates"));
     assertFalse(vocab(out, "item").containsKey("c"), "items only seen later are not indexed");
 
     Map<String, Object> instant = BuildTasksJob.run(spark, config("input.path=" + in,
@@ -289,7 +292,7 @@ class BuildTasksJobTest {
   }
 
   @Test
-  void missingColumnFailsNamingItAndLeavesEarlierOutput(@TempDir Path dir) throws Exception {
+  void missingColumnsFailNamingThemAllAndLeaveEarlierOutput(@TempDir Path dir) throws Exception {
     Path in = write(dir, "log.csv", SMALL_CSV);
     Path out = dir.resolve("out");
     BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
@@ -297,8 +300,13 @@ class BuildTasksJobTest {
     String before = Files.readString(out.resolve("stats.json"));
     JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
         config("input.path=" + in, "input.format=csv", "buildTasks.out=" + out,
-            "input.columns.label=stars")));
-    assertTrue(e.getMessage().contains("no column 'stars' (input.columns.label)"), e.getMessage());
+            "input.columns.label=stars", "input.columns.timestamp=ts")));
+    // Every missing column is named, with the columns that are there.
+    assertTrue(e.getMessage().contains("has no column 'stars' (input.columns.label), no column "
+        + "'ts' (input.columns.timestamp); its columns are [user_id, item_id, rating, timestamp]"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(
+        "--set input.columns.label=NAME --set input.columns.timestamp=NAME"), e.getMessage());
     assertEquals(before, Files.readString(out.resolve("stats.json")));
   }
 
@@ -353,5 +361,252 @@ class BuildTasksJobTest {
     assertEquals(List.of(0), features(itemRows.get("f"), "features").get(0));
     assertEquals(2, features(itemRows.get("a"), "features").get(0).size());
     assertTrue(Files.readString(out.resolve("features.json")).contains("\"multiValued\" : true"));
+  }
+
+  /** The rejects of an output (or of a failed run's {@code DIR.failed}) by reason, in file order. */
+  private Map<String, List<Row>> rejectsByReason(Path dir) {
+    Map<String, List<Row>> m = new java.util.TreeMap<>();
+    for (Row r : spark.read().parquet(dir.resolve("rejects").toString()).collectAsList()) {
+      m.computeIfAbsent(r.getAs("reason"), k -> new java.util.ArrayList<>()).add(r);
+    }
+    return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> rows(Map<String, Object> stats) {
+    return (Map<String, Object>) stats.get("rows");
+  }
+
+  /** {@code n} users with 5 well-formed interactions each, as CSV lines after the header. */
+  private static String wellFormedRows(int n) {
+    StringBuilder sb = new StringBuilder();
+    for (int u = 0; u < n; u++) {
+      for (int i = 0; i < 5; i++) {
+        sb.append("w").append(u).append(",i").append(i).append(",3,").append(1000 + i)
+            .append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void csvFieldsFollowRfc4180QuotesLineBreaksAndFieldCounts(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", "user_id,item_id,rating,timestamp\n"
+        + wellFormedRows(20)
+        + "u1,\"i\"\"quote\",4,100\n"          // a doubled quote inside a quoted field
+        + "u1,\"two\nlines\",5,200\n"          // a line break inside a quoted field
+        + "u1,\"a,b\",3,300\n"                 // the delimiter inside a quoted field
+        + "u2,a,3,100,extra\n"                 // one field too many: malformed_csv
+        + "u2,a,3\n");                         // one field too few: malformed_csv
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + out, "tasks.supportSize=1",
+        "input.maxRejectFraction=0.05", "split.validation=0", "split.test=0"));
+    Map<String, Integer> items = vocab(out, "item");
+    assertTrue(items.containsKey("i\"quote"), "doubled quote read as one quote: " + items.keySet());
+    assertTrue(items.containsKey("two\nlines"), "line break kept in the field: " + items.keySet());
+    assertTrue(items.containsKey("a,b"), items.keySet().toString());
+    Row u1 = tasks(out).get("u1");
+    assertEquals(3, ints(u1, "support_items").size() + ints(u1, "query_items").size());
+    assertEquals(105L, rows(stats).get("read"), "the quoted line break does not split the row");
+    assertEquals(Map.of("malformed_csv", 2L), rows(stats).get("rejectedByReason"));
+    List<Row> malformed = rejectsByReason(out).get("malformed_csv");
+    assertEquals(java.util.Set.of("u2,a,3,100,extra", "u2,a,3"),
+        malformed.stream().map(r -> r.<String>getAs("record")).collect(
+            java.util.stream.Collectors.toSet()), "the raw record is kept");
+    assertTrue(malformed.get(0).<String>getAs("source_file").endsWith("log.csv"));
+  }
+
+  @Test
+  void anUnclosedQuoteFailsTheRunInsteadOfSwallowingTheRowsAfterIt(@TempDir Path dir)
+      throws Exception {
+    Path in = write(dir, "log.csv", "user_id,item_id,rating,timestamp\n"
+        + wellFormedRows(30) + "u1,\"never closed,3,100\n" + wellFormedRows(2));
+    Path out = dir.resolve("out");
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + out,
+            "tasks.supportSize=1")));
+    assertTrue(e.getMessage().contains("1 malformed CSV record(s) span several lines"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(in.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("starting \"u1,\"never closed,3,100…\""), e.getMessage());
+    assertFalse(Files.exists(out));
+    // Nothing is lost: the swallowed lines are in the kept reject's record.
+    Row reject = rejectsByReason(dir.resolve("out.failed")).get("malformed_csv").get(0);
+    assertTrue(reject.<String>getAs("record").contains("w1,i4,3,1004"), reject.toString());
+  }
+
+  @Test
+  void malformedJsonLinesAreRejectedWithTheRawLine(@TempDir Path dir) throws Exception {
+    StringBuilder json = new StringBuilder();
+    for (int u = 0; u < 20; u++) {
+      for (int i = 0; i < 5; i++) {
+        json.append("{\"user_id\":\"w").append(u).append("\",\"item_id\":\"i").append(i)
+            .append("\",\"rating\":3,\"timestamp\":").append(1000 + i).append("}\n");
+      }
+    }
+    List<String> bad = List.of(
+        "{\"user_id\":\"u1\",\"item_id\":\"a\",\"rating\":3,\"timestamp\":5}}",
+        "{\"user_id\":\"u1\",\"item_id\":\"b\",\"rating\":3,\"timestamp\":5} {\"x\":1}",
+        "{\"user_id\":\"u1\",\"item_id\":\"c\",\"rat",
+        "[{\"user_id\":\"u1\",\"item_id\":\"d\",\"rating\":3,\"timestamp\":5}]",
+        "42");
+    bad.forEach(l -> json.append(l).append('\n'));
+    json.append("\n");                                    // a blank line is skipped, not rejected
+    Path in = write(dir, "log.json", json.toString());
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=json", "buildTasks.out=" + out, "tasks.supportSize=1",
+        "input.maxRejectFraction=0.05"));
+    assertEquals(105L, rows(stats).get("read"));
+    assertEquals(Map.of("malformed_json", 5L), rows(stats).get("rejectedByReason"));
+    List<Row> rejects = rejectsByReason(out).get("malformed_json");
+    assertEquals(new java.util.TreeSet<>(bad), rejects.stream().map(r -> r.<String>getAs("record"))
+        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+    assertTrue(rejects.get(0).<String>getAs("source_file").endsWith("log.json"));
+    assertFalse(vocab(out, "item").containsKey("a"), "the line with a trailing } is not accepted");
+  }
+
+  @Test
+  void timestampsOutOfRangeNegativeOrInTheWrongUnitAreNotPassedOn(@TempDir Path dir)
+      throws Exception {
+    Path in = write(dir, "log.csv", "user_id,item_id,rating,timestamp\n" + wellFormedRows(20)
+        + "u1,a,3,99999999999999999999\n"   // beyond a long: was stored as Long.MAX_VALUE
+        + "u1,b,3,253402300800\n"           // 10000-01-01: past Spark's timestamp range
+        + "u1,c,3,-1\n"                     // a sentinel, or before 1970
+        + "u1,d,3,1969-12-31T23:59:59Z\n");
+    Path out = dir.resolve("out");
+    Map<String, Object> stats = BuildTasksJob.run(spark, config("input.path=" + in,
+        "input.format=csv", "buildTasks.out=" + out, "tasks.supportSize=1",
+        "input.maxRejectFraction=0.05"));
+    assertEquals(Map.of("timestamp_out_of_range", 2L, "negative_timestamp", 2L),
+        rows(stats).get("rejectedByReason"));
+    assertEquals("99999999999999999999",
+        rejectsByReason(out).get("timestamp_out_of_range").stream()
+            .map(r -> r.<String>getAs("timestamp")).sorted().toList().get(1));
+
+    // A Parquet long column too: Long.MAX_VALUE seconds is out of range, not a time.
+    Path pq = dir.resolve("log.parquet");
+    spark.createDataFrame(List.of(
+            org.apache.spark.sql.RowFactory.create("u1", "a", 3.0, 1000L),
+            org.apache.spark.sql.RowFactory.create("u1", "b", 3.0, 2000L),
+            org.apache.spark.sql.RowFactory.create("u1", "c", 3.0, Long.MAX_VALUE)),
+        new org.apache.spark.sql.types.StructType().add("user_id", "string")
+            .add("item_id", "string").add("rating", "double").add("timestamp", "long"))
+        .write().parquet(pq.toString());
+    Map<String, Object> pqStats = BuildTasksJob.run(spark, config("input.path=" + pq,
+        "buildTasks.out=" + dir.resolve("pq-out"), "tasks.supportSize=1",
+        "input.maxRejectFraction=0.5"));
+    assertEquals(Map.of("timestamp_out_of_range", 1L), rows(pqStats).get("rejectedByReason"));
+
+    // Milliseconds read as seconds are refused, naming the key; with the key set they are read.
+    StringBuilder ms = new StringBuilder("user_id,item_id,rating,timestamp\n");
+    for (int i = 0; i < 5; i++) {
+      ms.append("u1,i").append(i).append(",3,").append(1714561200000L + 1000L * i).append('\n');
+    }
+    Path millis = write(dir, "millis.csv", ms.toString());
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + millis, "input.format=csv", "buildTasks.out=" + dir.resolve("m"),
+            "tasks.supportSize=1")));
+    assertTrue(e.getMessage().contains("look like milliseconds"), e.getMessage());
+    assertTrue(e.getMessage().contains("--set input.timestampUnit=millis"), e.getMessage());
+    BuildTasksJob.run(spark, config("input.path=" + millis, "input.format=csv",
+        "input.timestampUnit=millis", "buildTasks.out=" + dir.resolve("m"),
+        "tasks.supportSize=1", "split.validation=0", "split.test=0"));
+    Row u1 = tasks(dir.resolve("m")).get("u1");
+    assertEquals(List.of(1714561200L), u1.getList(u1.fieldIndex("support_timestamps")));
+  }
+
+  @Test
+  void unreadableParquetFailsInOneLineNamingTheFile(@TempDir Path dir) throws Exception {
+    Path good = dir.resolve("good");
+    spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("u1", "a", 3.0, 1000L)),
+            new org.apache.spark.sql.types.StructType().add("user_id", "string")
+                .add("item_id", "string").add("rating", "double").add("timestamp", "long"))
+        .coalesce(1).write().parquet(good.toString());
+    Path goodFile;
+    try (var s = Files.list(good)) {
+      goodFile = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst()
+          .orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(goodFile);
+    byte[] random = new byte[4096];
+    new java.util.Random(7).nextBytes(random);
+    Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+    files.put("is empty (0 bytes)", new byte[0]);
+    files.put("is truncated or corrupt", java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    files.put("does not start with the Parquet magic bytes PAR1", random);
+    files.put("it is text, starting \"user_id,item_id,rating,timestamp\" (CSV? use --format csv)",
+        SMALL_CSV.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    // Sound magic bytes and footer length, garbage footer: Spark fails reading it, then it is named.
+    byte[] badFooter = bytes.clone();
+    int footerLength = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+    java.util.Arrays.fill(badFooter, bytes.length - 8 - footerLength, bytes.length - 8, (byte) -1);
+    files.put("has an unreadable Parquet footer", badFooter);
+    int n = 0;
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      // Alone in a folder and next to a sound file (where Spark would read the schema from the
+      // sound one and fail later, in a task; it skips an empty file there, which loses nothing).
+      for (boolean alone : f.getValue().length == 0 ? new boolean[] {true}
+          : new boolean[] {true, false}) {
+        Path in = dir.resolve("in" + n++);
+        Files.createDirectories(in);
+        if (!alone) {
+          Files.copy(goodFile, in.resolve("part-00000.parquet"));
+        }
+        Path bad = Files.write(in.resolve("part-99999.parquet"), f.getValue());
+        JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(
+            spark, config("input.path=" + in, "buildTasks.out=" + dir.resolve("out"),
+                "tasks.supportSize=1")), f.getKey());
+        String m = e.getMessage();
+        assertFalse(m.contains("\n"), "one line: " + m);
+        assertTrue(m.contains("(input.path) cannot be read: file " + bad), m);
+        assertTrue(m.contains(f.getKey()), m);
+      }
+    }
+  }
+
+  @Test
+  void anInputWithNoUserLeftForATaskFailsNamingTheKey(@TempDir Path dir) throws Exception {
+    Path in = write(dir, "log.csv", "user_id,item_id,rating,timestamp\nu1,a,3,1\nu2,a,3,1\n");
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + dir.resolve("out"),
+            "tasks.supportSize=1")));
+    assertTrue(e.getMessage().contains("no tasks to write: of 2 users, 2 have fewer than 2 "
+        + "interactions (tasks.minInteractions"), e.getMessage());
+  }
+
+  @Test
+  void halfStarRatingsFailNamingTheLabelKeysAndTheRangeSeen(@TempDir Path dir) throws Exception {
+    StringBuilder csv = new StringBuilder("user_id,item_id,rating,timestamp\n");
+    for (int u = 0; u < 20; u++) {
+      for (int i = 0; i < 5; i++) {
+        csv.append("u").append(u).append(",i").append(i).append(',').append(0.5 + i)
+            .append(',').append(1000 + i).append('\n');
+      }
+    }
+    Path in = write(dir, "ratings.csv", csv.toString());
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + dir.resolve("out"))));
+    assertTrue(e.getMessage().contains("20 of 100 rows rejected"), e.getMessage());
+    assertTrue(e.getMessage().contains("the labels range from 0.5 to 4.5, the valid range is 1 to "
+        + "5 (input.labelMin, input.labelMax): if these are valid ratings, --set "
+        + "input.labelMin=0.5"), e.getMessage());
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "buildTasks.out=" + dir.resolve("out"), "input.labelMin=0.5", "tasks.supportSize=1"));
+  }
+
+  @Test
+  void aTabSeparatedFileIsReadWithDelimiterTabAndNamedWithout(@TempDir Path dir)
+      throws Exception {
+    Path in = write(dir, "log.tsv", SMALL_CSV.replace(',', '\t'));
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "buildTasks.out=" + dir.resolve("out"))));
+    assertTrue(e.getMessage().contains("--set input.csv.delimiter=tab"), e.getMessage());
+    BuildTasksJob.run(spark, config("input.path=" + in, "input.format=csv",
+        "input.csv.delimiter=tab", "buildTasks.out=" + dir.resolve("out"), "tasks.supportSize=2",
+        "split.validation=0", "split.test=0"));
+    assertEquals(List.of(1, 2), ints(tasks(dir.resolve("out")).get("u1"), "support_items"));
   }
 }
