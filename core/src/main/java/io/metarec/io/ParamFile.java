@@ -107,8 +107,8 @@ public final class ParamFile {
   }
 
   /**
-   * Reads a parameter file with whatever segments it has: for a warm start, which maps the rows of an
-   * older, smaller vocabulary into a new model (see {@link EmbeddingGrowth}).
+   * Reads a parameter file with whatever segments it has (for tools that inspect a file whose
+   * architecture they do not know).
    *
    * @param in the file's bytes; read to its end, not closed
    * @param source the file's label for messages, such as its path

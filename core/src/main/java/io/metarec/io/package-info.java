@@ -3,6 +3,6 @@
  * and training checkpoints ({@link io.metarec.io.CheckpointFile}), both little-endian, versioned and
  * CRC32-checked, read and written on plain streams so the Spark side can pass Hadoop streams. Every
  * problem found while reading is a {@link io.metarec.io.ModelFileException} naming the file and what is
- * wrong; {@link io.metarec.io.EmbeddingGrowth} warm-starts a model whose vocabularies grew.
+ * wrong.
  */
 package io.metarec.io;

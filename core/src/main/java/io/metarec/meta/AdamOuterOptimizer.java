@@ -13,16 +13,14 @@ import io.metarec.model.Segment;
  * <p>State: the moments m and v (same layout as the parameters) and the step count; exported as
  * {@code [steps low bits, steps high bits, m (flat layout), v (flat layout)]}.
  */
-public final class AdamOuterOptimizer implements OuterOptimizer {
+public final class AdamOuterOptimizer extends StepCountingOptimizer {
   private final ParamLayout layout;
-  private float lr;
   private final float beta1;
   private final float beta2;
   private final float eps;
   private final Params m;
   private final Params v;
   private final float tableL2;
-  private long steps;
 
   public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps) {
     this(layout, lr, beta1, beta2, eps, 0f);
@@ -33,11 +31,8 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
    * (L2 regularization of the touched rows, inside the moments as in Adam with weight decay).
    */
   public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps, float tableL2) {
-    if (!(lr > 0f)) {
-      throw new IllegalArgumentException("meta.outerLr must be > 0, got " + lr);
-    }
+    super(lr);
     this.layout = layout;
-    this.lr = lr;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
@@ -93,21 +88,10 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
   }
 
   @Override
-  public void setLearningRateInPlace(float newLr) {
-    this.lr = OuterOptimizer.checkedLearningRate(newLr);
-  }
-
-  @Override
-  public long steps() {
-    return steps;
-  }
-
-  @Override
   public float[] exportState() {
     int n = layout.flatSize();
     float[] out = new float[2 + 2 * n];
-    out[0] = Float.intBitsToFloat((int) steps);
-    out[1] = Float.intBitsToFloat((int) (steps >>> 32));
+    stepWords(steps, out);
     float[] mf = m.flatten();
     float[] vf = v.flatten();
     System.arraycopy(mf, 0, out, 2, n);
@@ -121,7 +105,7 @@ public final class AdamOuterOptimizer implements OuterOptimizer {
     if (state.length != 2 + 2 * n) {
       throw new IllegalArgumentException("Adam state must have 2 + 2 * " + n + " floats, got " + state.length);
     }
-    steps = (Float.floatToRawIntBits(state[0]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(state[1]) << 32);
+    steps = stepsOf(state);
     float[] mf = new float[n];
     float[] vf = new float[n];
     System.arraycopy(state, 2, mf, 0, n);

@@ -10,10 +10,8 @@ import io.metarec.model.Segment;
  * ({@code theta - phi}) this is Reptile's {@code theta += eps * mean(phi - theta)} (Nichol et al.
  * 2018). Its only state is the step count.
  */
-public final class SgdOuterOptimizer implements OuterOptimizer {
-  private float lr;
+public final class SgdOuterOptimizer extends StepCountingOptimizer {
   private final float tableL2;
-  private long steps;
 
   public SgdOuterOptimizer(float lr) {
     this(lr, 0f);
@@ -21,10 +19,7 @@ public final class SgdOuterOptimizer implements OuterOptimizer {
 
   /** Plain SGD whose table rows also decay by {@code lr * tableL2 * row} (L2 on touched rows). */
   public SgdOuterOptimizer(float lr, float tableL2) {
-    if (!(lr > 0f)) {
-      throw new IllegalArgumentException("meta.outerLr must be > 0, got " + lr);
-    }
-    this.lr = lr;
+    super(lr);
     this.tableL2 = tableL2;
   }
 
@@ -61,18 +56,10 @@ public final class SgdOuterOptimizer implements OuterOptimizer {
   }
 
   @Override
-  public void setLearningRateInPlace(float newLr) {
-    this.lr = OuterOptimizer.checkedLearningRate(newLr);
-  }
-
-  @Override
-  public long steps() {
-    return steps;
-  }
-
-  @Override
   public float[] exportState() {
-    return new float[] {Float.intBitsToFloat((int) steps), Float.intBitsToFloat((int) (steps >>> 32))};
+    float[] out = new float[2];
+    stepWords(steps, out);
+    return out;
   }
 
   @Override
@@ -80,6 +67,6 @@ public final class SgdOuterOptimizer implements OuterOptimizer {
     if (state.length != 2) {
       throw new IllegalArgumentException("SGD optimizer state must have 2 floats, got " + state.length);
     }
-    steps = (Float.floatToRawIntBits(state[0]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(state[1]) << 32);
+    steps = stepsOf(state);
   }
 }

@@ -94,7 +94,12 @@ class LearningToLearnTest {
     for (Algorithm a : new Algorithm[] {Algorithm.FOMAML, Algorithm.MULTITASK}) {
       Params theta = ParamInitializer.initialize(spec, 3, 0.1f, 1f);
       TrainSettings s = new TrainSettings(inner, meta.withAlgorithm(a));
-      LocalMetaTrainer.trainInPlace(theta, train, engine, s, OuterOptimizer.create(s.meta(), theta.layout()), 0, 500);
+      // 500 iterations of about 32 tasks; validated only after the last one.
+      io.metarec.train.TrainingPolicy policy = new io.metarec.train.TrainingPolicy(500,
+          s.meta().outerLr(), 1.0, 5, 500, 0, 1_000_000);
+      io.metarec.train.InProcessTraining.run(train, test, spec, w.items, s, policy,
+          io.metarec.train.TrainingCheckpoint.fresh(theta), 1, 1,
+          io.metarec.train.CheckpointSink.NONE, io.metarec.train.TrainingListener.NONE);
       result[k++] = meanLoss(engine, theta, inner.withSteps(0), test);
       result[k++] = meanLoss(engine, theta, inner, test);
     }
