@@ -1,7 +1,8 @@
 /**
- * {@code metarec train}: distributed meta-training. Tasks are cached on the executors as compact
- * primitive-array {@link io.metarec.task.Task}s; each outer iteration the driver broadcasts θ,
- * executors adapt the sampled tasks and sum their meta-gradients into one accumulator per
- * partition, the driver tree-aggregates them and applies the outer optimizer (Nichol et al. 2018).
+ * {@code metarec train} on Spark: the job's wiring and the transports that move θ and the
+ * meta-gradients between the driver's {@link io.metarec.train.MetaTrainer} and the executors that
+ * cache the tasks: one Spark job per iteration ({@code JobBatches}) or training rounds over TCP
+ * ({@code RoundBatches}, {@code RoundTask}, with the wire format and the driver's server, which
+ * know no Spark, in {@code RoundWire} and {@code RoundServer}).
  */
 package io.metarec.jobs.train;
