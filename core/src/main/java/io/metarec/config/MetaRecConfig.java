@@ -48,6 +48,8 @@ import java.util.TreeSet;
  * @param pretrain the conventional DL4J-on-Spark baseline ({@code pretrain.*})
  * @param pipeline the whole pipeline in one run folder ({@code pipeline.*})
  * @param nightly scheduled retraining with a promotion gate ({@code nightly.*})
+ * @param output how jobs guard the folders they write: locks and their staleness
+ *     ({@code output.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -64,7 +66,8 @@ public record MetaRecConfig(
     RecommendConfig recommend,
     PretrainConfig pretrain,
     PipelineConfig pipeline,
-    NightlyConfig nightly)
+    NightlyConfig nightly,
+    OutputConfig output)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -88,7 +91,8 @@ public record MetaRecConfig(
         RecommendConfig.from(r),
         PretrainConfig.from(r),
         PipelineConfig.from(r),
-        NightlyConfig.from(r));
+        NightlyConfig.from(r),
+        OutputConfig.from(r));
   }
 
   /** The engine settings, with the engine's validation errors reported as config errors. */
