@@ -23,6 +23,8 @@ import io.metarec.report.TrainingCurve;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -85,6 +87,20 @@ public final class EvaluateJob {
       throw new JobFailedException("evaluate needs --tasks DIR (evaluate.tasks), at least one "
           + "--model DIR (evaluate.models) and --report DIR (evaluate.report)");
     }
+    List<OutputClaim.Input> inputs = new ArrayList<>();
+    inputs.add(OutputClaim.input("evaluate.tasks", ec.tasks()));
+    for (String entry : ec.models()) {
+      inputs.add(OutputClaim.input("evaluate.models", modelDir(entry)));
+    }
+    try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), OutputKind.REPORT, "evaluate.report", ec.report(),
+        inputs.toArray(new OutputClaim.Input[0]))) {
+      return evaluate(spark, cfg, claim);
+    }
+  }
+
+  private static Result evaluate(SparkSession spark, MetaRecConfig cfg, OutputClaim claim) {
+    EvaluateConfig ec = cfg.evaluate();
     long start = System.nanoTime();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -252,7 +268,7 @@ public final class EvaluateJob {
       double wall = (System.nanoTime() - start) / 1e9;
       EvalReport report = report(cfg, ec, data, tasksDir, models, plan, acc, nTrain, wall,
           scoreSeconds, rate, hconf);
-      write(hconf, ec.report(), report);
+      write(claim, report);
       LOG.info("evaluated {} users ({} skipped) in {} s, {} adaptations/s -> {}", acc.users,
           acc.skipped, String.format(Locale.ROOT, "%.1f", wall),
           String.format(Locale.ROOT, "%.0f", rate), ec.report());
@@ -457,12 +473,13 @@ public final class EvaluateJob {
   }
 
   /** Renders the report locally, then publishes the folder atomically (any Hadoop file system). */
-  private static void write(Configuration hconf, String reportDir, EvalReport report) {
+  private static void write(OutputClaim claim, EvalReport report) {
+    String reportDir = claim.target().toString();
     Path local = null;
     try {
       local = Files.createTempDirectory("metarec-report");
       List<Path> files = ReportWriter.write(report, local);
-      try (StagedOutput out = StagedOutput.begin(hconf, reportDir)) {
+      try (StagedOutput out = StagedOutput.begin(claim)) {
         FileSystem fs = out.fileSystem();
         for (Path f : files) {
           String rel = local.relativize(f).toString();

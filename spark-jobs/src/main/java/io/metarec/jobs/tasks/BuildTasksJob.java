@@ -25,6 +25,8 @@ import io.metarec.config.TasksConfig;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,10 +81,16 @@ public final class BuildTasksJob {
     InputConfig in = cfg.input();
     TasksConfig tc = cfg.tasks();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
-    RawInput raw = InputReader.read(spark, in);
-    Dataset<Row> checked = Validation.check(raw, in.implicit());
+    try (OutputClaim claim = OutputClaim.acquire(hconf, cfg.output(), OutputKind.TASKS,
+            "buildTasks.out", outPath, OutputClaim.input("input.path", in.path()),
+            OutputClaim.input("input.userFeatures.path", in.userFeatures().path()),
+            OutputClaim.input("input.itemFeatures.path", in.itemFeatures().path()),
+            // Rerun into its own folder, a task set extends the vocabulary it replaces.
+            OutputClaim.inputMayBeOutput("tasks.vocabFrom", tc.vocabFrom()));
+        StagedOutput out = StagedOutput.begin(claim)) {
+      RawInput raw = InputReader.read(spark, in);
+      Dataset<Row> checked = Validation.check(raw, in.implicit());
 
-    try (StagedOutput out = StagedOutput.begin(hconf, outPath)) {
       // 1. Validation counts, rejects, threshold.
       Map<String, Long> byReason = new LinkedHashMap<>();
       long total = 0;
