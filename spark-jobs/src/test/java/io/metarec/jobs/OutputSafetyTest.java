@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.metarec.jobs.evaluate.EvaluateJob;
 import io.metarec.jobs.recommend.RecommendJob;
 import io.metarec.jobs.tasks.BuildTasksJob;
 import io.metarec.jobs.train.TrainJob;
 import io.metarec.meta.TrainingListener;
+import io.metarec.report.EvalReport;
 import io.metarec.spark.JobFailedException;
 import io.metarec.testing.TestSpark;
 import java.nio.file.Files;
@@ -177,5 +179,23 @@ class OutputSafetyTest {
     // The next run of the same output is not blocked.
     TrainJob.run(SPARK, config(train(out, "meta.iterations=2")));
     assertTrue(Files.exists(out.resolve("model.json")));
+  }
+
+  @Test
+  void theReportRecordsTheMasterSparkRanWith(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("report");
+    EvaluateJob.Result r = EvaluateJob.run(SPARK, config(TestSpark.with(train(model),
+        "evaluate.tasks=" + tasks, "evaluate.models=[\"" + model + "\"]",
+        "evaluate.report=" + report, "evaluate.ks=[1, 3]", "evaluate.steps=[]",
+        "evaluate.baselines=[global]", "evaluate.partitions=2")));
+    String master = SPARK.sparkContext().master();
+    EvalReport rep = r.report();
+    assertEquals(master, rep.run().get("master"));
+    assertTrue(!master.equals(config().spark().master()), "the test runs on another master");
+    assertTrue(Files.readString(report.resolve("metrics.json"))
+        .contains("\"master\" : \"" + master + "\""));
+    String md = Files.readString(report.resolve("report.md"));
+    assertTrue(md.contains("- **master**: " + master), md);
+    assertTrue(md.contains("**taskSet.config** ("), md);
   }
 }

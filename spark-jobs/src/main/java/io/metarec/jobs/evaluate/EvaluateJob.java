@@ -267,7 +267,7 @@ public final class EvaluateJob {
       }
       double wall = (System.nanoTime() - start) / 1e9;
       EvalReport report = report(cfg, ec, data, tasksDir, models, plan, acc, nTrain, wall,
-          scoreSeconds, rate, hconf);
+          scoreSeconds, rate, hconf, spark.sparkContext().master());
       write(claim, report);
       LOG.info("evaluated {} users ({} skipped) in {} s, {} adaptations/s -> {}", acc.users,
           acc.skipped, String.format(Locale.ROOT, "%.1f", wall),
@@ -372,7 +372,8 @@ public final class EvaluateJob {
 
   private static EvalReport report(MetaRecConfig cfg, EvaluateConfig ec, TaskSet.Spec data,
       String tasksDir, List<ModelStore.Loaded> models, EvalPlan plan, EvalAccumulator acc,
-      long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf) {
+      long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf,
+      String master) {
     List<String> metricNames = plan.metricNames();
     List<MethodResult> results = new ArrayList<>();
     for (int m = 0; m < plan.methods().size(); m++) {
@@ -462,7 +463,7 @@ public final class EvaluateJob {
     run.put("adaptations", acc.adaptations);
     run.put("adaptationsPerSecond", rate);
     run.put("adaptationSecondsInKernel", acc.adaptNanos / 1e9);
-    run.put("master", cfg.raw().getString("spark.master"));
+    run.put("master", master); // the one Spark ran with, not spark.master's default
     String name = ec.name().isBlank() ? folderName(ec.report()) : ec.name();
     return new EvalReport(name, Instant.now().toString(), io.metarec.spark.CodeVersion.get(), dataset, config,
         plan.ks(), results, steps, training, run);
