@@ -29,15 +29,15 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #acquire} in order:
  *
  * <ol>
- *   <li>refuses an output that is, contains or lies inside one of the job's inputs, naming both;
+ *   <li>refuses an output that is, contains or lies inside one of the job's inputs, naming both,
+ *       and one that may not replace what is at its path ({@link OutputMarker#checkReplaceable});
  *   <li>takes the output's {@link OutputLock} (refused while another run holds it);
  *   <li>puts back an earlier output that an interrupted commit had moved aside, and removes, with
  *       a log line each, the leftovers of earlier runs of this output that are older than this
  *       run: staging folders ({@code <out>._staging-*}), outputs moved aside by a commit
  *       ({@code <out>._old-*}) and pretraining export folders ({@code <out>.export-*}). The lock
  *       says that no other run of this output is alive, so none of them is in use;
- *   <li>refuses to go on when {@code <out>} is something this output may not replace
- *       ({@link OutputMarker#checkReplaceable}).
+ *   <li>checks again, under the lock, that {@code <out>} may be replaced.
  * </ol>
  *
  * <p>The job then writes through {@link StagedOutput#begin(OutputClaim)}, whose commit checks the
@@ -107,6 +107,7 @@ public final class OutputClaim implements AutoCloseable {
         throw new JobFailedException(key + " " + out + " must not be a file system root");
       }
       checkDisjoint(conf, key, t, inputs);
+      OutputMarker.checkReplaceable(fs, t, kind, key); // early, and again under the lock
       fs.mkdirs(t.getParent());
       OutputLock lock = OutputLock.acquire(fs, OutputLock.fileFor(t), key, key + " " + t,
           OutputLock.staleAfter(settings), OutputLock.heartbeatEvery(settings));

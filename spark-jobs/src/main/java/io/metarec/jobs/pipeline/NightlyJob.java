@@ -89,10 +89,6 @@ public final class NightlyJob {
 
   private static Result night(SparkSession spark, MetaRecConfig cfg) {
     NightlyConfig nc = cfg.nightly();
-    if (nc.root().isBlank() || nc.date().isBlank()) {
-      throw new JobFailedException("nightly needs --root DIR (nightly.root) and --date yyyy-MM-dd "
-          + "(nightly.date)");
-    }
     if (cfg.input().path().isBlank()) {
       throw new JobFailedException("nightly needs the interaction log: --input PATH (input.path)");
     }
