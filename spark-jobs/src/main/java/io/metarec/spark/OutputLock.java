@@ -363,8 +363,14 @@ public final class OutputLock implements AutoCloseable {
         : "it is held by " + s.owner().describe();
   }
 
-  /** One heartbeat: rewrites the lock with the time, if it is still this run's. */
-  private void beat() {
+  /**
+   * One heartbeat: rewrites the lock with the time, if it is still this run's. Synchronized with
+   * {@link #close()}, so that no beat rewrites a lock file that close has removed.
+   */
+  private synchronized void beat() {
+    if (released) {
+      return;
+    }
     try {
       Seen s = read(fs, file);
       if (s != null && s.owner() == null) {
@@ -392,7 +398,7 @@ public final class OutputLock implements AutoCloseable {
       return;
     }
     released = true;
-    heartbeat.shutdownNow();
+    heartbeat.shutdown();
     try {
       ShutdownHookManager.get().removeShutdownHook(atExit);
     } catch (IllegalStateException e) {
