@@ -50,6 +50,8 @@ import java.util.TreeSet;
  * @param pretrain the conventional DL4J-on-Spark baseline ({@code pretrain.*})
  * @param pipeline the whole pipeline in one run folder ({@code pipeline.*})
  * @param nightly scheduled retraining with a promotion gate ({@code nightly.*})
+ * @param output how jobs guard the folders they write: locks and their staleness
+ *     ({@code output.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -67,7 +69,8 @@ public record MetaRecConfig(
     RecommendConfig recommend,
     PretrainConfig pretrain,
     PipelineConfig pipeline,
-    NightlyConfig nightly)
+    NightlyConfig nightly,
+    OutputConfig output)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -92,7 +95,8 @@ public record MetaRecConfig(
         RecommendConfig.from(r),
         PretrainConfig.from(r),
         PipelineConfig.from(r),
-        NightlyConfig.from(r));
+        NightlyConfig.from(r),
+        OutputConfig.from(r));
   }
 
   /** The engine settings ({@code inner.*}, {@code meta.*}). */

@@ -67,6 +67,15 @@ class MetaRecConfigTest {
   }
 
   @Test
+  void lockStalenessHasADefaultAndARange() {
+    assertEquals(600, MetaRecConfig.load().output().lockStaleSeconds());
+    assertEquals("output.lockStaleSeconds must be in [10, 604800], got 5",
+        rejected("output.lockStaleSeconds=5").getMessage());
+    assertEquals(30, MetaRecConfig.load(null, List.of("output.lockStaleSeconds=30"), Map.of())
+        .output().lockStaleSeconds());
+  }
+
+  @Test
   void crossFieldRulesAreChecked() {
     assertTrue(rejected("split.test=0.6", "split.validation=0.5").getMessage()
         .contains("split.validation + split.test must be < 1"));

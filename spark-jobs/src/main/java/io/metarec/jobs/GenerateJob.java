@@ -4,6 +4,8 @@ import io.metarec.config.GenerateConfig;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
 import io.metarec.synthetic.SyntheticWorld;
 import java.util.ArrayList;
@@ -61,7 +63,9 @@ public final class GenerateJob {
         : (int) Math.max(spark.sparkContext().defaultParallelism(),
             Math.min(512, expected / 250_000 + 1));
     Dataset<Long> users = spark.range(0, world.numUsers(), 1, parts);
-    try (StagedOutput out = StagedOutput.begin(spark.sparkContext().hadoopConfiguration(), g.out())) {
+    try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
+            cfg.output(), OutputKind.DATA, "generate.out", g.out());
+        StagedOutput out = StagedOutput.begin(claim)) {
       FlatMapFunction<Long, Row> interactions = u -> {
         SyntheticWorld.User user = world.user(u);
         String uid = SyntheticWorld.userId(u);

@@ -33,6 +33,8 @@ public final class ReportWriter {
       .enable(SerializationFeature.INDENT_OUTPUT);
   private static final int WIDTH = 900;
   private static final int HEIGHT = 520;
+  /** Longest map or list shown on its list line; longer ones are pretty-printed, collapsed. */
+  private static final int INLINE_CHARS = 80;
 
   private ReportWriter() {}
 
@@ -350,8 +352,19 @@ public final class ReportWriter {
     sb.append("Created ").append(r.createdAt()).append(" by MetaRec ").append(r.codeVersion())
         .append(". Every number here is also in `metrics.json`.\n\n");
     sb.append("## Data set and protocol\n\n");
-    r.dataset().forEach((k, v) -> sb.append("- **").append(k).append("**: ")
-        .append(inline(v)).append('\n'));
+    Map<String, Object> blocks = new LinkedHashMap<>();
+    r.dataset().forEach((k, v) -> {
+      if (isBlock(v)) {
+        blocks.put(k, v);
+      } else {
+        sb.append("- **").append(k).append("**: ").append(inline(v)).append('\n');
+      }
+    });
+    for (Map.Entry<String, Object> b : blocks.entrySet()) {
+      sb.append("\n**").append(b.getKey()).append("** (").append(size(b.getValue()))
+          .append("):\n\n```json\n").append(JSON.writeValueAsString(b.getValue()))
+          .append("\n```\n");
+    }
     sb.append("\n## Methods\n\n");
     for (MethodResult m : r.methods()) {
       sb.append("- **").append(m.name()).append("**: ").append(m.description()).append('\n');
@@ -408,8 +421,16 @@ public final class ReportWriter {
     sb.append("<h1>MetaRec cold-start evaluation: ").append(esc(r.name())).append("</h1>\n<p>Created ")
         .append(esc(r.createdAt())).append(" by MetaRec ").append(esc(r.codeVersion()))
         .append(".</p>\n<h2>Data set and protocol</h2>\n<ul>\n");
-    r.dataset().forEach((k, v) -> sb.append("<li><b>").append(esc(k)).append("</b>: ")
-        .append(esc(inline(v))).append("</li>\n"));
+    for (Map.Entry<String, Object> e : r.dataset().entrySet()) {
+      if (isBlock(e.getValue())) {
+        sb.append("<li><details><summary><b>").append(esc(e.getKey())).append("</b> (")
+            .append(esc(size(e.getValue()))).append(")</summary><pre>")
+            .append(esc(JSON.writeValueAsString(e.getValue()))).append("</pre></details></li>\n");
+      } else {
+        sb.append("<li><b>").append(esc(e.getKey())).append("</b>: ")
+            .append(esc(inline(e.getValue()))).append("</li>\n");
+      }
+    }
     sb.append("</ul>\n<h2>Methods</h2>\n<ul>\n");
     for (MethodResult m : r.methods()) {
       sb.append("<li><b>").append(esc(m.name())).append("</b>: ").append(esc(m.description()))
@@ -468,6 +489,17 @@ public final class ReportWriter {
   private static String img(Path png, String alt) throws IOException {
     return "<p><img alt=\"" + esc(alt) + "\" src=\"data:image/png;base64,"
         + Base64.getEncoder().encodeToString(Files.readAllBytes(png)) + "\"></p>\n";
+  }
+
+  /** A map or list too long for one line of the report (a task set's config, say). */
+  private static boolean isBlock(Object v) {
+    return (v instanceof Map<?, ?> || v instanceof List<?>) && inline(v).length() > INLINE_CHARS;
+  }
+
+  /** "12 keys" or "3 entries". */
+  private static String size(Object v) {
+    return v instanceof Map<?, ?> m ? m.size() + (m.size() == 1 ? " key" : " keys")
+        : ((List<?>) v).size() + (((List<?>) v).size() == 1 ? " entry" : " entries");
   }
 
   private static String inline(Object v) {

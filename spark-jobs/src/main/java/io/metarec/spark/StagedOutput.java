@@ -4,11 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.UUID;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -16,45 +12,45 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An output folder committed atomically: a job writes everything under a staging sibling
- * ({@code <out>._staging-<uuid>}) and {@link #commit()} swaps it in by renames on the same file
+ * ({@code <out>._staging-<run id>}) and {@link #commit()} swaps it in by renames on the same file
  * system (any Hadoop {@link FileSystem}: {@code file://}, {@code hdfs://}, {@code s3a://}). A run that
  * fails before the commit leaves an earlier {@code <out>} untouched; {@link #close()} removes the
  * staging folder. A crash between the two renames of a commit leaves {@code <out>._old-<uuid>},
- * which the next {@link #begin} puts back.
+ * which the next run's {@link OutputClaim} puts back.
+ *
+ * <p>It writes under an {@link OutputClaim} the job took when it started: the commit checks that
+ * the run still holds the output's lock and that {@code <out>} may still be replaced, writes the
+ * {@link OutputMarker} into the folder, and after the swap removes {@code <out>.failed}, which an
+ * earlier failed run left.
  */
 public final class StagedOutput implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StagedOutput.class);
-  private static final long STALE_STAGING_MS = 24L * 3600 * 1000;
 
+  private final OutputClaim claim;
   private final FileSystem fs;
   private final Path target;
   private final Path staging;
   private boolean done;
 
-  private StagedOutput(FileSystem fs, Path target, Path staging) {
-    this.fs = fs;
-    this.target = target;
+  private StagedOutput(OutputClaim claim, Path staging) {
+    this.claim = claim;
+    this.fs = claim.fileSystem();
+    this.target = claim.target();
     this.staging = staging;
   }
 
-  /** Starts a staged output for the folder {@code out}. */
-  public static StagedOutput begin(Configuration conf, String out) {
+  /** Starts staging the output {@code claim} holds (once per claim; the claim stays the job's). */
+  public static StagedOutput begin(OutputClaim claim) {
+    claim.stage();
+    Path staging = claim.stagingFolder();
     try {
-      Path t = new Path(out);
-      FileSystem fs = t.getFileSystem(conf);
-      t = fs.makeQualified(t);
-      if (t.getParent() == null) {
-        throw new JobFailedException("output " + out + " must not be a file system root");
-      }
-      recover(fs, t);
-      Path staging = new Path(t.getParent(), t.getName() + "._staging-" + UUID.randomUUID());
-      if (!fs.mkdirs(staging)) {
+      if (!claim.fileSystem().mkdirs(staging)) {
         throw new JobFailedException("cannot create staging folder " + staging);
       }
-      return new StagedOutput(fs, t, staging);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot stage output " + out, e);
+      throw new UncheckedIOException("cannot stage output " + claim.target(), e);
     }
+    return new StagedOutput(claim, staging);
   }
 
   /** The final location, fully qualified. */
@@ -81,9 +77,16 @@ public final class StagedOutput implements AutoCloseable {
     }
   }
 
-  /** Swaps the staging folder in as {@code <out>}, replacing an earlier output. */
+  /**
+   * Swaps the staging folder in as {@code <out>}, replacing an earlier output of the same kind;
+   * fails, leaving {@code <out>} as it was, when the run lost its lock or {@code <out>} became
+   * something it may not replace.
+   */
   public void commit() {
+    claim.checkHeld();
     try {
+      OutputMarker.checkReplaceable(fs, target, claim.kind(), claim.key());
+      OutputMarker.write(fs, staging, claim.kind(), claim.runId());
       Path old = null;
       if (fs.exists(target)) {
         old = new Path(target.getParent(), target.getName() + "._old-" + UUID.randomUUID());
@@ -101,9 +104,18 @@ public final class StagedOutput implements AutoCloseable {
       if (old != null) {
         fs.delete(old, true);
       }
+      Path failed = failedFolder();
+      if (fs.exists(failed) && fs.delete(failed, true)) {
+        LOG.info("{} {}: removed {}, left by an earlier run that failed", claim.key(), target,
+            failed.getName());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("commit of " + target + " failed", e);
     }
+  }
+
+  private Path failedFolder() {
+    return new Path(target.getParent(), target.getName() + ".failed");
   }
 
   /**
@@ -113,7 +125,7 @@ public final class StagedOutput implements AutoCloseable {
    * @return where it was kept
    */
   public String keepFailed() {
-    Path failed = new Path(target.getParent(), target.getName() + ".failed");
+    Path failed = failedFolder();
     try {
       if (fs.exists(failed)) {
         fs.delete(failed, true);
@@ -138,36 +150,6 @@ public final class StagedOutput implements AutoCloseable {
       fs.delete(staging, true);
     } catch (IOException e) {
       LOG.warn("could not remove staging folder {}: {}", staging, e.toString());
-    }
-  }
-
-  /** Puts back an output moved aside by an interrupted commit; removes stale staging folders. */
-  private static void recover(FileSystem fs, Path target) throws IOException {
-    if (!fs.exists(target.getParent())) {
-      fs.mkdirs(target.getParent());
-      return;
-    }
-    FileStatus[] siblings = fs.listStatus(target.getParent(),
-        p -> p.getName().startsWith(target.getName() + "._old-")
-            || p.getName().startsWith(target.getName() + "._staging-"));
-    if (siblings == null) {
-      return;
-    }
-    if (!fs.exists(target)) {
-      FileStatus newestOld = Arrays.stream(siblings)
-          .filter(s -> s.getPath().getName().startsWith(target.getName() + "._old-"))
-          .max(Comparator.comparingLong(FileStatus::getModificationTime))
-          .orElse(null);
-      if (newestOld != null && fs.rename(newestOld.getPath(), target)) {
-        LOG.warn("restored {} from an interrupted commit ({})", target, newestOld.getPath());
-      }
-    }
-    long now = System.currentTimeMillis();
-    for (FileStatus s : siblings) {
-      if (s.getPath().getName().contains("._staging-")
-          && now - s.getModificationTime() > STALE_STAGING_MS) {
-        fs.delete(s.getPath(), true);
-      }
     }
   }
 }

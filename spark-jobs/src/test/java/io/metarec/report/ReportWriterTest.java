@@ -78,6 +78,33 @@ class ReportWriterTest {
   }
 
   @Test
+  void aLongConfigInTheDataSetIsPrettyPrintedAndCollapsed(@TempDir Path dir) throws Exception {
+    Map<String, Object> config = new LinkedHashMap<>();
+    for (String section : List.of("input", "split", "tasks", "train", "evaluate")) {
+      config.put(section, Map.of("path", "/data/" + section + "/with/a/long/path", "seed", 42));
+    }
+    EvalReport base = report();
+    Map<String, Object> dataset = new LinkedHashMap<>(base.dataset());
+    dataset.put("taskSet.config", config);
+    dataset.put("taskSet.splits", Map.of("train", 80));
+    EvalReport r = new EvalReport(base.name(), base.createdAt(), base.codeVersion(), dataset,
+        base.config(), base.ks(), base.methods(), base.steps(), base.training(), base.run());
+    ReportWriter.write(r, dir);
+    String md = Files.readString(dir.resolve("report.md"));
+    String section = md.substring(md.indexOf("## Data set and protocol"), md.indexOf("## Methods"));
+    for (String line : section.split("\n")) {
+      assertTrue(line.length() <= 100, "a line of the data set section runs off the page: " + line);
+    }
+    assertTrue(section.contains("**taskSet.config** (5 keys):\n\n```json\n{\n  \"input\" : {"),
+        section);
+    assertTrue(section.contains("- **taskSet.splits**: {\"train\":80}"), section);
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("<li><details><summary><b>taskSet.config</b> (5 keys)</summary><pre>{\n"
+        + "  &quot;input&quot; : {"), html);
+    assertTrue(html.contains("<li><b>taskSet.splits</b>: {&quot;train&quot;:80}</li>"), html);
+  }
+
+  @Test
   void csvEmptyCellsAreNaN() {
     TrainingCurve t = TrainingCurve.parseCsv("m", "iteration,val_mae\n1,\n2,0.5\n");
     assertTrue(Double.isNaN(t.column("val_mae")[0]));

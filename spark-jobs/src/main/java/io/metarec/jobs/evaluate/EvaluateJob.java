@@ -24,6 +24,8 @@ import io.metarec.report.TrainingCurve;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -86,6 +88,20 @@ public final class EvaluateJob {
       throw new JobFailedException("evaluate needs --tasks DIR (evaluate.tasks), at least one "
           + "--model DIR (evaluate.models) and --report DIR (evaluate.report)");
     }
+    List<OutputClaim.Input> inputs = new ArrayList<>();
+    inputs.add(OutputClaim.input("evaluate.tasks", ec.tasks()));
+    for (String entry : ec.models()) {
+      inputs.add(OutputClaim.input("evaluate.models", modelDir(entry)));
+    }
+    try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), OutputKind.REPORT, "evaluate.report", ec.report(),
+        inputs.toArray(new OutputClaim.Input[0]))) {
+      return evaluate(spark, cfg, claim);
+    }
+  }
+
+  private static Result evaluate(SparkSession spark, MetaRecConfig cfg, OutputClaim claim) {
+    EvaluateConfig ec = cfg.evaluate();
     long start = System.nanoTime();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -252,8 +268,8 @@ public final class EvaluateJob {
       }
       double wall = (System.nanoTime() - start) / 1e9;
       EvalReport report = report(cfg, ec, data, tasksDir, models, plan, acc, nTrain, wall,
-          scoreSeconds, rate, hconf);
-      write(hconf, ec.report(), report);
+          scoreSeconds, rate, hconf, spark.sparkContext().master());
+      write(claim, report);
       LOG.info("evaluated {} users ({} skipped) in {} s, {} adaptations/s -> {}", acc.users,
           acc.skipped, String.format(Locale.ROOT, "%.1f", wall),
           String.format(Locale.ROOT, "%.0f", rate), ec.report());
@@ -357,7 +373,8 @@ public final class EvaluateJob {
 
   private static EvalReport report(MetaRecConfig cfg, EvaluateConfig ec, TaskSet.Spec data,
       String tasksDir, List<ModelStore.Loaded> models, EvalPlan plan, EvalAccumulator acc,
-      long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf) {
+      long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf,
+      String master) {
     List<String> metricNames = plan.metricNames();
     List<MethodResult> results = new ArrayList<>();
     for (int m = 0; m < plan.methods().size(); m++) {
@@ -447,7 +464,7 @@ public final class EvaluateJob {
     run.put("adaptations", acc.adaptations);
     run.put("adaptationsPerSecond", rate);
     run.put("adaptationSecondsInKernel", acc.adaptNanos / 1e9);
-    run.put("master", cfg.raw().getString("spark.master"));
+    run.put("master", master); // the one Spark ran with, not spark.master's default
     String name = ec.name().isBlank() ? folderName(ec.report()) : ec.name();
     return new EvalReport(name, Instant.now().toString(), io.metarec.spark.CodeVersion.get(), dataset, config,
         plan.ks(), results, steps, training, run);
@@ -458,12 +475,13 @@ public final class EvaluateJob {
   }
 
   /** Renders the report locally, then publishes the folder atomically (any Hadoop file system). */
-  private static void write(Configuration hconf, String reportDir, EvalReport report) {
+  private static void write(OutputClaim claim, EvalReport report) {
+    String reportDir = claim.target().toString();
     Path local = null;
     try {
       local = Files.createTempDirectory("metarec-report");
       List<Path> files = ReportWriter.write(report, local);
-      try (StagedOutput out = StagedOutput.begin(hconf, reportDir)) {
+      try (StagedOutput out = StagedOutput.begin(claim)) {
         FileSystem fs = out.fileSystem();
         for (Path f : files) {
           String rel = local.relativize(f).toString();

@@ -10,6 +10,9 @@ import io.metarec.spark.CodeVersion;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
+import io.metarec.spark.OutputLock;
 import io.metarec.spark.StagedOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,7 +94,10 @@ public final class NightlyJob {
     }
   }
 
-  /** Runs the night {@code nightly.date} against {@code nightly.root}. */
+  /**
+   * Runs the night {@code nightly.date} against {@code nightly.root}, holding the registry's lock
+   * for the whole night: one night at a time writes latest.json and prunes versions.
+   */
   public static Result run(SparkSession spark, MetaRecConfig cfg) {
     check(cfg);
     NightlyConfig nc = cfg.nightly();
@@ -99,6 +105,14 @@ public final class NightlyJob {
       throw new JobFailedException("nightly needs --root DIR (nightly.root) and --date yyyy-MM-dd "
           + "(nightly.date)");
     }
+    try (OutputLock registry = OutputLock.ofFolder(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), "nightly.root", nc.root())) {
+      return night(spark, cfg);
+    }
+  }
+
+  private static Result night(SparkSession spark, MetaRecConfig cfg) {
+    NightlyConfig nc = cfg.nightly();
     if (cfg.input().path().isBlank()) {
       throw new JobFailedException("nightly needs the interaction log: --input PATH (input.path)");
     }
@@ -149,7 +163,9 @@ public final class NightlyJob {
     decision.put("run", run);
     decision.put("codeVersion", CodeVersion.get());
     decision.put("createdAt", Instant.now().toString());
-    try (StagedOutput out = StagedOutput.begin(hconf, version)) {
+    try (OutputClaim claim = OutputClaim.acquire(hconf, cfg.output(), OutputKind.VERSION,
+            "nightly version", version);
+        StagedOutput out = StagedOutput.begin(claim)) {
       copy(hconf, dirs.model(), out.path("model"));
       copy(hconf, dirs.report(), out.path("report"));
       out.writeText("nightly.json", Json.write(decision));

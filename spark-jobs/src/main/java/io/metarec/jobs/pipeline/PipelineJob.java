@@ -15,6 +15,7 @@ import io.metarec.spark.CodeVersion;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -103,12 +104,24 @@ public final class PipelineJob {
     }
   }
 
-  /** Runs the stages of {@code pipeline.stages} under {@code pipeline.run}. */
+  /**
+   * Runs the stages of {@code pipeline.stages} under {@code pipeline.run}, holding the run folder's
+   * lock throughout (a second pipeline into the same run would rewrite pipeline.json and remove
+   * the first one's checkpoints).
+   */
   public static Result run(SparkSession spark, MetaRecConfig cfg) {
     PipelineConfig pc = cfg.pipeline();
     if (pc.run().isBlank()) {
       throw new JobFailedException("pipeline needs a run folder: --run DIR (pipeline.run)");
     }
+    try (OutputLock lock = OutputLock.ofFolder(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), "pipeline.run", pc.run())) {
+      return stages(spark, cfg);
+    }
+  }
+
+  private static Result stages(SparkSession spark, MetaRecConfig cfg) {
+    PipelineConfig pc = cfg.pipeline();
     long start = System.nanoTime();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     Layout dirs = new Layout(pc.run().replaceAll("/+$", ""));

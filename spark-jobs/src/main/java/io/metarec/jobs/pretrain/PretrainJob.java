@@ -16,6 +16,8 @@ import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.SparkValidator;
 import io.metarec.train.ValidationMetrics;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
 import io.metarec.task.TaskRandom;
@@ -90,13 +92,22 @@ public final class PretrainJob {
       double[] epochScores, ValidationMetrics validation, double wallSeconds, Params theta) {}
 
   /** Runs the job described by {@code pretrain.*}, {@code model.*} and {@code meta.init.*}. */
-  @SuppressWarnings("deprecation") // the only profiling switch DL4J M2 offers
   public static Result run(SparkSession spark, MetaRecConfig cfg) {
     PretrainConfig pc = cfg.pretrain();
     if (pc.tasks().isBlank() || pc.model().isBlank()) {
       throw new JobFailedException("pretrain needs --tasks DIR (pretrain.tasks) and --model DIR "
           + "(pretrain.model)");
     }
+    try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), OutputKind.MODEL, "pretrain.model", pc.model(),
+        OutputClaim.input("pretrain.tasks", pc.tasks()))) {
+      return pretrain(spark, cfg, claim);
+    }
+  }
+
+  @SuppressWarnings("deprecation") // the only profiling switch DL4J M2 offers
+  private static Result pretrain(SparkSession spark, MetaRecConfig cfg, OutputClaim claim) {
+    PretrainConfig pc = cfg.pretrain();
     // ND4J's default profiling mode checks workspaces on every op.
     Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
     long start = System.nanoTime();
@@ -115,7 +126,7 @@ public final class PretrainJob {
     JavaRDD<Task> train = TaskSet.tasks(spark, tasksDir, "train").persist(StorageLevel.MEMORY_ONLY());
     Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
-    ModelStore store = new ModelStore(hconf, pc.model());
+    ModelStore store = new ModelStore(hconf, pc.model(), claim);
     String exportDir = store.modelDir() + ".export-" + UUID.randomUUID();
     try {
       long nTrain = train.count();

@@ -27,6 +27,8 @@ import io.metarec.model.Params;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
 import io.metarec.task.ItemFeatureTable;
 import java.io.Serializable;
@@ -104,6 +106,18 @@ public final class RecommendJob {
       throw new JobFailedException("recommend needs --model DIR (recommend.model), --input PATH "
           + "(input.path) and --out DIR (recommend.out)");
     }
+    try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), OutputKind.RECOMMENDATIONS, "recommend.out", rc.out(),
+        OutputClaim.input("recommend.model", rc.model()),
+        OutputClaim.input("input.path", cfg.input().path()),
+        OutputClaim.input("input.userFeatures.path", cfg.input().userFeatures().path()),
+        OutputClaim.input("input.itemFeatures.path", cfg.input().itemFeatures().path()))) {
+      return recommend(spark, cfg, claim);
+    }
+  }
+
+  private static Result recommend(SparkSession spark, MetaRecConfig cfg, OutputClaim claim) {
+    RecommendConfig rc = cfg.recommend();
     long start = System.nanoTime();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -132,7 +146,7 @@ public final class RecommendJob {
     RawInput raw = InputReader.read(spark,
         cfg.with("input.feedback", implicit ? "implicit" : "explicit").input());
     Dataset<Row> checked = Validation.check(raw, implicit).persist(StorageLevel.MEMORY_AND_DISK());
-    try (StagedOutput out = StagedOutput.begin(hconf, rc.out())) {
+    try (StagedOutput out = StagedOutput.begin(claim)) {
       // The same checks as build-tasks: one pass, one line naming an unreadable file.
       InputCounts counts = InputReader.reading(spark, cfg.input(),
           () -> InputCounts.of(checked, Long.MAX_VALUE));

@@ -25,6 +25,8 @@ import io.metarec.config.TasksConfig;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,8 +85,14 @@ public final class BuildTasksJob {
     // Read once: the counts, the rejects and the tasks all come from these rows.
     Dataset<Row> checked = Validation.check(raw, in.implicit())
         .persist(StorageLevel.MEMORY_AND_DISK());
+    try (OutputClaim claim = OutputClaim.acquire(hconf, cfg.output(), OutputKind.TASKS,
+            "buildTasks.out", outPath, OutputClaim.input("input.path", in.path()),
+            OutputClaim.input("input.userFeatures.path", in.userFeatures().path()),
+            OutputClaim.input("input.itemFeatures.path", in.itemFeatures().path()),
+            // Rerun into its own folder, a task set extends the vocabulary it replaces.
+            OutputClaim.inputMayBeOutput("tasks.vocabFrom", tc.vocabFrom()));
+        StagedOutput out = StagedOutput.begin(claim)) {
 
-    try (StagedOutput out = StagedOutput.begin(hconf, outPath)) {
       // 1. Validation counts, rejects, threshold.
       InputCounts counts = InputReader.reading(spark, in,
           () -> InputCounts.of(checked, in.untilEpochSeconds()));

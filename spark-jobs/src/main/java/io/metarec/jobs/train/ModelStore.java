@@ -16,6 +16,7 @@ import io.metarec.model.Segment;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
 import io.metarec.spark.StagedOutput;
 import io.metarec.train.MetaTrainer;
 import io.metarec.train.TrainingCheckpoint;
@@ -67,11 +68,21 @@ public final class ModelStore {
 
   private final Configuration conf;
   private final String modelDir;
+  private final OutputClaim claim;
 
-  /** A store for the model folder {@code modelDir}. */
+  /** A store for reading the model folder {@code modelDir} and its checkpoints. */
   public ModelStore(Configuration conf, String modelDir) {
+    this(conf, modelDir, null);
+  }
+
+  /**
+   * A store that also publishes the model folder, under {@code claim}: the run's claim on
+   * {@code modelDir} (its lock, held for the whole run).
+   */
+  public ModelStore(Configuration conf, String modelDir, OutputClaim claim) {
     this.conf = conf;
     this.modelDir = modelDir.replaceAll("/+$", "");
+    this.claim = claim;
   }
 
   /** The model folder. */
@@ -375,11 +386,16 @@ public final class ModelStore {
 
   /**
    * Writes the model folder atomically: {@code params.bin}, {@code vocab/}, {@code metrics.csv}
-   * and {@code model.json}, under a staging folder renamed into place when complete.
+   * and {@code model.json}, under a staging folder renamed into place when complete; needs the
+   * store made with the run's claim.
    */
   public void publish(Publication p) {
     ModelSpec spec = p.theta().layout().spec();
-    try (StagedOutput out = StagedOutput.begin(conf, modelDir)) {
+    if (claim == null) {
+      throw new IllegalStateException("publishing " + modelDir + " needs the run's claim on it: "
+          + "new ModelStore(conf, dir, claim)");
+    }
+    try (StagedOutput out = StagedOutput.begin(claim)) {
       FileSystem fs = out.fileSystem();
       try (OutputStream os = fs.create(new Path(out.path("params.bin")), true)) {
         ParamFile.write(os, modelDir + "/params.bin", segments(p.theta().layout(), ""),

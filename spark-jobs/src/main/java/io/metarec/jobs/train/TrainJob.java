@@ -12,6 +12,8 @@ import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.OutputKind;
 import io.metarec.spark.SparkValidator;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
@@ -84,6 +86,18 @@ public final class TrainJob {
       throw new JobFailedException("train needs --tasks DIR (train.tasks) and --model DIR "
           + "(train.model)");
     }
+    // Held for the whole run: checkpoints (<model>.checkpoints/) are written under it too.
+    try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
+        cfg.output(), OutputKind.MODEL, "train.model", tc.model(),
+        OutputClaim.input("train.tasks", tc.tasks()),
+        OutputClaim.input("train.initFrom", tc.initFrom()))) {
+      return train(spark, cfg, listener, claim);
+    }
+  }
+
+  private static Result train(SparkSession spark, MetaRecConfig cfg, TrainingListener listener,
+      OutputClaim claim) {
+    TrainConfig tc = cfg.train();
     long start = System.nanoTime();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     String tasksDir = tc.tasks().replaceAll("/+$", "");
@@ -130,7 +144,7 @@ public final class TrainJob {
     // settings records (set copies, canonical constructors) was part of each task's start-up.
     Broadcast<TrainSettings> bSettings = jsc.broadcast(settings);
 
-    ModelStore store = new ModelStore(hconf, tc.model());
+    ModelStore store = new ModelStore(hconf, tc.model(), claim);
     ModelStore.RunIdentity identity = ModelStore.RunIdentity.of(cfg, data);
     TrainingCheckpoint begin = startingPoint(spark, cfg, store, identity, layout, train, data);
     double fraction = MetaBatch.fraction(settings.meta().tasksPerIteration(), nTrain);
