@@ -67,6 +67,15 @@ public record ParamSegment(String name, int[] shape) {
     return new ParamSegment(name, new int[] {rows, cols});
   }
 
+  /** The segments of {@code layout} as file segments, in layout order. */
+  public static java.util.List<ParamSegment> list(io.metarec.model.ParamLayout layout) {
+    java.util.List<ParamSegment> out = new java.util.ArrayList<>();
+    for (io.metarec.model.Segment s : layout.segments()) {
+      out.add(of(s.name(), s.rows(), s.cols()));
+    }
+    return out;
+  }
+
   /** @return a copy of the dimensions */
   @Override
   public int[] shape() {

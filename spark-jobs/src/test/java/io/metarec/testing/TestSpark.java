@@ -90,6 +90,21 @@ public final class TestSpark {
     return tasks;
   }
 
+  /** Copies the folder {@code from} (files and folders) to {@code to}. */
+  public static void copyTree(java.nio.file.Path from, java.nio.file.Path to)
+      throws java.io.IOException {
+    try (var walk = java.nio.file.Files.walk(from)) {
+      for (java.nio.file.Path p : walk.toList()) {
+        java.nio.file.Path t = to.resolve(from.relativize(p).toString());
+        if (java.nio.file.Files.isDirectory(p)) {
+          java.nio.file.Files.createDirectories(t);
+        } else {
+          java.nio.file.Files.copy(p, t);
+        }
+      }
+    }
+  }
+
   /** A list of {@code key=value} strings plus more. */
   public static String[] with(String[] base, String... more) {
     List<String> all = new ArrayList<>(Arrays.asList(base));

@@ -1,7 +1,7 @@
 package io.metarec.jobs.evaluate;
 
 import io.metarec.config.EvaluateConfig;
-import io.metarec.jobs.train.TaskSet;
+import io.metarec.store.TaskSet;
 import io.metarec.task.Task;
 import java.io.Serializable;
 import java.util.ArrayList;

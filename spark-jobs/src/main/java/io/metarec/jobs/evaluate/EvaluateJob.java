@@ -5,8 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import io.metarec.config.EvaluateConfig;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.evaluate.EvalMethod.Kind;
-import io.metarec.jobs.train.ModelStore;
-import io.metarec.jobs.train.TaskSet;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.config.TrainSettings;
 import io.metarec.config.UserSolver;
@@ -27,6 +25,9 @@ import io.metarec.spark.Json;
 import io.metarec.spark.OutputClaim;
 import io.metarec.spark.OutputKind;
 import io.metarec.spark.StagedOutput;
+import io.metarec.store.ModelFiles;
+import io.metarec.store.TaskSet;
+import io.metarec.store.TaskSetLayout;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
 import java.io.IOException;
@@ -111,12 +112,12 @@ public final class EvaluateJob {
     long seed = cfg.seed();
 
     // Models and their methods.
-    List<ModelStore.Loaded> models = new ArrayList<>();
+    List<ModelFiles.Model> models = new ArrayList<>();
     List<String> givenNames = new ArrayList<>();
     for (String entry : ec.models()) {
       String dir = modelDir(entry);
       givenNames.add(modelName(entry));
-      ModelStore.Loaded m = ModelStore.ontoTaskSet(spark, ModelStore.load(hconf, dir), data,
+      ModelFiles.Model m = ModelFiles.ontoTaskSet(spark, ModelFiles.load(hconf, dir), data,
           tasksDir, seed, cfg.engine().meta().embeddingStd());
       checkCompatible(m, data, tasksDir);
       models.add(m);
@@ -129,16 +130,16 @@ public final class EvaluateJob {
     Set<String> names = new HashSet<>();
     int metaModel = -1;
     for (int i = 0; i < models.size(); i++) {
-      ModelStore.Loaded m = models.get(i);
+      ModelFiles.Model m = models.get(i);
       specs.add(m.spec());
       thetas.add(m.theta().flatten());
-      if (isPretrained(m)) {
+      if (m.pretrained()) {
         add(methods, names, new EvalMethod("pretrain", "conventionally pretrained model ("
             + m.dir() + "), no adaptation", Kind.MODEL, i, noAdaptation(runInner)));
         add(methods, names, new EvalMethod("pretrain+finetune", "pretrained model fine-tuned on "
             + "the support with this run's inner.* settings", Kind.MODEL, i, runInner));
       } else {
-        InnerLoopConfig own = innerOf(m, innerDefaults);
+        InnerLoopConfig own = m.manifest().innerLoop(innerDefaults, m.dir() + "/model.json");
         String name = givenNames.get(i) != null ? givenNames.get(i)
             : metaModel < 0 ? "meta" : folderName(m.dir());
         if (metaModel < 0) {
@@ -150,7 +151,7 @@ public final class EvaluateJob {
     }
     List<Integer> metaMethods = new ArrayList<>();
     for (int i = 0; i < methods.size(); i++) {
-      if (!isPretrained(models.get(methods.get(i).model()))) {
+      if (!models.get(methods.get(i).model()).pretrained()) {
         metaMethods.add(i);
       }
     }
@@ -306,28 +307,6 @@ public final class EvaluateJob {
     return inner.withSteps(0).withUserSolver(UserSolver.SGD);
   }
 
-  /** Whether a model was written by {@code metarec pretrain} (conventional training). */
-  public static boolean isPretrained(ModelStore.Loaded m) {
-    Object by = m.json().get("trainedBy");
-    return by instanceof String s && s.startsWith("pretrain");
-  }
-
-  /** The inner-loop settings a model was trained with, from its model.json. */
-  @SuppressWarnings("unchecked")
-  public static InnerLoopConfig innerOf(ModelStore.Loaded m, Config innerDefaults) {
-    Object training = m.json().get("training");
-    Object inner = training instanceof Map<?, ?> t ? ((Map<String, Object>) t).get("inner") : null;
-    Config c = inner instanceof Map<?, ?> i
-        ? ConfigFactory.parseMap((Map<String, Object>) i).withFallback(innerDefaults)
-        : innerDefaults;
-    try {
-      return InnerLoopConfig.from(new io.metarec.config.ConfigReader(c, "inner"));
-    } catch (RuntimeException e) {
-      throw new JobFailedException(m.dir() + "/model.json: its training.inner settings are "
-          + "invalid: " + e.getMessage(), e);
-    }
-  }
-
   private static String describe(InnerLoopConfig in) {
     return String.format(Locale.ROOT, "%d inner steps on %s, %s user solver", in.steps(),
         in.adapt().stream().map(g -> g.name().toLowerCase(Locale.ROOT)).sorted().toList(),
@@ -355,7 +334,7 @@ public final class EvaluateJob {
   }
 
   /** A model must have been trained on this task set's vocabularies. */
-  private static void checkCompatible(ModelStore.Loaded m, TaskSet.Spec data, String tasksDir) {
+  private static void checkCompatible(ModelFiles.Model m, TaskSet.Spec data, String tasksDir) {
     ModelSpec s = m.spec();
     if (s.numItems() != data.numItems() || !s.userFields().equals(data.userFields())
         || !s.itemFields().equals(data.itemFields())
@@ -372,7 +351,7 @@ public final class EvaluateJob {
   // ------------------------------------------------------------------------------ report
 
   private static EvalReport report(MetaRecConfig cfg, EvaluateConfig ec, TaskSet.Spec data,
-      String tasksDir, List<ModelStore.Loaded> models, EvalPlan plan, EvalAccumulator acc,
+      String tasksDir, List<ModelFiles.Model> models, EvalPlan plan, EvalAccumulator acc,
       long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf,
       String master) {
     List<String> metricNames = plan.metricNames();
@@ -410,7 +389,7 @@ public final class EvaluateJob {
           plan.steps(), byMetric);
     }
     List<TrainingCurve> training = new ArrayList<>();
-    for (ModelStore.Loaded m : models) {
+    for (ModelFiles.Model m : models) {
       String csv = m.dir() + "/metrics.csv";
       if (HadoopFiles.exists(hconf, csv)) {
         training.add(TrainingCurve.parseCsv(folderName(m.dir()), HadoopFiles.readText(hconf, csv)));
@@ -433,7 +412,7 @@ public final class EvaluateJob {
             + "interactions after the largest K (" + ec.maxK() + "), the same for every K")
         + (plan.explicit() ? "; predictions clipped to [" + data.labelMin() + ", "
             + data.labelMax() + "]" : "; " + ec.negatives() + " sampled unseen items per user"));
-    String stats = tasksDir + "/stats.json";
+    String stats = TaskSetLayout.of(tasksDir).stats();
     if (HadoopFiles.exists(hconf, stats)) {
       Map<String, Object> s = Json.readObject(HadoopFiles.readText(hconf, stats));
       for (String key : List.of("input", "inputFingerprint", "splits", "config")) {
@@ -444,15 +423,17 @@ public final class EvaluateJob {
     }
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("seed", cfg.seed());
-    config.putAll(ModelStore.configSections(cfg, "evaluate", "inner"));
+    config.putAll(ModelFiles.configSections(cfg, "evaluate", "inner"));
     List<Map<String, Object>> modelInfo = new ArrayList<>();
-    for (ModelStore.Loaded m : models) {
+    for (ModelFiles.Model m : models) {
       Map<String, Object> mi = new LinkedHashMap<>();
       mi.put("dir", m.dir());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> manifest = Json.mapper().convertValue(m.manifest(), Map.class);
       for (String key : List.of("trainedBy", "createdAt", "codeVersion", "configHash", "training",
-          "metrics", "run")) {
-        if (m.json().containsKey(key)) {
-          mi.put(key, m.json().get(key));
+          "metrics", "run", "adaptation")) {
+        if (manifest.get(key) != null) {
+          mi.put(key, manifest.get(key));
         }
       }
       modelInfo.add(mi);

@@ -7,7 +7,6 @@ import io.metarec.jobs.evaluate.EvaluateJob;
 import io.metarec.jobs.pretrain.PretrainJob;
 import io.metarec.jobs.recommend.RecommendJob;
 import io.metarec.jobs.tasks.BuildTasksJob;
-import io.metarec.jobs.train.ModelStore;
 import io.metarec.jobs.train.TrainJob;
 import io.metarec.report.EvalReport;
 import io.metarec.report.ReportWriter;

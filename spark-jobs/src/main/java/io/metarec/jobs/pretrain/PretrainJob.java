@@ -2,8 +2,6 @@ package io.metarec.jobs.pretrain;
 
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.PretrainConfig;
-import io.metarec.jobs.train.ModelStore;
-import io.metarec.jobs.train.TaskSet;
 import io.metarec.kernel.Losses;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
@@ -15,6 +13,9 @@ import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.SparkValidator;
+import io.metarec.store.ModelFiles;
+import io.metarec.store.TaskSet;
+import io.metarec.io.ModelManifest;
 import io.metarec.train.ValidationMetrics;
 import io.metarec.spark.OutputClaim;
 import io.metarec.spark.OutputKind;
@@ -126,8 +127,7 @@ public final class PretrainJob {
     JavaRDD<Task> train = TaskSet.tasks(spark, tasksDir, "train").persist(StorageLevel.MEMORY_ONLY());
     Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
-    ModelStore store = new ModelStore(hconf, pc.model(), claim);
-    String exportDir = store.modelDir() + ".export-" + UUID.randomUUID();
+    String exportDir = pc.model().replaceAll("/+$", "") + ".export-" + UUID.randomUUID();
     try {
       long nTrain = train.count();
       if (nTrain == 0) {
@@ -185,24 +185,18 @@ public final class PretrainJob {
       }
       double wall = (System.nanoTime() - start) / 1e9;
 
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      metrics.put("trainLoss", trainLoss);
-      metrics.put("validationInnerSteps", 0);
-      metrics.put("validation", vm == null ? null : ModelStore.metricsMap(vm));
-      Map<String, Object> run = new LinkedHashMap<>();
-      run.put("wallSeconds", wall);
-      run.put("epochs", pc.epochs());
-      run.put("interactions", interactions);
-      run.put("workers", workers);
-      run.put("finalDl4jScore", scores[scores.length - 1]);
-      store.publish(new ModelStore.Publication(theta, tasksDir, data, TRAINED_BY,
-          ModelStore.configSections(cfg, "model", "meta", "pretrain", "seed"),
+      ModelManifest.Metrics metrics = new ModelManifest.Metrics(null,
+          vm == null ? null : ModelFiles.validationOf(vm), trainLoss, 0);
+      ModelManifest.RunStats run = new ModelManifest.RunStats(wall, null, null, null, null, null,
+          null, null, pc.epochs(), interactions, workers, scores[scores.length - 1]);
+      ModelFiles.publish(hconf, claim, new ModelFiles.Publication(theta, tasksDir, data, TRAINED_BY,
+          ModelFiles.configSections(cfg, "model", "meta", "pretrain", "seed"),
           cfg.hash("model", "meta.init", "meta.seed", "pretrain", "seed"), nTrain, metrics, run,
           csv.toString()));
       LOG.info(String.format(Locale.ROOT, "pretrained model written to %s: train loss %.4f, "
-          + "validation without adaptation %s, %.1f s", store.modelDir(), trainLoss,
+          + "validation without adaptation %s, %.1f s", pc.model(), trainLoss,
           vm == null ? "-" : vm, wall));
-      return new Result(store.modelDir(), pc.epochs(), interactions, trainLoss, scores, vm, wall,
+      return new Result(pc.model(), pc.epochs(), interactions, trainLoss, scores, vm, wall,
           theta);
     } finally {
       removeExport(hconf, exportDir);

@@ -11,14 +11,14 @@ import static org.apache.spark.sql.functions.when;
 import com.typesafe.config.ConfigFactory;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.RecommendConfig;
-import io.metarec.jobs.evaluate.EvaluateJob;
-import io.metarec.jobs.tasks.InputCounts;
-import io.metarec.jobs.tasks.InputReader;
-import io.metarec.jobs.tasks.RawInput;
-import io.metarec.jobs.tasks.Validation;
-import io.metarec.jobs.tasks.Vocabulary;
-import io.metarec.jobs.train.ModelStore;
-import io.metarec.jobs.train.TaskSet;
+import io.metarec.input.InputCounts;
+import io.metarec.input.InputReader;
+import io.metarec.input.RawInput;
+import io.metarec.input.RowValidation;
+import io.metarec.store.Vocabulary;
+import io.metarec.store.ModelFiles;
+import io.metarec.store.TaskSet;
+import io.metarec.store.TaskSetLayout;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.config.TrainSettings;
@@ -121,31 +121,32 @@ public final class RecommendJob {
     long start = System.nanoTime();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    ModelStore.Loaded model = ModelStore.load(hconf, rc.model());
+    ModelFiles.Model model = ModelFiles.load(hconf, rc.model());
     ModelSpec spec = model.spec();
-    String vocabDir = model.dir() + "/vocab";
-    TaskSet.Spec data = TaskSet.spec(hconf, vocabDir);
-    ItemFeatureTable itemTable = TaskSet.items(spark, vocabDir, data);
-    InnerLoopConfig inner = EvaluateJob.isPretrained(model)
+    TaskSetLayout vocab = TaskSetLayout.ofModel(model.dir());
+    TaskSet.Spec data = TaskSet.spec(hconf, vocab.dir());
+    ItemFeatureTable itemTable = TaskSet.items(spark, vocab.dir(), data);
+    InnerLoopConfig inner = model.pretrained()
         ? cfg.engine().inner()
-        : EvaluateJob.innerOf(model,
-            TrainSettings.withDefaults(ConfigFactory.empty()).getConfig("inner"));
+        : model.manifest().innerLoop(
+            TrainSettings.withDefaults(ConfigFactory.empty()).getConfig("inner"),
+            model.dir() + "/model.json");
     boolean implicit = spec.feedback().name().equalsIgnoreCase("implicit");
 
     // Item vocabulary and candidates.
-    Vocabulary itemVocab = Vocabulary.read(spark, vocabDir + "/values/item");
+    Vocabulary itemVocab = Vocabulary.read(spark, vocab.vocab("item"));
     String[] itemIds = new String[spec.numItems()];
     itemVocab.entries().forEach((v, i) -> {
       if (i < itemIds.length) {
         itemIds[i] = v;
       }
     });
-    int[] candidates = candidates(spark, vocabDir, spec.numItems(), rc.candidates(), itemIds);
+    int[] candidates = candidates(spark, vocab, spec.numItems(), rc.candidates(), itemIds);
 
     // Input: validated, mapped to the model's vocabularies.
     RawInput raw = InputReader.read(spark,
         cfg.with("input.feedback", implicit ? "implicit" : "explicit").input());
-    Dataset<Row> checked = Validation.check(raw, implicit).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> checked = RowValidation.check(raw, implicit).persist(StorageLevel.MEMORY_AND_DISK());
     try (StagedOutput out = StagedOutput.begin(claim)) {
       // The same checks as build-tasks: one pass, one line naming an unreadable file.
       InputCounts counts = InputReader.reading(spark, cfg.input(),
@@ -154,7 +155,7 @@ public final class RecommendJob {
       long rejected = counts.rejected();
       counts.checkTimestampUnit(raw.description(), raw.timestampMillis());
       if (rejected > 0) {
-        Validation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
+        RowValidation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
       }
       String problem = counts.problem(raw, cfg.input());
       if (problem != null) {
@@ -172,7 +173,7 @@ public final class RecommendJob {
               struct(col("ts"), col("item_idx"), col("label"))))).as("events"),
               org.apache.spark.sql.functions.sum(when(col("item_idx").isNull(), 1).otherwise(0))
                   .as("unknown"));
-      grouped = withUserFeatures(spark, grouped, raw, spec, vocabDir);
+      grouped = withUserFeatures(spark, grouped, raw, spec, vocab);
 
       Broadcast<Plan> bPlan = jsc.broadcast(new Plan(spec, inner, candidates, itemIds, rc.top(),
           rc.history()));
@@ -222,7 +223,7 @@ public final class RecommendJob {
       summary.put("top", rc.top());
       summary.put("usersPerSecond", rate);
       summary.put("wallSeconds", wall);
-      summary.put("config", ModelStore.configSections(cfg, "recommend").get("recommend"));
+      summary.put("config", ModelFiles.configSections(cfg, "recommend").get("recommend"));
       out.writeText("summary.json", Json.write(summary));
       out.commit();
       LOG.info("recommended for {} users ({} without known history, {} unknown-item "
@@ -236,7 +237,7 @@ public final class RecommendJob {
   }
 
   /** The candidate items: every known item, or the {@code m} most popular (by training count). */
-  private static int[] candidates(SparkSession spark, String vocabDir, int numItems, int m,
+  private static int[] candidates(SparkSession spark, TaskSetLayout vocab, int numItems, int m,
       String[] itemIds) {
     if (m == 0 || m >= numItems - 1) {
       int[] all = new int[numItems - 1];
@@ -245,7 +246,7 @@ public final class RecommendJob {
       }
       return all;
     }
-    List<Row> top = spark.read().parquet(vocabDir + "/items").select("item_idx", "count")
+    List<Row> top = spark.read().parquet(vocab.items()).select("item_idx", "count")
         .orderBy(col("count").desc(), col("item_idx").asc()).limit(m).collectAsList();
     int[] out = new int[top.size()];
     for (int i = 0; i < out.length; i++) {
@@ -257,7 +258,7 @@ public final class RecommendJob {
 
   /** Adds {@code user_features} (array of index arrays in the model's field order). */
   private static Dataset<Row> withUserFeatures(SparkSession spark, Dataset<Row> grouped,
-      RawInput raw, ModelSpec spec, String vocabDir) {
+      RawInput raw, ModelSpec spec, TaskSetLayout vocab) {
     List<String> fields = spec.userFields().stream().map(f -> f.name()).toList();
     if (fields.isEmpty()) {
       return grouped.withColumn("user_features", array().cast("array<array<int>>"));
@@ -273,10 +274,10 @@ public final class RecommendJob {
     for (String f : fields) {
       if (!raw.userFields().contains(f)) {
         throw new JobFailedException("the user feature table has no field '" + f + "' that the "
-            + "model " + vocabDir.replaceAll("/vocab$", "") + " was trained with (its fields: "
+            + "model " + vocab.dir().replaceAll("/vocab$", "") + " was trained with (its fields: "
             + fields + "; the table's: " + raw.userFields() + ")");
       }
-      vocabs.put(f, Vocabulary.read(spark, vocabDir + "/values/user." + f));
+      vocabs.put(f, Vocabulary.read(spark, vocab.vocab("user." + f)));
     }
     Dataset<Row> table = io.metarec.jobs.tasks.BuildTasksJob.indexFeatures(raw.userFeatures(),
         fields, vocabs);

@@ -1,5 +1,11 @@
 package io.metarec.jobs.tasks;
 
+import io.metarec.input.InputCounts;
+import io.metarec.input.InputReader;
+import io.metarec.input.RawInput;
+import io.metarec.input.RowValidation;
+import io.metarec.store.TaskSetLayout;
+import io.metarec.store.Vocabulary;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
@@ -83,7 +89,7 @@ public final class BuildTasksJob {
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     RawInput raw = InputReader.read(spark, in);
     // Read once: the counts, the rejects and the tasks all come from these rows.
-    Dataset<Row> checked = Validation.check(raw, in.implicit())
+    Dataset<Row> checked = RowValidation.check(raw, in.implicit())
         .persist(StorageLevel.MEMORY_AND_DISK());
     try (OutputClaim claim = OutputClaim.acquire(hconf, cfg.output(), OutputKind.TASKS,
             "buildTasks.out", outPath, OutputClaim.input("input.path", in.path()),
@@ -103,13 +109,13 @@ public final class BuildTasksJob {
       }
       counts.checkTimestampUnit(raw.description(), raw.timestampMillis());
       if (rejected > 0) {
-        Validation.rejects(checked).coalesce(1).write().parquet(out.path("rejects"));
+        RowValidation.rejects(checked).coalesce(1).write().parquet(out.path(TaskSetLayout.REJECTS));
       }
       String problem = counts.problem(raw, in);
       if (problem != null) {
         String kept = out.keepFailed();
         throw new JobFailedException(problem + ". No tasks were written; the rejected rows are "
-            + "kept in " + kept + "/rejects");
+            + "kept in " + kept + "/" + TaskSetLayout.REJECTS);
       }
       Dataset<Row> valid = checked.filter(col("reason").isNull())
           .select(col("user"), col("item"), col("label"), col("ts"));
@@ -207,7 +213,7 @@ public final class BuildTasksJob {
               col("query.label").as("query_labels"),
               col("query.ts").as("query_timestamps"),
               userFeatures.as("user_features"))
-          .write().partitionBy("split").parquet(out.path("tasks"));
+          .write().partitionBy("split").parquet(out.path(TaskSetLayout.TASKS));
 
       // 5. Items, vocabularies, feature spec.
       Dataset<Row> items = itemVocab.toDataFrame(spark)
@@ -225,18 +231,18 @@ public final class BuildTasksJob {
       Column itemFeatures = itemFeatureCols.isEmpty() ? array().cast("array<array<int>>")
           : array(itemFeatureCols.toArray(new Column[0]));
       items.select(col("item_idx"), col("item_id"), col("count"), itemFeatures.as("features"))
-          .orderBy("item_idx").coalesce(1).write().parquet(out.path("items"));
-      itemVocab.toDataFrame(spark).coalesce(1).write().parquet(out.path("vocab/item"));
+          .orderBy("item_idx").coalesce(1).write().parquet(out.path(TaskSetLayout.ITEMS));
+      itemVocab.toDataFrame(spark).coalesce(1).write().parquet(out.path(TaskSetLayout.VOCAB + "/item"));
       for (Map.Entry<String, Vocabulary> e : userVocabs.entrySet()) {
         e.getValue().toDataFrame(spark).coalesce(1).write()
-            .parquet(out.path("vocab/user." + e.getKey()));
+            .parquet(out.path(TaskSetLayout.VOCAB + "/user." + e.getKey()));
       }
       for (Map.Entry<String, Vocabulary> e : itemVocabs.entrySet()) {
         e.getValue().toDataFrame(spark).coalesce(1).write()
-            .parquet(out.path("vocab/item." + e.getKey()));
+            .parquet(out.path(TaskSetLayout.VOCAB + "/item." + e.getKey()));
       }
       Map<String, Object> features = featureSpec(in, raw, itemVocab, userVocabs, itemVocabs);
-      out.writeText("features.json", Json.write(features));
+      out.writeText(TaskSetLayout.FEATURES, Json.write(features));
 
       // 6. Statistics from what was written.
       Map<String, Object> stats = new LinkedHashMap<>();
@@ -261,7 +267,7 @@ public final class BuildTasksJob {
       users.put(tc.overflow().equals("drop") ? "droppedTooMany" : "truncated", tooMany);
       users.put("maxInteractions", maxN);
       stats.put("users", users);
-      stats.putAll(TaskStats.of(spark.read().parquet(out.path("tasks"))));
+      stats.putAll(TaskStats.of(spark.read().parquet(out.path(TaskSetLayout.TASKS))));
       Map<String, Object> vocab = new LinkedHashMap<>();
       vocab.put("item", Map.of("size", itemVocab.size(), "added", itemVocab.added()));
       userVocabs.forEach((k, v) -> vocab.put("user." + k, Map.of("size", v.size(), "added", v.added())));
@@ -272,7 +278,7 @@ public final class BuildTasksJob {
       stats.put("config", Json.readObject(cfg.toJson()));
       stats.put("createdAt", Instant.now().toString());
       stats.put("wallSeconds", (System.nanoTime() - start) / 1e9);
-      out.writeText("stats.json", Json.write(stats));
+      out.writeText(TaskSetLayout.STATS, Json.write(stats));
       grouped.unpersist();
       out.commit();
       return stats;
@@ -370,14 +376,14 @@ public final class BuildTasksJob {
   /** The vocabulary folder to extend: tasks.vocabFrom's, else the output's own, else none. */
   private static String previousVocab(Configuration hconf, TasksConfig tc, String outPath) {
     if (!tc.vocabFrom().isBlank()) {
-      String dir = tc.vocabFrom().replaceAll("/+$", "") + "/vocab";
+      String dir = tc.vocabFrom().replaceAll("/+$", "") + "/" + TaskSetLayout.VOCAB;
       if (!HadoopFiles.exists(hconf, dir)) {
         throw new JobFailedException("tasks.vocabFrom " + tc.vocabFrom()
             + " holds no vocab/ folder: is it a build-tasks output?");
       }
       return dir;
     }
-    String own = outPath.replaceAll("/+$", "") + "/vocab";
+    String own = outPath.replaceAll("/+$", "") + "/" + TaskSetLayout.VOCAB;
     return HadoopFiles.exists(hconf, own) ? own : null;
   }
 

@@ -7,6 +7,7 @@ import io.metarec.config.MetaRecConfig;
 import io.metarec.config.TrainConfig;
 import io.metarec.config.TrainSettings;
 import io.metarec.engine.Nd4jBatchedEngine;
+import io.metarec.io.ModelManifest;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
@@ -15,6 +16,9 @@ import io.metarec.spark.JobFailedException;
 import io.metarec.spark.OutputClaim;
 import io.metarec.spark.OutputKind;
 import io.metarec.spark.SparkValidator;
+import io.metarec.store.Checkpoints;
+import io.metarec.store.ModelFiles;
+import io.metarec.store.TaskSet;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
 import io.metarec.train.BatchSummer;
@@ -26,6 +30,7 @@ import io.metarec.train.TrainingCheckpoint;
 import io.metarec.train.TrainingDivergedException;
 import io.metarec.train.TrainingListener;
 import io.metarec.train.TrainingPolicy;
+import io.metarec.train.TrainingState;
 import io.metarec.train.ValidationMetrics;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
@@ -46,7 +51,7 @@ import scala.Tuple2;
  * its policy are {@link MetaTrainer}'s (core); this job reads the task set, caches the tasks on the
  * executors, picks how θ and the meta-gradients travel ({@link ExchangePlan}: {@link JobBatches} or
  * {@link RoundBatches}), validates through {@link SparkValidator}, checkpoints and publishes
- * through {@link ModelStore}.
+ * through {@link Checkpoints} and {@link ModelFiles}.
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -144,8 +149,8 @@ public final class TrainJob {
     // settings records (set copies, canonical constructors) was part of each task's start-up.
     Broadcast<TrainSettings> bSettings = jsc.broadcast(settings);
 
-    ModelStore store = new ModelStore(hconf, tc.model(), claim);
-    ModelStore.RunIdentity identity = ModelStore.RunIdentity.of(cfg, data);
+    Checkpoints store = new Checkpoints(hconf, tc.model());
+    Checkpoints.RunIdentity identity = Checkpoints.RunIdentity.of(cfg, data);
     TrainingCheckpoint begin = startingPoint(spark, cfg, store, identity, layout, train, data);
     double fraction = MetaBatch.fraction(settings.meta().tasksPerIteration(), nTrain);
     LOG.info("training on {} tasks ({} validation) in {} partitions: {} iterations of ~{} tasks, "
@@ -169,14 +174,14 @@ public final class TrainJob {
         ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
     MetaTrainer trainer = new MetaTrainer(settings, TrainingPolicy.of(settings.meta(), tc),
         direction, batches, new SparkValidator(jsc, valid, bSpec, bItems, settings.inner(), seed),
-        c -> store.writeCheckpoint(c, identity),
+        c -> store.write(c, identity),
         new Progress(tc.progressEvery(), begin.state().iteration(), slots).andThen(listener));
     MetaTrainer.Outcome out;
     try {
       out = trainer.train(begin);
     } catch (TrainingDivergedException e) {
       throw new JobFailedException(e.getMessage() + ". The last good checkpoint is kept in "
-          + store.checkpointDir(), e);
+          + store.dir(), e);
     } finally {
       batches.close();
     }
@@ -190,9 +195,20 @@ public final class TrainJob {
     double wall = (System.nanoTime() - start) / 1e9;
     double rate = out.trainSeconds() > 0 ? out.adaptations() / out.trainSeconds() : 0;
     double outside = outsideKernel(kernelNanos, out.trainSeconds(), slots);
-    store.publish(cfg, tasksDir, data, out, nTrain, wall, rate, kernelNanos / 1e9, outside,
-        cachedBytesPerInteraction);
-    return new Result(store.modelDir(), out.state().iteration(), out.bestIteration(),
+    TrainingState end = out.state();
+    long perIteration = Math.min(nTrain, settings.meta().tasksPerIteration());
+    ModelFiles.publish(hconf, claim, new ModelFiles.Publication(out.bestTheta(), tasksDir, data,
+        null, ModelFiles.configSections(cfg, "model", "inner", "meta", "train", "seed"),
+        Checkpoints.trainingHash(cfg), nTrain,
+        new ModelManifest.Metrics(out.bestIteration(),
+            end.best() == null ? null : ModelFiles.validationOf(end.best()), null, null),
+        new ModelManifest.RunStats(wall, end.iteration(),
+            (double) end.iteration() * perIteration / nTrain, rate, out.stoppedEarly(),
+            kernelNanos / 1e9, outside, cachedBytesPerInteraction, null, null, null, null),
+        end.metricsCsv()));
+    LOG.info("model written to {} (best iteration {}, {})", tc.model(), out.bestIteration(),
+        end.best() == null ? "not validated" : end.best());
+    return new Result(tc.model(), out.state().iteration(), out.bestIteration(),
         out.state().best(), out.stoppedEarly(), wall, rate, out.bestTheta(), exchange);
   }
 
@@ -208,26 +224,26 @@ public final class TrainJob {
    * does not resume first removes the model's checkpoints of earlier runs.
    */
   private static TrainingCheckpoint startingPoint(SparkSession spark, MetaRecConfig cfg,
-      ModelStore store, ModelStore.RunIdentity identity, ParamLayout layout, JavaRDD<Task> train,
+      Checkpoints store, Checkpoints.RunIdentity identity, ParamLayout layout, JavaRDD<Task> train,
       TaskSet.Spec data) {
     TrainConfig tc = cfg.train();
     if (tc.resume()) {
-      TrainingCheckpoint c = store.readLatestCheckpoint(layout, identity);
+      TrainingCheckpoint c = store.readLatest(layout, identity);
       if (c != null) {
         LOG.info("resuming from checkpoint at iteration {}", c.state().iteration());
         return c;
       }
-      LOG.info("--resume: no checkpoint in {}, starting {}", store.checkpointDir(),
+      LOG.info("--resume: no checkpoint in {}, starting {}", store.dir(),
           tc.initFrom().isBlank() ? "fresh" : "from the warm start");
     } else {
-      int removed = store.clearCheckpoints();
+      int removed = store.clear();
       if (removed > 0) {
         LOG.info("removed {} checkpoints of an earlier run from {} (this run does not resume)",
-            removed, store.checkpointDir());
+            removed, store.dir());
       }
     }
     if (!tc.initFrom().isBlank()) {
-      Params theta = ModelStore.warmStart(spark, tc.initFrom(), layout, cfg.train().tasks(),
+      Params theta = ModelFiles.warmStart(spark, tc.initFrom(), layout, cfg.train().tasks(),
           cfg.seed(), cfg.engine().meta().embeddingStd());
       LOG.info("warm start from {}", tc.initFrom());
       return TrainingCheckpoint.fresh(theta);

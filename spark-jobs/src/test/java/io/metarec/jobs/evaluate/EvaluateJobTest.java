@@ -179,10 +179,10 @@ class EvaluateJobTest {
         && !theirs.get(e.getKey()).equals(e.getValue())), "some item has another index there");
 
     var conf = SPARK.sparkContext().hadoopConfiguration();
-    io.metarec.jobs.train.ModelStore.Loaded m = io.metarec.jobs.train.ModelStore.load(conf,
+    io.metarec.store.ModelFiles.Model m = io.metarec.store.ModelFiles.load(conf,
         model.toString());
-    io.metarec.jobs.train.ModelStore.Loaded mapped = io.metarec.jobs.train.ModelStore.ontoTaskSet(
-        SPARK, m, io.metarec.jobs.train.TaskSet.spec(conf, other.toString()), other.toString(), 42,
+    io.metarec.store.ModelFiles.Model mapped = io.metarec.store.ModelFiles.ontoTaskSet(
+        SPARK, m, io.metarec.store.TaskSet.spec(conf, other.toString()), other.toString(), 42,
         0.1f);
     int bias = m.theta().layout().itemBias;
     int checked = 0;
@@ -204,7 +204,7 @@ class EvaluateJobTest {
   @Test
   void aModelWithoutItsVocabularyIsRefused(@TempDir Path dir) throws Exception {
     Path copy = dir.resolve("model");
-    copyTree(model, copy);
+    TestSpark.copyTree(model, copy);
     try (var walk = Files.walk(copy.resolve("vocab"))) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
@@ -212,19 +212,6 @@ class EvaluateJobTest {
         config(eval(dir.resolve("r"), "evaluate.models=[\"" + copy + "\"]"))));
     assertTrue(e.getMessage().contains("is incomplete: it has no vocab/features.json"),
         e.getMessage());
-  }
-
-  static void copyTree(Path from, Path to) throws java.io.IOException {
-    try (var walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
   }
 
   @Test

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metarec.config.MetaRecConfig;
-import io.metarec.jobs.train.ModelStore;
-import io.metarec.jobs.train.TaskSet;
+import io.metarec.store.ModelFiles;
+import io.metarec.store.TaskSet;
 import io.metarec.spark.SparkValidator;
 import io.metarec.train.ValidationMetrics;
 import io.metarec.config.InnerLoopConfig;
@@ -58,19 +58,16 @@ class PretrainJobTest {
     try (Stream<Path> siblings = Files.list(dir)) {
       assertEquals(1, siblings.count(), "the exported minibatches must be removed");
     }
-    ModelStore.Loaded loaded = ModelStore.load(SPARK.sparkContext().hadoopConfiguration(),
+    ModelFiles.Model loaded = ModelFiles.load(SPARK.sparkContext().hadoopConfiguration(),
         model.toString());
-    assertEquals("metarec-model", loaded.json().get("kind"));
-    assertEquals(PretrainJob.TRAINED_BY, loaded.json().get("trainedBy"));
+    assertEquals("metarec-model", loaded.manifest().kind());
+    assertEquals(PretrainJob.TRAINED_BY, loaded.manifest().trainedBy());
+    assertTrue(loaded.pretrained());
     assertTrue(loaded.theta().bitEquals(r.theta()), "the written parameters load back");
-    @SuppressWarnings("unchecked")
-    Map<String, Object> run = (Map<String, Object>) loaded.json().get("run");
-    assertEquals(4, ((Number) run.get("epochs")).intValue());
-    assertTrue(((Number) run.get("wallSeconds")).doubleValue() > 0);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> metrics = (Map<String, Object>) loaded.json().get("metrics");
-    assertEquals(r.trainLoss(), ((Number) metrics.get("trainLoss")).doubleValue(), 1e-12);
-    assertTrue(((Map<?, ?>) loaded.json().get("training")).containsKey("pretrain"));
+    assertEquals(4, loaded.manifest().run().epochs());
+    assertTrue(loaded.manifest().run().wallSeconds() > 0);
+    assertEquals(r.trainLoss(), loaded.manifest().metrics().trainLoss(), 1e-12);
+    assertTrue(loaded.manifest().training().has("pretrain"));
 
     // Validation MAE without adaptation (0 inner steps): the loaded model against the untrained
     // initialization, plain (μ = 0) and with μ and the item biases set from the training labels

@@ -87,13 +87,13 @@ class TrainJobTest {
     String[] common = {"meta.iterations=6", "train.patience=0", "train.validateEvery=100"};
     MetaRecConfig base = config(small(dir.resolve("unused"), common));
     var hconf = SPARK.sparkContext().hadoopConfiguration();
-    TaskSet.Spec data = TaskSet.spec(hconf, tasks.toString());
+    io.metarec.store.TaskSet.Spec data = io.metarec.store.TaskSet.spec(hconf, tasks.toString());
     io.metarec.model.ModelSpec spec = base.modelSpec(data.numItems(), data.userFields(),
         data.itemFields(), data.feedback());
-    io.metarec.task.ItemFeatureTable items = TaskSet.items(SPARK, tasks.toString(), data);
-    java.util.List<io.metarec.task.Task> train = TaskSet.tasks(SPARK, tasks.toString(), "train")
+    io.metarec.task.ItemFeatureTable items = io.metarec.store.TaskSet.items(SPARK, tasks.toString(), data);
+    java.util.List<io.metarec.task.Task> train = io.metarec.store.TaskSet.tasks(SPARK, tasks.toString(), "train")
         .collect();
-    java.util.List<io.metarec.task.Task> valid = TaskSet.tasks(SPARK, tasks.toString(),
+    java.util.List<io.metarec.task.Task> valid = io.metarec.store.TaskSet.tasks(SPARK, tasks.toString(),
         "validation").collect();
     io.metarec.model.Params init = io.metarec.train.InProcessTraining.initialTheta(spec,
         base.seed(), base.engine().meta(), io.metarec.task.ItemStats.of(train, data.numItems()));
@@ -384,7 +384,7 @@ class TrainJobTest {
     Path model = dir.resolve("model");
     TrainJob.run(SPARK, config(small(model, "meta.iterations=2")));
     var conf = SPARK.sparkContext().hadoopConfiguration();
-    ModelStore.load(conf, model.toString());
+    io.metarec.store.ModelFiles.load(conf, model.toString());
 
     Path params = model.resolve("params.bin");
     // Hadoop's local file system keeps .crc side files; drop them so that MetaRec's own checks
@@ -398,7 +398,7 @@ class TrainJobTest {
       f.write(b ^ 0x5a);
     }
     JobFailedException e = assertThrows(JobFailedException.class,
-        () -> ModelStore.load(conf, model.toString()));
+        () -> io.metarec.store.ModelFiles.load(conf, model.toString()));
     assertTrue(e.getMessage().contains("params.bin"), e.getMessage());
     assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("checksum"),
         e.getMessage());
@@ -407,7 +407,7 @@ class TrainJobTest {
     Files.writeString(model.resolve("model.json"),
         json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 99"));
     JobFailedException newer = assertThrows(JobFailedException.class,
-        () -> ModelStore.load(conf, model.toString()));
+        () -> io.metarec.store.ModelFiles.load(conf, model.toString()));
     assertTrue(newer.getMessage().contains("newer MetaRec"), newer.getMessage());
 
     Files.writeString(model.resolve("model.json"), json.replace("\"labelMin\" : 1.0,", ""));
@@ -432,7 +432,7 @@ class TrainJobTest {
   }
 
   private static String loadFails(Path model) {
-    return assertThrows(JobFailedException.class, () -> ModelStore.load(
+    return assertThrows(JobFailedException.class, () -> io.metarec.store.ModelFiles.load(
         SPARK.sparkContext().hadoopConfiguration(), model.toString())).getMessage();
   }
 
@@ -485,7 +485,7 @@ class TrainJobTest {
     TrainJob.run(SPARK, config(small(model, "meta.iterations=5", "train.patience=0")));
     Path ckpts = dir.resolve("model.checkpoints");
     Path planted = ckpts.resolve("ckpt-999999999999");
-    copyTree(ckpts.resolve(String.format("ckpt-%012d", 5)), planted);
+    TestSpark.copyTree(ckpts.resolve(String.format("ckpt-%012d", 5)), planted);
     TrainJob.Result resumed = TrainJob.run(SPARK, config(small(model, "meta.iterations=10",
         "train.patience=0", "train.resume=true")));
     assertEquals(10, resumed.iterations());
@@ -496,19 +496,6 @@ class TrainJobTest {
     TrainJob.run(SPARK, config(small(model, "meta.iterations=3", "train.patience=0",
         "train.checkpointEvery=100")));
     assertEquals(java.util.List.of("ckpt-000000000003"), names(ckpts));
-  }
-
-  private static void copyTree(Path from, Path to) throws java.io.IOException {
-    try (var walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
   }
 
   private static java.util.List<String> names(Path dir) throws java.io.IOException {

@@ -1,4 +1,4 @@
-package io.metarec.jobs.tasks;
+package io.metarec.input;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.floor;
@@ -26,11 +26,11 @@ import org.apache.spark.sql.types.TimestampType;
  * {@code missing_timestamp}, {@code unparseable_timestamp}, {@code negative_timestamp} (before
  * 1970), {@code timestamp_out_of_range} (after 9999-12-31, or too large for a number).
  */
-public final class Validation {
+public final class RowValidation {
   /** The last epoch second accepted: 9999-12-31T23:59:59Z, the end of Spark's timestamp range. */
   public static final long MAX_EPOCH_SECONDS = 253402300799L;
 
-  private Validation() {}
+  private RowValidation() {}
 
   /**
    * The events with parsed columns {@code user, item} (trimmed text), {@code label} (float; 1 for

@@ -1,4 +1,4 @@
-package io.metarec.jobs.tasks;
+package io.metarec.input;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;

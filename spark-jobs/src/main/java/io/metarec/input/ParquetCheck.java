@@ -1,4 +1,4 @@
-package io.metarec.jobs.tasks;
+package io.metarec.input;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.metarec.jobs.tasks;
+package io.metarec.store;
 
 import java.util.ArrayList;
 import java.util.Comparator;

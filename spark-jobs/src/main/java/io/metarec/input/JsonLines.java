@@ -1,4 +1,4 @@
-package io.metarec.jobs.tasks;
+package io.metarec.input;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

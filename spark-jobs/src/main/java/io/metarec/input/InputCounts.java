@@ -1,4 +1,4 @@
-package io.metarec.jobs.tasks;
+package io.metarec.input;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -24,7 +24,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * What one pass over validated rows ({@link Validation#check}) finds, and the reasons build-tasks
+ * What one pass over validated rows ({@link RowValidation#check}) finds, and the reasons build-tasks
  * and recommend refuse an input on it: too many rejected rows, a CSV quote that is never closed,
  * numeric timestamps in the other unit than {@code input.timestampUnit} says.
  *

@@ -1,4 +1,4 @@
-package io.metarec.jobs.train;
+package io.metarec.store;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -24,7 +24,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-/** Reads a build-tasks output folder: its feature spec, its tasks per split, its item table. */
+/**
+ * Reads a build-tasks output folder ({@link TaskSetLayout}): its feature spec, its tasks per split,
+ * its item table, its per-item label sums.
+ */
 public final class TaskSet {
   private TaskSet() {}
 
@@ -46,7 +49,8 @@ public final class TaskSet {
   /** Reads {@code features.json} (and the fingerprint in {@code stats.json}) of a task set. */
   @SuppressWarnings("unchecked")
   public static Spec spec(Configuration conf, String dir) {
-    String features = dir + "/features.json";
+    TaskSetLayout layout = TaskSetLayout.of(dir);
+    String features = layout.features();
     if (!HadoopFiles.exists(conf, features)) {
       throw new JobFailedException(dir + " is not a build-tasks output: it has no features.json");
     }
@@ -58,8 +62,8 @@ public final class TaskSet {
           + ")");
     }
     String fingerprint = "";
-    if (HadoopFiles.exists(conf, dir + "/stats.json")) {
-      Map<String, Object> s = Json.readObject(HadoopFiles.readText(conf, dir + "/stats.json"));
+    if (HadoopFiles.exists(conf, layout.stats())) {
+      Map<String, Object> s = Json.readObject(HadoopFiles.readText(conf, layout.stats()));
       fingerprint = s.get("inputFingerprint") + "/" + s.get("configHash");
     }
     return new Spec(Checks.enumValue(features + ": feedback", (String) f.get("feedback"),
@@ -86,7 +90,7 @@ public final class TaskSet {
    * hash of the user id.
    */
   public static JavaRDD<Task> tasks(SparkSession spark, String dir, String split) {
-    Dataset<Row> df = spark.read().parquet(dir + "/tasks")
+    Dataset<Row> df = spark.read().parquet(TaskSetLayout.of(dir).tasks())
         .filter(col("split").equalTo(split))
         .select(xxhash64(col("user_id")).as("task_id"),
             concat(col("support_items"), col("query_items")).as("items"),
@@ -136,11 +140,12 @@ public final class TaskSet {
   public static ItemFeatureTable items(SparkSession spark, String dir, Spec spec) {
     int fields = spec.itemFields().size();
     int[][][] nested = new int[spec.numItems()][][];
-    for (Row r : spark.read().parquet(dir + "/items").select("item_idx", "features")
+    String itemsDir = TaskSetLayout.of(dir).items();
+    for (Row r : spark.read().parquet(itemsDir).select("item_idx", "features")
         .collectAsList()) {
       int idx = r.getInt(0);
       if (idx >= spec.numItems()) {
-        throw new JobFailedException(dir + "/items has item_idx " + idx
+        throw new JobFailedException(itemsDir + " has item_idx " + idx
             + " beyond numItems " + spec.numItems() + " of features.json");
       }
       List<Object> f = r.getList(1);

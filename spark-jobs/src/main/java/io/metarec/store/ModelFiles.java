@@ -1,0 +1,317 @@
+package io.metarec.store;
+
+import io.metarec.config.MetaRecConfig;
+import io.metarec.io.ModelFileException;
+import io.metarec.io.ModelManifest;
+import io.metarec.io.ParamFile;
+import io.metarec.io.ParamSegment;
+import io.metarec.model.FieldSpec;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.model.Segment;
+import io.metarec.spark.HadoopFiles;
+import io.metarec.spark.JobFailedException;
+import io.metarec.spark.Json;
+import io.metarec.spark.OutputClaim;
+import io.metarec.spark.StagedOutput;
+import io.metarec.train.ValidationMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Model folders on any Hadoop file system, read and written here and nowhere else.
+ *
+ * <p>A model folder holds {@code model.json} ({@link ModelManifest}: format version,
+ * architecture, segment shapes, label range, training config and its hash, the task set's
+ * fingerprint, metrics, run statistics, creation time), {@code params.bin} (see {@link
+ * ParamFile}: header, little-endian float32, CRC32), {@code metrics.csv} and {@code vocab/} (the
+ * task set's {@code features.json}, {@code items/} and vocabularies under {@code values/}, {@link
+ * TaskSetLayout#ofModel}). It is written whole under a staging folder and renamed into place by the
+ * run's {@link OutputClaim}, so a failed run never leaves a half-written model.
+ */
+public final class ModelFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelFiles.class);
+  /** The parts of a task set a model folder carries in {@code vocab/}. */
+  private static final List<String> VOCAB_PARTS = List.of(TaskSetLayout.FEATURES,
+      TaskSetLayout.ITEMS, TaskSetLayout.VOCAB);
+
+  private ModelFiles() {}
+
+  /**
+   * A loaded model.
+   *
+   * @param dir the model folder
+   * @param manifest its model.json
+   * @param spec the architecture (on a grown vocabulary after {@link #ontoTaskSet})
+   * @param theta the parameters
+   */
+  public record Model(String dir, ModelManifest manifest, ModelSpec spec, Params theta) {
+    /** Smallest label of the training data. */
+    public double labelMin() {
+      return manifest.labelMin();
+    }
+
+    /** Largest label of the training data. */
+    public double labelMax() {
+      return manifest.labelMax();
+    }
+
+    /** Whether {@code metarec pretrain} made it. */
+    public boolean pretrained() {
+      return manifest.pretrained();
+    }
+
+    /** The folder's name, for method names and charts. */
+    public String name() {
+      String d = dir.replaceAll("/+$", "");
+      return d.substring(d.lastIndexOf('/') + 1);
+    }
+  }
+
+  /**
+   * What a model folder holds besides the task set's vocabularies.
+   *
+   * @param theta the parameters to write
+   * @param tasksDir the build-tasks output trained on (its vocabularies are copied)
+   * @param data the task set's spec (label range, fingerprint)
+   * @param trainedBy who made the model (for example "pretrain/dl4j-spark"); null for the
+   *     meta-training job
+   * @param training the resolved config sections that made the model, by section name
+   * @param configHash hash of the settings that made the model
+   * @param trainTasks number of training tasks
+   * @param metrics final metrics
+   * @param run run statistics
+   * @param metricsCsv the per-iteration or per-epoch history
+   */
+  public record Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
+      Map<String, Object> training, String configHash, long trainTasks,
+      ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv) {}
+
+  /** The resolved values of config sections (or single keys) as JSON-ready maps, by name. */
+  public static Map<String, Object> configSections(MetaRecConfig cfg, String... sections) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String section : sections) {
+      out.put(section, Json.readObject(Json.write(Map.of("v",
+          cfg.raw().getValue(section).unwrapped()))).get("v"));
+    }
+    return out;
+  }
+
+  /** A validation's numbers as model.json holds them (NaN absent). */
+  public static ModelManifest.Validation validationOf(ValidationMetrics m) {
+    return ModelManifest.Validation.of(m.tasks(), m.interactions(), m.loss(), m.mae(), m.rmse(),
+        m.auc());
+  }
+
+  /** The metrics of a validation as model.json holds them. */
+  public static ValidationMetrics metricsOf(ModelManifest.Validation v) {
+    return new ValidationMetrics(v.tasks(), v.interactions(),
+        ModelManifest.Validation.value(v.loss()), ModelManifest.Validation.value(v.mae()),
+        ModelManifest.Validation.value(v.rmse()), ModelManifest.Validation.value(v.auc()));
+  }
+
+  /**
+   * Writes the model folder under {@code claim} (the run's claim on it), atomically: {@code
+   * params.bin}, {@code vocab/}, {@code metrics.csv} and {@code model.json}.
+   */
+  public static void publish(Configuration conf, OutputClaim claim, Publication p) {
+    String modelDir = claim.target().toString();
+    ParamLayout layout = p.theta().layout();
+    ModelSpec spec = layout.spec();
+    try (StagedOutput out = StagedOutput.begin(claim)) {
+      FileSystem fs = out.fileSystem();
+      try (OutputStream os = fs.create(new Path(out.path("params.bin")), true)) {
+        ParamFile.write(os, modelDir + "/params.bin", ParamSegment.list(layout), p.theta().flatten());
+      }
+      TaskSetLayout from = TaskSetLayout.of(p.tasksDir());
+      Path vocab = new Path(out.path(TaskSetLayout.VOCAB));
+      fs.mkdirs(vocab);
+      for (String part : VOCAB_PARTS) {
+        Path dst = part.equals(TaskSetLayout.VOCAB) ? new Path(vocab, TaskSetLayout.MODEL_VALUES)
+            : new Path(vocab, part);
+        HadoopFiles.copy(conf, from.dir() + "/" + part, dst.toString());
+      }
+      out.writeText("metrics.csv", p.metricsCsv());
+      ModelManifest m = new ModelManifest(ModelManifest.FORMAT_VERSION, ModelManifest.KIND,
+          p.trainedBy(), Instant.now().toString(), io.metarec.spark.CodeVersion.get(),
+          ModelManifest.Architecture.of(spec), p.data().labelMin(), p.data().labelMax(),
+          ModelManifest.segmentsOf(layout), ModelManifest.tree(p.training()), p.configHash(),
+          new ModelManifest.DataInfo(p.tasksDir(), p.data().fingerprint(), p.trainTasks()),
+          p.metrics(), p.run(), null);
+      out.writeText("model.json", m.toJson());
+      out.commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write model " + modelDir, e);
+    }
+  }
+
+  /** Loads and checks a model folder; every problem names the file and what is wrong. */
+  public static Model load(Configuration conf, String dir) {
+    String d = dir.replaceAll("/+$", "");
+    String jsonPath = d + "/model.json";
+    if (!HadoopFiles.exists(conf, jsonPath)) {
+      throw new JobFailedException(d + " is not a MetaRec model: it has no model.json");
+    }
+    ModelManifest manifest;
+    try {
+      manifest = ModelManifest.parse(HadoopFiles.readText(conf, jsonPath), jsonPath);
+    } catch (ModelManifest.ModelManifestException e) {
+      throw new JobFailedException(e.getMessage(), e);
+    }
+    ModelSpec spec = manifest.architecture().spec(jsonPath);
+    ParamLayout layout = new ParamLayout(spec);
+    TaskSetLayout vocab = TaskSetLayout.ofModel(d);
+    for (String part : List.of(vocab.features(), vocab.items(), vocab.vocab("item"))) {
+      if (!HadoopFiles.exists(conf, part)) {
+        throw new JobFailedException("model " + d + " is incomplete: it has no "
+            + part.substring(d.length() + 1) + " (the vocabularies a model is trained on are "
+            + "part of its folder)");
+      }
+    }
+    Path p = new Path(d + "/params.bin");
+    float[] flat;
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      flat = ParamFile.read(in, p.toString(), ParamSegment.list(layout));
+    } catch (ModelFileException e) {
+      throw new JobFailedException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new JobFailedException("cannot read " + p + ": " + e.getMessage(), e);
+    }
+    return new Model(d, manifest, spec, Params.unflatten(layout, flat));
+  }
+
+  public static Model ontoTaskSet(SparkSession spark, Model m, TaskSet.Spec data, String tasksDir,
+      long seed, float embeddingStd) {
+    ModelSpec s = m.spec();
+    if (!shape(s.userFields()).equals(shape(data.userFields()))
+        || !shape(s.itemFields()).equals(shape(data.itemFields()))
+        || s.feedback() != data.feedback()) {
+      return m;
+    }
+    TaskSetLayout modelVocab = TaskSetLayout.ofModel(m.dir());
+    TaskSetLayout taskVocab = TaskSetLayout.of(tasksDir);
+    List<String> names = new ArrayList<>();
+    names.add("item");
+    s.userFields().forEach(f -> names.add("user." + f.name()));
+    s.itemFields().forEach(f -> names.add("item." + f.name()));
+    boolean identical = s.numItems() == data.numItems() && s.userFields().equals(data.userFields())
+        && s.itemFields().equals(data.itemFields());
+    long known = 0;
+    long taskItems = 0;
+    for (String v : names) {
+      Map<String, Integer> mine = Vocabulary.read(spark, modelVocab.vocab(v)).entries();
+      Map<String, Integer> theirs = Vocabulary.read(spark, taskVocab.vocab(v)).entries();
+      if (!mine.equals(theirs)) {
+        identical = false;
+      }
+      if (v.equals("item")) {
+        taskItems = theirs.size();
+        known = theirs.keySet().stream().filter(mine::containsKey).count();
+      }
+    }
+    if (identical) {
+      return m;
+    }
+    if (known == 0) {
+      throw new JobFailedException("model " + m.dir() + " knows none of the " + taskItems
+          + " items of the task set " + tasksDir + " (its vocab/values/item shares no item id with "
+          + "the task set's vocab/item): it was trained on other data");
+    }
+    ModelSpec grown = new ModelSpec(data.numItems(), data.userFields(), data.itemFields(),
+        s.embeddingDim(), s.hidden(), s.activation(), s.userDim(), s.feedback(), s.implicitTerm(),
+        s.userInMlp());
+    Params theta = warmStart(spark, m.dir(), new ParamLayout(grown), tasksDir, seed, embeddingStd);
+    LOG.info("model {} ({} items) mapped onto the vocabularies of {} ({} items) by value: it knows "
+        + "{} of the task set's items, the others start cold", m.dir(), s.numItems() - 1, tasksDir,
+        taskItems, known);
+    return new Model(m.dir(), m.manifest(), grown, theta);
+  }
+
+
+  /**
+   * Parameters for {@code layout} (a model on a newer task set) started from the model at
+   * {@code initFrom}: rows of item and feature tables are carried over by value (the vocabularies
+   * of both task sets are matched by their values), new rows keep a fresh random init, and every
+   * other segment must have the same shape.
+   */
+  public static Params warmStart(SparkSession spark, String initFrom, ParamLayout layout, String tasksDir,
+      long seed, float embeddingStd) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Model old = load(conf, initFrom);
+    ParamLayout oldLayout = old.theta().layout();
+    Params fresh = io.metarec.model.ParamInitializer.initialize(layout.spec(), seed, embeddingStd,
+        (float) Math.exp(old.theta().segment(oldLayout.logLambda)[0][0]));
+    Map<String, int[]> maps = new HashMap<>();
+    for (Segment s : layout.segments()) {
+      float[][] dst = fresh.segment(s.id());
+      Segment os;
+      try {
+        os = oldLayout.segment(s.name());
+      } catch (IllegalArgumentException e) {
+        os = null;
+      }
+      if (os == null || os.cols() != s.cols() || (!s.table() && os.rows() != s.rows())) {
+        throw new JobFailedException("--init-from " + initFrom + ": segment " + s.name()
+            + " is " + (os == null ? "missing" : "[" + os.rows() + ", " + os.cols() + "]")
+            + " there but [" + s.rows() + ", " + s.cols() + "] here; warm starts need the same "
+            + "model.* architecture");
+      }
+      float[][] src = old.theta().segment(os.id());
+      if (!s.table()) {
+        for (int r = 0; r < s.rows(); r++) {
+          System.arraycopy(src[r], 0, dst[r], 0, s.cols());
+        }
+        continue;
+      }
+      String vocabName = TaskSetLayout.vocabOfSegment(s.name());
+      int[] newToOld = maps.computeIfAbsent(vocabName, v -> indexMap(spark,
+          TaskSetLayout.ofModel(initFrom).vocab(v), TaskSetLayout.of(tasksDir).vocab(v), s.rows()));
+      for (int r = 0; r < s.rows(); r++) {
+        int o = r == 0 ? 0 : newToOld[r];
+        if (o >= 0 && o < os.rows()) {
+          System.arraycopy(src[o], 0, dst[r], 0, s.cols());
+        }
+      }
+    }
+    return fresh;
+  }
+
+  /** new index → old index (−1 for values the old vocabulary lacks). */
+  private static int[] indexMap(SparkSession spark, String oldVocab, String newVocab, int rows) {
+    Map<String, Integer> old = new HashMap<>();
+    for (Row r : spark.read().parquet(oldVocab).collectAsList()) {
+      old.put(r.getString(0), r.getInt(1));
+    }
+    int[] map = new int[rows];
+    Arrays.fill(map, -1);
+    for (Row r : spark.read().parquet(newVocab).collectAsList()) {
+      int idx = r.getInt(1);
+      if (idx < rows) {
+        map[idx] = old.getOrDefault(r.getString(0), -1);
+      }
+    }
+    return map;
+  }
+
+  /** Field names and kinds, without vocabulary sizes. */
+  private static List<String> shape(List<FieldSpec> fields) {
+    return fields.stream().map(f -> f.name() + (f.multiValued() ? "*" : "")).toList();
+  }
+}
