@@ -30,6 +30,12 @@ import java.util.Set;
  * @param scratchSteps inner steps of the from-scratch baseline, {@code >= 1}
  * @param partitions partitions of the evaluated tasks; 0 = 3 x the default parallelism
  * @param ensemble with several meta-learned models, also score the mean of their predictions
+ * @param recallK cut-off of the full-ranking recall of implicit feedback, {@code >= 1} ({@code
+ *     evaluate.recallK})
+ * @param knnNeighbours neighbours kept per item by the item-knn baseline, {@code >= 1} ({@code
+ *     evaluate.itemKnn.neighbours})
+ * @param knnMaxUserItems a training user's most recent items the item-knn similarities count,
+ *     {@code >= 2} ({@code evaluate.itemKnn.maxUserItems}: bounds the pairs a heavy user adds)
  */
 public record EvaluateConfig(
     String tasks,
@@ -53,11 +59,14 @@ public record EvaluateConfig(
     double alsAlpha,
     int scratchSteps,
     int partitions,
-    boolean ensemble) implements Serializable {
+    boolean ensemble,
+    int recallK,
+    int knnNeighbours,
+    int knnMaxUserItems) implements Serializable {
 
   /** Baseline names {@code evaluate.baselines} accepts. */
   public static final Set<String> BASELINES =
-      Set.of("global", "item-mean", "bias", "als", "no-adapt", "scratch");
+      Set.of("global", "item-mean", "bias", "als", "item-knn", "no-adapt", "scratch");
 
   public EvaluateConfig {
     models = List.copyOf(models);
@@ -98,6 +107,9 @@ public record EvaluateConfig(
     Checks.doubleAbove("evaluate.als.alpha", alsAlpha, 0);
     Checks.intAtLeast("evaluate.scratch.steps", scratchSteps, 1);
     Checks.intAtLeast("evaluate.partitions", partitions, 0);
+    Checks.intAtLeast("evaluate.recallK", recallK, 1);
+    Checks.intAtLeast("evaluate.itemKnn.neighbours", knnNeighbours, 1);
+    Checks.intAtLeast("evaluate.itemKnn.maxUserItems", knnMaxUserItems, 2);
   }
 
   /** @return the largest support size: the query of every user is the rows after it */
@@ -133,6 +145,9 @@ public record EvaluateConfig(
         r.getDouble("evaluate.als.alpha"),
         r.getInt("evaluate.scratch.steps"),
         r.getInt("evaluate.partitions"),
-        r.getBoolean("evaluate.ensemble"));
+        r.getBoolean("evaluate.ensemble"),
+        r.getInt("evaluate.recallK"),
+        r.getInt("evaluate.itemKnn.neighbours"),
+        r.getInt("evaluate.itemKnn.maxUserItems"));
   }
 }

@@ -23,6 +23,7 @@ import java.util.Set;
  * @param lrUserBias step size of the user bias when {@code userBiasNewtonStep} is on ({@code >= 0};
  *     1 = each step moves b_u to the shrunk estimate given the rest of the model); without the Newton
  *     scaling the user bias takes {@code lrUser}
+ * @param implicit sampled negatives, their loss and the solve's confidence (implicit feedback)
  */
 public record InnerLoopConfig(
     int steps,
@@ -33,7 +34,8 @@ public record InnerLoopConfig(
     UserSolver userSolver,
     Set<ParamGroup> adapt,
     boolean userBiasNewtonStep,
-    float lrUserBias) implements Serializable {
+    float lrUserBias,
+    ImplicitConfig implicit) implements Serializable {
 
   public InnerLoopConfig {
     Checks.intAtLeast("inner.steps", steps, 0);
@@ -51,6 +53,16 @@ public record InnerLoopConfig(
           + "embedding], got " + adapt);
     }
     adapt = adapt.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adapt));
+    if (implicit == null) {
+      implicit = ImplicitConfig.DEFAULTS;
+    }
+  }
+
+  /** The settings with the default implicit-feedback sampling ({@link ImplicitConfig#DEFAULTS}). */
+  public InnerLoopConfig(int steps, float lrDecision, float lrUser, float lrEmbedding, float l2,
+      UserSolver userSolver, Set<ParamGroup> adapt, boolean userBiasNewtonStep, float lrUserBias) {
+    this(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep,
+        lrUserBias, ImplicitConfig.DEFAULTS);
   }
 
   /** The settings with the user bias stepping like the user vector ({@code lrUserBias = lrUser}). */
@@ -85,7 +97,8 @@ public record InnerLoopConfig(
         inner.getEnum("userSolver", UserSolver.class),
         groups,
         inner.getBoolean("userBiasNewtonStep"),
-        (float) inner.getDouble("lr.userBias"));
+        (float) inner.getDouble("lr.userBias"),
+        ImplicitConfig.from(inner.section("implicit")));
   }
 
   /** @return whether {@code g} is adapted */
@@ -105,16 +118,22 @@ public record InnerLoopConfig(
 
   /** @return a copy with another number of steps (e.g. for evaluation) */
   public InnerLoopConfig withSteps(int newSteps) {
-    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias);
+    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias, implicit);
   }
 
   /** @return a copy with another user solver */
   public InnerLoopConfig withUserSolver(UserSolver s) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias, implicit);
+  }
+
+  /** @return a copy with other implicit-feedback settings */
+  public InnerLoopConfig withImplicit(ImplicitConfig i) {
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt,
+        userBiasNewtonStep, lrUserBias, i);
   }
 
   /** @return a copy adapting other groups */
   public InnerLoopConfig withAdapt(Set<ParamGroup> groups) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias, implicit);
   }
 }

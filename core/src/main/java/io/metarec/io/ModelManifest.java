@@ -134,15 +134,16 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
    * @param mae mean absolute error (explicit)
    * @param rmse root mean squared error (explicit)
    * @param auc mean per-user AUC (implicit)
+   * @param ndcg mean per-user full-ranking nDCG@10 (implicit)
    */
   @JsonInclude(JsonInclude.Include.ALWAYS)
   public record Validation(long tasks, long interactions, Double loss, Double mae, Double rmse,
-      Double auc) {
+      Double auc, Double ndcg) {
     /** A validation's numbers, NaN written as null. */
     public static Validation of(long tasks, long interactions, double loss, double mae,
-        double rmse, double auc) {
+        double rmse, double auc, double ndcg) {
       return new Validation(tasks, interactions, orNull(loss), orNull(mae), orNull(rmse),
-          orNull(auc));
+          orNull(auc), orNull(ndcg));
     }
 
     private static Double orNull(double d) {

@@ -16,10 +16,15 @@ import io.metarec.model.ParamGroup;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.model.Segment;
+import io.metarec.config.ImplicitConfig;
 import io.metarec.task.ItemFeatureTable;
+import io.metarec.task.NegativeSampler;
 import io.metarec.task.Task;
+import io.metarec.task.TaskRandom;
 import io.metarec.task.TaskSplitter;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.SplittableRandom;
 
 /**
  * The plain-JVM {@link AdaptationEngine}: MAML-style task adaptation (Finn et al. 2017) of the
@@ -39,6 +44,16 @@ import java.util.Iterator;
  * {@code u + implicit}, the linear term the solved vector; with {@code userInMlp = false} the solve
  * is exact for the whole model. With embedding adaptation and ridge, the inner gradient of the
  * implicit rows ignores their effect through the prior mean (first-order).
+ *
+ * <p>Implicit feedback: every row of a task is a positive. Training tasks get {@code
+ * inner.implicit.negatives} unseen items per positive in the support and in the query ({@link
+ * NegativeSampler}, drawn from (seed, iteration, task id)), labelled 0, so rows are {@code [S+, S-,
+ * Q+, Q-]}; the loss is BCE over every row or BPR over each positive's negatives; the SVD++ term is
+ * over the support's positives only. Adapting a user for scoring draws support negatives from a
+ * stream keyed by the support's items. With {@link UserSolver#RIDGE} the user vector is solved by
+ * implicit ALS's weighted least squares over every item ({@link WlsSolver}: the Gramian of the item
+ * factors once per θ, corrected by the support's positives), with the meta-learned vector as prior
+ * mean and gradients through the solve to the prior, lambda and every item factor.
  *
  * <p>One instance per thread: it owns its workspace and is not thread-safe; theta is only read.
  */
@@ -64,6 +79,25 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private final float[] dImp;
   private final double[] gz;
   private float[] res = new float[64];
+  /** Purpose constant of the negatives a training task draws. */
+  static final long PURPOSE_NEGATIVES = 0x7472_6e65_67L;
+  /** Purpose constant of the support negatives drawn when a user is adapted for scoring. */
+  static final long PURPOSE_ADAPT_NEGATIVES = 0x6164_6e65_67L;
+  private final WlsSolver wls;
+  private final double[][] gram;
+  private Params gramOf;
+  /** Leading support rows that are positives (the SVD++ term and the implicit solve read them). */
+  private int positives;
+  /** The implicit settings of the task being adapted; null for explicit feedback. */
+  private ImplicitConfig implicit;
+  /** Negatives per positive in the task being adapted (0 = positives only). */
+  private int negPerPos;
+  private boolean wlsSolved;
+  private int[] augItems = new int[64];
+  private float[] augLabels = new float[64];
+  private int[] sortedOwn = new int[64];
+  private NegativeSampler sampler;
+  private ImplicitConfig samplerFor;
   private float bu;
   private float[] uLin;
   private float[] uMlp;
@@ -95,6 +129,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     this.zeros = new float[ud];
     this.dImp = new float[ud];
     this.gz = new double[ud + 1];
+    this.wls = new WlsSolver(ud);
+    this.gram = new double[ud][ud];
   }
 
   /** @return the layout of the parameters this engine works on */
@@ -119,18 +155,29 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       if (meta.resplit()) {
         t = TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport());
       }
-      accumulateTask(t, theta, settings.inner(), meta.algorithm(), out);
+      accumulateTask(t, theta, settings.inner(), meta.algorithm(), out, meta.seed(), iteration);
     }
   }
 
-  /** Adds the contribution of one task (no re-splitting) to {@code out}; see {@link #accumulate}. */
+  /**
+   * Adds the contribution of one task (no re-splitting) to {@code out}, implicit feedback's
+   * negatives drawn from (seed 0, iteration 0); see {@link #accumulate}.
+   */
   public void accumulateTask(Task t, Params theta, InnerLoopConfig inner, Algorithm algorithm,
       MetaGradientAccumulator out) {
+    accumulateTask(t, theta, inner, algorithm, out, 0L, 0L);
+  }
+
+  /** As {@link #accumulateTask(Task, Params, InnerLoopConfig, Algorithm, MetaGradientAccumulator)}. */
+  void accumulateTask(Task t, Params theta, InnerLoopConfig inner, Algorithm algorithm,
+      MetaGradientAccumulator out, long seed, long iteration) {
     if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
       return;
     }
-    prepare(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(), inner,
-        algorithm == Algorithm.REPTILE);
+    SplittableRandom rng = spec.feedback() == Feedback.IMPLICIT
+        ? TaskRandom.stream(seed, iteration, t.taskId(), PURPOSE_NEGATIVES) : null;
+    load(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(), inner,
+        algorithm == Algorithm.REPTILE, rng, true);
     double loss;
     if (algorithm == Algorithm.MULTITASK) {
       loss = multitaskGradient();
@@ -139,6 +186,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       loss = queryGradient(ridgeMode);
       if (algorithm == Algorithm.REPTILE) {
         reptileDifferenceInPlace(inner, ridgeMode);
+      } else if (wlsSolved) {
+        out.addGramianGradientInPlace(wls.v, wls.u);
       }
     }
     out.addTaskInPlace(grad, ti, loss);
@@ -148,11 +197,11 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   public float[] adaptAndPredict(Params theta, InnerLoopConfig inner, Task task) {
     checkTheta(theta);
     checkInner(inner);
-    prepare(theta, task.items(), task.labels(), task.size(), task.supportSize(), task.userFeatures(), task.taskId(),
-        inner, false);
+    load(theta, task.items(), task.labels(), task.size(), task.supportSize(), task.userFeatures(),
+        task.taskId(), inner, false, adaptRng(task.items(), task.supportSize()), false);
     adaptInPlace(inner);
     float[] out = new float[task.querySize()];
-    scoreInto(task.supportSize(), task.size(), out);
+    scoreInto(ti.support(), ti.rows(), out);
     return out;
   }
 
@@ -171,10 +220,11 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     System.arraycopy(items, 0, all, 0, items.length);
     System.arraycopy(candidates, 0, all, items.length, candidates.length);
     System.arraycopy(labels, 0, lab, 0, labels.length);
-    prepare(theta, all, lab, n, items.length, userFeatures, -1L, inner, false);
+    load(theta, all, lab, n, items.length, userFeatures, -1L, inner, false,
+        adaptRng(items, items.length), false);
     adaptInPlace(inner);
     float[] out = new float[candidates.length];
-    scoreInto(items.length, n, out);
+    scoreInto(ti.support(), ti.rows(), out);
     return out;
   }
 
@@ -202,11 +252,119 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   }
 
   private void checkInner(InnerLoopConfig inner) {
-    // Cross-field rule: the ridge solve is the exact minimizer of a squared loss only.
-    if (inner.userSolver() == UserSolver.RIDGE && inner.adapts(ParamGroup.USER) && spec.feedback() != Feedback.EXPLICIT) {
-      throw new IllegalArgumentException("inner.userSolver=ridge requires model.feedback=explicit, got "
-          + spec.feedback());
+    // Every combination of settings runs; the implicit solve is the weighted one (WlsSolver).
+  }
+
+  /** The stream of the support negatives of a user adapted for scoring: keyed by its support. */
+  private SplittableRandom adaptRng(int[] items, int support) {
+    if (spec.feedback() != Feedback.IMPLICIT) {
+      return null;
     }
+    long h = 0x9e37_79b9_7f4a_7c15L;
+    for (int r = 0; r < support; r++) {
+      h = TaskRandom.mix64(h ^ items[r]);
+    }
+    return TaskRandom.stream(0L, -1L, h, PURPOSE_ADAPT_NEGATIVES);
+  }
+
+  /**
+   * Loads a task, with implicit feedback's negatives when {@code rng} is given and the settings ask
+   * for them: {@code [S+, S-]} then the query rows, {@code [Q+, Q-]} when {@code queryNegatives}.
+   */
+  private void load(Params theta, int[] items, float[] labels, int n, int support, int[][] uf,
+      long taskId, InnerLoopConfig inner, boolean reptile, SplittableRandom rng,
+      boolean queryNegatives) {
+    implicit = spec.feedback() == Feedback.IMPLICIT ? inner.implicit() : null;
+    negPerPos = implicit == null || rng == null ? 0 : implicit.negatives();
+    positives = support;
+    if (negPerPos == 0) {
+      prepare(theta, items, labels, n, support, uf, taskId, inner, reptile);
+      return;
+    }
+    NegativeSampler ns = sampler(implicit);
+    if (sortedOwn.length < n) {
+      sortedOwn = new int[Math.max(n, 2 * sortedOwn.length)];
+    }
+    System.arraycopy(items, 0, sortedOwn, 0, n);
+    Arrays.sort(sortedOwn, 0, n);
+    int distinct = 0;
+    for (int r = 0; r < n; r++) {
+      distinct += r == 0 || sortedOwn[r] != sortedOwn[r - 1] ? 1 : 0;
+    }
+    if (ns.available(distinct) == 0) {
+      negPerPos = 0;
+      prepare(theta, items, labels, n, support, uf, taskId, inner, reptile);
+      return;
+    }
+    int q = n - support;
+    int qNeg = queryNegatives ? q * negPerPos : 0;
+    int total = support * (1 + negPerPos) + q + qNeg;
+    if (augItems.length < total) {
+      augItems = new int[Math.max(total, 2 * augItems.length)];
+      augLabels = new float[augItems.length];
+    }
+    int k = 0;
+    for (int r = 0; r < support; r++) {
+      augItems[k] = items[r];
+      augLabels[k++] = labels[r];
+    }
+    ns.sampleInto(rng, sortedOwn, n, augItems, k, support * negPerPos);
+    Arrays.fill(augLabels, k, k + support * negPerPos, 0f);
+    k += support * negPerPos;
+    for (int r = support; r < n; r++) {
+      augItems[k] = items[r];
+      augLabels[k++] = labels[r];
+    }
+    if (qNeg > 0) {
+      ns.sampleInto(rng, sortedOwn, n, augItems, k, qNeg);
+      Arrays.fill(augLabels, k, k + qNeg, 0f);
+      k += qNeg;
+    }
+    prepare(theta, augItems, augLabels, k, support * (1 + negPerPos), uf, taskId, inner, reptile);
+  }
+
+  /** The negative sampler of {@code config} over this engine's items, built once per setting. */
+  private NegativeSampler sampler(ImplicitConfig config) {
+    if (sampler == null || !config.equals(samplerFor)) {
+      sampler = NegativeSampler.of(config, itemFeatures);
+      samplerFor = config;
+    }
+    return sampler;
+  }
+
+  /**
+   * The mean loss of rows {@code [from, to)} from the predictions there, with its gradient in the
+   * workspace: the kernel's (squared error, BCE), or with BPR the pairs of the block's positives
+   * and their negatives (the block is {@code p} positives then {@code p * negatives} negatives).
+   */
+  private double lossOf(int from, int to) {
+    if (implicit == null || implicit.loss() != ImplicitConfig.Loss.BPR || negPerPos == 0) {
+      return kernel.lossInto(ti, from, to, ws);
+    }
+    float[] dPred = ws.predictionGradient();
+    Arrays.fill(dPred, 0, to - from, 0f);
+    int n = to - from;
+    int p = n / (1 + negPerPos);
+    int pairs = p * negPerPos;
+    return pairs == 0 ? 0 : bprInto(0, p, pairs) / pairs;
+  }
+
+  /** Adds the BPR pairs of a block at {@code offset} (p positives) into dPred; returns their sum. */
+  private double bprInto(int offset, int p, double normalizer) {
+    float[] pred = ws.predictions();
+    float[] dPred = ws.predictionGradient();
+    double loss = 0;
+    for (int i = 0; i < p; i++) {
+      for (int k = 0; k < negPerPos; k++) {
+        int ni = offset + p + i * negPerPos + k;
+        double d = (double) pred[offset + i] - pred[ni];
+        loss += d > 0 ? Math.log1p(Math.exp(-d)) : -d + Math.log1p(Math.exp(d));
+        float g = (float) (1.0 / (1.0 + Math.exp(d)) / normalizer);
+        dPred[offset + i] -= g;
+        dPred[ni] += g;
+      }
+    }
+    return loss;
   }
 
   /**
@@ -218,6 +376,11 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       InnerLoopConfig inner, boolean reptile) {
     ti.gatherInPlace(items, labels, n, support, uf, itemFeatures, taskId);
     phi.loadInPlace(theta, ti);
+    wlsSolved = false;
+    if (spec.feedback() == Feedback.IMPLICIT && inner.userSolver() == UserSolver.RIDGE
+        && inner.adapts(ParamGroup.USER)) {
+      gramianOf(theta);
+    }
     init.ensureCapacityInPlace(ti);
     boolean adaptedToo = reptile || inner.l2() > 0f;
     for (ParamGroup g : GROUPS) {
@@ -241,10 +404,13 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
   }
 
-  /** imp = |S|^-1/2 sum_{r < S} y[item r] from {@code m}'s implicit rows (0 without support or term). */
+  /**
+   * imp = |S|^-1/2 sum_{r < S} y[item r] over the support's positive rows, from {@code m}'s implicit
+   * rows (0 without support or term).
+   */
   private void computeImplicit(LocalModel m) {
     java.util.Arrays.fill(imp, 0f);
-    int s = ti.support();
+    int s = positives;
     if (layout.implicitItem < 0 || s == 0) {
       return;
     }
@@ -273,6 +439,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
    * without the linear user part (ws predictions = the rest of the model), residuals, exact solve.
    */
   private void ridgeUserState() {
+    if (spec.feedback() == Feedback.IMPLICIT) {
+      wlsUserState();
+      return;
+    }
     computeImplicit(phi);
     float[] u0 = phi.segment(layout.userVec)[0];
     for (int c = 0; c < ud; c++) {
@@ -295,6 +465,40 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
     uLin = uSolved;
     uMlp = uEff;
+  }
+
+  /**
+   * User state of the implicit solve: the prior u0 = u + implicit from phi, b_u the prior (not
+   * solved: it does not change a ranking), u_lin the weighted least-squares solve over every item
+   * ({@link WlsSolver}, the Gramian cached per θ), u_mlp the prior; the support's predictions
+   * without the linear user part are left in the workspace, as {@link #ridgeUserState} does.
+   */
+  private void wlsUserState() {
+    computeImplicit(phi);
+    float[] u0 = phi.segment(layout.userVec)[0];
+    for (int c = 0; c < ud; c++) {
+      uEff[c] = u0[c] + imp[c];
+      wls.u0[c] = uEff[c];
+    }
+    int s = ti.support();
+    kernel.forwardInto(phi, ti, 0, s, 0f, zeros, uEff, ws);
+    double lam = Math.exp(phi.segment(layout.logLambda)[0][0]);
+    wls.solveInPlace(gram, phi.segment(layout.itemFactor), ti.localItems(), positives,
+        implicit == null ? ImplicitConfig.DEFAULTS.confidence() : implicit.confidence(), lam);
+    bu = phi.segment(layout.userBias)[0][0];
+    for (int c = 0; c < ud; c++) {
+      uSolved[c] = (float) wls.u[c];
+    }
+    uLin = uSolved;
+    uMlp = uEff;
+  }
+
+  /** The Gramian of {@code theta}'s item factors, computed once per θ instance. */
+  private void gramianOf(Params theta) {
+    if (gramOf != theta) {
+      WlsSolver.gramianInto(theta.segment(layout.itemFactor), gram);
+      gramOf = theta;
+    }
   }
 
   /**
@@ -329,7 +533,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
           sgdUserState();
           kernel.forwardInto(phi, ti, 0, s, bu, uLin, uMlp, ws);
         }
-        kernel.lossInto(ti, 0, s, ws);
+        lossOf(0, s);
         ws.zeroUserGradientsInPlace();
         kernel.backwardInPlace(phi, ti, 0, s, uLin, ws, mask, grad, fusedDecisionLr);
         mapUserGradients(!ridgeMode, sgdUser, implicitGrad);
@@ -364,9 +568,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
   }
 
-  /** grad(y_j) += scale |S|^-1/2 d for every support row's item j. */
+  /** grad(y_j) += scale |S|^-1/2 d for every positive support row's item j. */
   private void addImplicitGradient(float[] d, float scale) {
-    int s = ti.support();
+    int s = positives;
     if (layout.implicitItem < 0 || s == 0) {
       return;
     }
@@ -428,11 +632,15 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     int s = ti.support();
     int n = ti.rows();
     kernel.forwardInto(phi, ti, s, n, bu, uLin, uMlp, ws);
-    double loss = kernel.lossInto(ti, s, n, ws);
+    double loss = lossOf(s, n);
     ws.zeroUserGradientsInPlace();
     kernel.backwardInPlace(phi, ti, s, n, uLin, ws, ModelKernel.GRAD_ALL, grad);
     if (!ridgeMode) {
       mapUserGradients(true, true, true);
+      return loss;
+    }
+    if (spec.feedback() == Feedback.IMPLICIT) {
+      wlsBackward();
       return loss;
     }
     mapUserGradients(false, true, true);
@@ -486,6 +694,52 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     return loss;
   }
 
+  /**
+   * The query gradient through the implicit solve (after the query's backward pass): the MLP part
+   * of u_eff to the prior, b_u directly, and the solve's {@code dL/du*} to the prior mean, lambda
+   * and the support's positive factor rows ({@link WlsSolver}); the Gramian's part, which reaches
+   * every item, is left in {@code wls.v}, {@code wls.u} for the accumulator.
+   */
+  private void wlsBackward() {
+    mapUserGradients(false, true, true);
+    grad.segment(layout.userBias)[0][0] += ws.dBu[0];
+    for (int c = 0; c < ud; c++) {
+      gz[c] = ws.dULin[c];
+    }
+    wls.backwardInPlace(gz);
+    double lam = wls.lambda;
+    double conf = wls.confidence;
+    double[] v = wls.v;
+    double[] u = wls.u;
+    double[] u0 = wls.u0;
+    float[] gu = grad.segment(layout.userVec)[0];
+    double dLam = 0;
+    for (int c = 0; c < ud; c++) {
+      dLam += v[c] * (u0[c] - u[c]);
+      dImp[c] = (float) (lam * v[c]);
+      gu[c] += dImp[c];
+    }
+    addImplicitGradient(dImp, 1f);
+    grad.segment(layout.logLambda)[0][0] += (float) (lam * dLam);
+    float[][] q = phi.segment(layout.itemFactor);
+    float[][] gq = grad.segment(layout.itemFactor);
+    int[] li = ti.localItems();
+    for (int r = 0; r < positives; r++) {
+      float[] qr = q[li[r]];
+      double qu = 0;
+      double qv = 0;
+      for (int c = 0; c < ud; c++) {
+        qu += qr[c] * u[c];
+        qv += qr[c] * v[c];
+      }
+      float[] g = gq[li[r]];
+      for (int c = 0; c < ud; c++) {
+        g[c] += (float) ((1 + conf) * v[c] - conf * (qu * v[c] + qv * u[c]));
+      }
+    }
+    wlsSolved = true;
+  }
+
   /** Reptile: replaces the contribution of adapted segments by theta - phi. */
   private void reptileDifferenceInPlace(InnerLoopConfig in, boolean ridgeMode) {
     for (int sid = 0; sid < layout.numSegments(); sid++) {
@@ -495,6 +749,17 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         continue;
       }
       float[][] gr = grad.segment(seg.id());
+      if (g == ParamGroup.USER && ridgeMode && spec.feedback() == Feedback.IMPLICIT) {
+        // The implicit solve moves u_eff only: u0 - u*; b_u stays at its prior.
+        if (seg.id() == layout.userBias) {
+          gr[0][0] = 0f;
+        } else {
+          for (int c = 0; c < ud; c++) {
+            gr[0][c] = (float) (wls.u0[c] - wls.u[c]);
+          }
+        }
+        continue;
+      }
       if (g == ParamGroup.USER && ridgeMode) {
         // phi_user is the solved (b_u, u_eff); theta_user the prior mean z0.
         if (seg.id() == layout.userBias) {
@@ -522,7 +787,18 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     sgdUserState();
     int n = ti.rows();
     kernel.forwardInto(phi, ti, 0, n, bu, uLin, uMlp, ws);
-    double loss = kernel.lossInto(ti, 0, n, ws);
+    double loss;
+    if (implicit != null && implicit.loss() == ImplicitConfig.Loss.BPR && negPerPos > 0) {
+      // Support and query are two blocks of positives and their negatives.
+      int s = ti.support();
+      int pS = s / (1 + negPerPos);
+      int pQ = (n - s) / (1 + negPerPos);
+      int pairs = (pS + pQ) * negPerPos;
+      Arrays.fill(ws.predictionGradient(), 0, n, 0f);
+      loss = pairs == 0 ? 0 : (bprInto(0, pS, pairs) + bprInto(s, pQ, pairs)) / pairs;
+    } else {
+      loss = kernel.lossInto(ti, 0, n, ws);
+    }
     ws.zeroUserGradientsInPlace();
     kernel.backwardInPlace(phi, ti, 0, n, uLin, ws, ModelKernel.GRAD_ALL, grad);
     mapUserGradients(true, true, true);

@@ -23,6 +23,12 @@ public final class MetaGradientAccumulator implements Serializable {
   private final int[] denseOffset;
   private final float[] dense;
   private final SparseRows[] tables;
+  /**
+   * The summed gradient w.r.t. the item factors' Gramian {@code G = sum_i q_i q_i^T} (userDim x
+   * userDim, row-major), which the implicit-feedback user solve reads: every item's factor row gets
+   * {@code (W + W^T) q_i} from it ({@link #spreadGramianGradientInPlace}).
+   */
+  private final float[] gram;
   private long taskCount;
   private double lossSum;
 
@@ -43,6 +49,7 @@ public final class MetaGradientAccumulator implements Serializable {
       }
     }
     this.dense = new float[off];
+    this.gram = new float[layout.spec().userDim() * layout.spec().userDim()];
   }
 
   public ParamLayout layout() {
@@ -113,9 +120,62 @@ public final class MetaGradientAccumulator implements Serializable {
         tables[s].mergeInPlace(other.tables[s]);
       }
     }
+    for (int i = 0; i < gram.length; i++) {
+      gram[i] += other.gram[i];
+    }
     taskCount += other.taskCount;
     lossSum += other.lossSum;
     return this;
+  }
+
+  /**
+   * Adds {@code -(v u^T)} to the Gramian gradient, in place: the part of one implicit-feedback
+   * solve's backward pass that reaches every item ({@link WlsSolver}); its symmetric half is added
+   * when it is spread.
+   */
+  public void addGramianGradientInPlace(double[] v, double[] u) {
+    int d = v.length;
+    for (int a = 0; a < d; a++) {
+      for (int b = 0; b < d; b++) {
+        gram[a * d + b] -= (float) (v[a] * u[b]);
+      }
+    }
+  }
+
+  /**
+   * Turns the summed Gramian gradient into item-factor gradients, in place: every item row {@code
+   * i >= 1} of {@code theta}'s factor table gets {@code (W + W^T) q_i} added (a row no task touched
+   * is added to the table's rows), then the Gramian gradient is zero. A no-op when no task solved
+   * for its user this way. Call once, after all tasks are merged and before the outer step.
+   */
+  public void spreadGramianGradientInPlace(io.metarec.model.Params theta) {
+    boolean any = false;
+    for (float g : gram) {
+      if (g != 0f) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      return;
+    }
+    int d = layout.spec().userDim();
+    int seg = layout.itemFactor;
+    float[][] q = theta.segment(seg);
+    SparseRows rows = tables[seg];
+    float[] row = new float[d];
+    for (int i = 1; i < q.length; i++) {
+      float[] qi = q[i];
+      for (int a = 0; a < d; a++) {
+        double s = 0;
+        for (int b = 0; b < d; b++) {
+          s += (gram[a * d + b] + gram[b * d + a]) * qi[b];
+        }
+        row[a] = (float) s;
+      }
+      rows.addInPlace(i, row, 1f);
+    }
+    java.util.Arrays.fill(gram, 0f);
   }
 
   /** @return number of tasks added (directly or through merges) */
@@ -158,6 +218,11 @@ public final class MetaGradientAccumulator implements Serializable {
       return false;
     }
     for (float v : dense) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    for (float v : gram) {
       if (!Float.isFinite(v)) {
         return false;
       }

@@ -18,16 +18,24 @@ public final class MetricNames {
     return List.of("mae", "rmse", "ndcg@" + k, "precision@" + k, "recall@" + k);
   }
 
-  /** Per-user metrics of implicit feedback (events). */
-  public static List<String> implicit(int k) {
-    return List.of("auc", "hr@" + k, "ndcg@" + k);
+  /**
+   * Per-user metrics of implicit feedback (events): first the full-ranking ones (the query items
+   * ranked against every item the user has not interacted with), then the sampled ones (against
+   * {@code evaluate.negatives} sampled unseen items), which can rank methods differently (Krichene
+   * and Rendle, KDD 2020).
+   *
+   * @param recallK the cut-off of the full-ranking recall ({@code evaluate.recallK})
+   */
+  public static List<String> implicit(int k, int recallK) {
+    return List.of("hr@" + k + "_full", "ndcg@" + k + "_full", "recall@" + recallK + "_full",
+        "auc", "hr@" + k, "ndcg@" + k);
   }
 
   /** Every metric an evaluation can report, for either feedback, for checks before data is read. */
-  public static List<String> any(int k) {
+  public static List<String> any(int k, int recallK) {
     List<String> all = new ArrayList<>(explicit(k));
     all.addAll(POOLED);
-    for (String m : implicit(k)) {
+    for (String m : implicit(k, recallK)) {
       if (!all.contains(m)) {
         all.add(m);
       }

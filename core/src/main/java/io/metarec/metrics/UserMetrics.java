@@ -135,6 +135,25 @@ public final class UserMetrics {
   }
 
   /**
+   * Recall@k of implicit feedback on the ranking of {@link #hitRate}: positives in the top k over
+   * all positives.
+   *
+   * @return {@code hits / #positives}; NaN if there is no positive
+   */
+  public static double recall(float[] posScores, float[] negScores, int k) {
+    if (posScores.length == 0) {
+      return Double.NaN;
+    }
+    int hits = 0;
+    for (int rank : positiveRanks(posScores, negScores)) {
+      if (rank < k) {
+        hits++;
+      }
+    }
+    return (double) hits / posScores.length;
+  }
+
+  /**
    * nDCG@k of implicit feedback on the ranking of {@link #hitRate}, binary gain; the ideal ranks
    * every positive first.
    *

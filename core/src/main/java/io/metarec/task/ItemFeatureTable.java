@@ -7,7 +7,9 @@ import java.io.Serializable;
  * The global item side features: for every item index and item feature field, the vocabulary
  * indices of that item in that field, stored as one CSR structure per field ({@code offsets[field]}
  * of length {@code numItems + 1} into {@code indices[field]}). An item with no value in a field is
- * treated by the model as the unknown index 0. Immutable; arrays are owned, not copied.
+ * treated by the model as the unknown index 0. It may carry each item's training count
+ * ({@link #withCounts}), which implicit feedback's negative sampler draws by. Immutable; arrays are
+ * owned, not copied.
  */
 public final class ItemFeatureTable implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
@@ -15,6 +17,7 @@ public final class ItemFeatureTable implements Serializable {
   private final int numItems;
   private final int[][] offsets;
   private final int[][] indices;
+  private final long[] counts;
 
   /**
    * @param numItems number of item indices covered ({@code 0..numItems-1})
@@ -50,6 +53,37 @@ public final class ItemFeatureTable implements Serializable {
     this.numItems = numItems;
     this.offsets = offsets;
     this.indices = indices;
+    this.counts = null;
+  }
+
+  private ItemFeatureTable(ItemFeatureTable t, long[] counts) {
+    this.numItems = t.numItems;
+    this.offsets = t.offsets;
+    this.indices = t.indices;
+    this.counts = counts;
+  }
+
+  /**
+   * This table with each item's interaction count in the training data.
+   *
+   * @param counts one non-negative count per item index
+   */
+  public ItemFeatureTable withCounts(long[] counts) {
+    if (counts.length != numItems) {
+      throw new IllegalArgumentException("counts must have numItems=" + numItems + " entries, got "
+          + counts.length);
+    }
+    for (long c : counts) {
+      if (c < 0) {
+        throw new IllegalArgumentException("item counts must be >= 0, got " + c);
+      }
+    }
+    return new ItemFeatureTable(this, counts);
+  }
+
+  /** @return each item's training count (shared, do not mutate), or null when not known */
+  public long[] counts() {
+    return counts;
   }
 
   /** A table with {@code numFields} fields where every item has no value (unknown). */

@@ -99,6 +99,8 @@ public final class MetaTrainer {
         }
       } else {
         divergences = 0;
+        // The implicit solve's gradient through the factors' Gramian reaches every item row.
+        acc.spreadGramianGradientInPlace(theta);
         optimizer.setLearningRateInPlace(policy.learningRate(it, lrScale));
         optimizer.stepInPlace(theta, acc);
       }

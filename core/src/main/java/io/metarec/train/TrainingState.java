@@ -54,25 +54,30 @@ public record TrainingState(long iteration, double lrScale, int divergences,
       ValidationMetrics validation, double lrScale) {
     /** The header line of metrics.csv. */
     public static final String HEADER =
-        "iteration,elapsed_s,tasks,train_loss,val_loss,val_mae,val_rmse,val_auc,lr_scale";
+        "iteration,elapsed_s,tasks,train_loss,val_loss,val_mae,val_rmse,val_auc,lr_scale,val_ndcg";
 
     /** The row as a metrics.csv line (NaN and missing values empty). */
     public String csv() {
       ValidationMetrics v = validation;
-      return String.format(Locale.ROOT, "%d,%.3f,%d,%s,%s,%s,%s,%s,%s", iteration, elapsedSeconds,
-          tasks, num(trainLoss), v == null ? "" : num(v.loss()), v == null ? "" : num(v.mae()),
-          v == null ? "" : num(v.rmse()), v == null ? "" : num(v.auc()), num(lrScale));
+      return String.format(Locale.ROOT, "%d,%.3f,%d,%s,%s,%s,%s,%s,%s,%s", iteration,
+          elapsedSeconds, tasks, num(trainLoss), v == null ? "" : num(v.loss()),
+          v == null ? "" : num(v.mae()), v == null ? "" : num(v.rmse()),
+          v == null ? "" : num(v.auc()), num(lrScale), v == null ? "" : num(v.ndcg()));
     }
 
-    /** Parses a {@link #csv} line (validation task and interaction counts are not kept there). */
+    /**
+     * Parses a {@link #csv} line (validation task and interaction counts are not kept there); a
+     * line of 9 fields, written before {@code val_ndcg}, is read too.
+     */
     public static Row parse(String line) {
       String[] f = line.split(",", -1);
-      if (f.length != 9) {
-        throw new IllegalArgumentException("a metrics.csv row has 9 fields, got " + f.length
+      if (f.length != 9 && f.length != 10) {
+        throw new IllegalArgumentException("a metrics.csv row has 10 fields, got " + f.length
             + ": " + line);
       }
-      ValidationMetrics v = f[4].isEmpty() && f[7].isEmpty() ? null : new ValidationMetrics(0, 0,
-          dbl(f[4]), dbl(f[5]), dbl(f[6]), dbl(f[7]));
+      String ndcg = f.length > 9 ? f[9] : "";
+      ValidationMetrics v = f[4].isEmpty() && f[7].isEmpty() && ndcg.isEmpty() ? null
+          : new ValidationMetrics(0, 0, dbl(f[4]), dbl(f[5]), dbl(f[6]), dbl(f[7]), dbl(ndcg));
       return new Row(Long.parseLong(f[0]), Double.parseDouble(f[1]), Long.parseLong(f[2]),
           dbl(f[3]), v, dbl(f[8]));
     }

@@ -12,17 +12,16 @@ import io.metarec.task.TaskRandom;
 import java.io.Serial;
 import java.io.Serializable;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * Sums of validation scores over tasks, with {@link #addTaskInPlace} and {@link #mergeInPlace} (the
  * shape of Spark MLlib's aggregators): each task is adapted on its support with the JVM kernel and
  * scored on its query. Explicit feedback sums absolute and squared errors over query interactions;
- * implicit feedback scores the query items against as many unseen items drawn from the stream
- * (seed, 0, task id, {@link #PURPOSE_NEGATIVES}) and sums the per-task AUC ({@link
- * UserMetrics#auc}) and the mean binary cross-entropy ({@link Losses#rowLoss}). Not thread-safe.
+ * implicit feedback ranks the query items against every item the user never interacted with and
+ * sums the per-task full-ranking nDCG@10 and AUC ({@link UserMetrics}), and the mean binary
+ * cross-entropy ({@link Losses#rowLoss}) of the positives and as many unseen items drawn from the
+ * stream (seed, 0, task id, {@link #PURPOSE_NEGATIVES}). Not thread-safe.
  */
 public final class ValidationAccumulator implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
@@ -36,6 +35,7 @@ public final class ValidationAccumulator implements Serializable {
   private double sqError;
   private double bce;
   private double auc;
+  private double ndcg;
 
   /** An empty accumulator for {@code feedback}. */
   public ValidationAccumulator(Feedback feedback) {
@@ -67,32 +67,47 @@ public final class ValidationAccumulator implements Serializable {
       interactions += q;
       return;
     }
-    Set<Integer> seen = new HashSet<>();
-    for (int item : t.items()) {
-      seen.add(item);
-    }
-    int[] candidates = new int[2 * q];
-    System.arraycopy(t.items(), k, candidates, 0, q);
-    SplittableRandom rng = TaskRandom.stream(seed, 0, t.taskId(), PURPOSE_NEGATIVES);
+    // Full ranking: the query items against every item the user never interacted with.
     int numItems = spec.numItems();
-    for (int j = 0; j < q; j++) {
-      int neg = 0;
-      for (int tries = 0; tries < 100 && (neg == 0 || seen.contains(neg)); tries++) {
-        neg = 1 + rng.nextInt(Math.max(1, numItems - 1));
+    boolean[] seen = new boolean[numItems];
+    for (int item : t.items()) {
+      seen[item] = true;
+    }
+    int unseen = 0;
+    for (int i = 1; i < numItems; i++) {
+      unseen += seen[i] ? 0 : 1;
+    }
+    int[] candidates = Arrays.copyOf(Arrays.copyOfRange(t.items(), k, t.size()), q + unseen);
+    int[] position = new int[numItems];
+    int c = q;
+    for (int i = 1; i < numItems; i++) {
+      if (!seen[i]) {
+        position[i] = c;
+        candidates[c++] = i;
       }
-      candidates[q + j] = neg;
     }
     float[] logits = engine.adaptAndScore(theta, inner, Arrays.copyOf(t.items(), k),
         Arrays.copyOf(t.labels(), k), t.userFeatures(), candidates);
+    float[] pos = Arrays.copyOf(logits, q);
+    float[] all = Arrays.copyOfRange(logits, q, logits.length);
+    // The loss over the positives and as many unseen items drawn from the run's stream.
+    SplittableRandom rng = TaskRandom.stream(seed, 0, t.taskId(), PURPOSE_NEGATIVES);
     double loss = 0;
     for (int a = 0; a < q; a++) {
-      loss += Losses.rowLoss(Feedback.IMPLICIT, logits[a], 1f)
-          + Losses.rowLoss(Feedback.IMPLICIT, logits[q + a], 0f);
+      loss += Losses.rowLoss(Feedback.IMPLICIT, logits[a], 1f);
+      if (unseen > 0) {
+        int neg = 0;
+        for (int tries = 0; tries < 100 && (neg == 0 || seen[neg]); tries++) {
+          neg = 1 + rng.nextInt(Math.max(1, numItems - 1));
+        }
+        loss += seen[neg] ? 0 : Losses.rowLoss(Feedback.IMPLICIT, logits[position[neg]], 0f);
+      }
     }
     tasks++;
     interactions += q;
     bce += loss / 2;
-    auc += UserMetrics.auc(Arrays.copyOf(logits, q), Arrays.copyOfRange(logits, q, 2 * q));
+    auc += unseen == 0 ? 1.0 : UserMetrics.auc(pos, all);
+    ndcg += UserMetrics.ndcgImplicit(pos, all, ValidationMetrics.NDCG_K);
   }
 
   /** Adds {@code other}'s sums into this, in place; returns this. */
@@ -107,6 +122,7 @@ public final class ValidationAccumulator implements Serializable {
     sqError += other.sqError;
     bce += other.bce;
     auc += other.auc;
+    ndcg += other.ndcg;
     return this;
   }
 
@@ -115,9 +131,9 @@ public final class ValidationAccumulator implements Serializable {
     double n = interactions;
     if (feedback == Feedback.EXPLICIT) {
       return new ValidationMetrics(tasks, interactions, sqError / n, absError / n,
-          Math.sqrt(sqError / n), Double.NaN);
+          Math.sqrt(sqError / n), Double.NaN, Double.NaN);
     }
     return new ValidationMetrics(tasks, interactions, bce / n, Double.NaN, Double.NaN,
-        auc / tasks);
+        auc / tasks, ndcg / tasks);
   }
 }

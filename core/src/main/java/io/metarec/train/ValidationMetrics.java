@@ -12,11 +12,16 @@ import java.util.Locale;
  *     items and as many sampled unseen items (implicit)
  * @param mae mean absolute error over query interactions (explicit; NaN for implicit)
  * @param rmse root mean squared error over query interactions (explicit; NaN for implicit)
- * @param auc mean per-user AUC of the query items against sampled unseen items (implicit; NaN
+ * @param auc mean per-user AUC of the query items against every unseen item (implicit; NaN
  *     for explicit)
+ * @param ndcg mean per-user nDCG@10 of the query items ranked against every item the user never
+ *     interacted with (implicit, the evaluation's {@code ndcg@10_full}; NaN for explicit)
  */
 public record ValidationMetrics(long tasks, long interactions, double loss, double mae,
-    double rmse, double auc) implements Serializable {
+    double rmse, double auc, double ndcg) implements Serializable {
+
+  /** The rank cut-off of {@link #ndcg}. */
+  public static final int NDCG_K = 10;
 
   /** Whether a lower or a higher primary metric is better. */
   public enum Direction {
@@ -26,9 +31,12 @@ public record ValidationMetrics(long tasks, long interactions, double loss, doub
     HIGHER
   }
 
-  /** The metric early stopping watches: MAE (explicit) or AUC (implicit). */
+  /**
+   * The metric early stopping watches: MAE (explicit) or full-ranking nDCG@10 (implicit; AUC for
+   * metrics read from a run that did not record it).
+   */
   public double primary() {
-    return Double.isNaN(auc) ? mae : auc;
+    return !Double.isNaN(mae) ? mae : !Double.isNaN(ndcg) ? ndcg : auc;
   }
 
   /** Whether this is better than {@code best} (null: better unless undefined) in direction {@code d}. */
@@ -43,6 +51,7 @@ public record ValidationMetrics(long tasks, long interactions, double loss, doub
   public String toString() {
     return Double.isNaN(auc)
         ? String.format(Locale.ROOT, "mae %.4f rmse %.4f", mae, rmse)
-        : String.format(Locale.ROOT, "auc %.4f loss %.4f", auc, loss);
+        : String.format(Locale.ROOT, "ndcg@%d_full %.4f auc %.4f loss %.4f", NDCG_K, ndcg, auc,
+            loss);
   }
 }

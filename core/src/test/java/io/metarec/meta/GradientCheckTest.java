@@ -44,6 +44,7 @@ class GradientCheckTest {
     ParamLayout layout = theta.layout();
     MetaGradientAccumulator acc = new MetaGradientAccumulator(layout);
     e.accumulateTask(task, theta, in, alg, acc);
+    acc.spreadGramianGradientInPlace(theta);
     float[] g = acc.toFlat();
     float[] flat = theta.flatten();
     SplittableRandom rng = new SplittableRandom(3);
@@ -127,5 +128,36 @@ class GradientCheckTest {
     ModelSpec spec = TestFixtures.tinySpec(Feedback.EXPLICIT, true, act);
     check(spec, TestFixtures.tinyTask(Feedback.EXPLICIT, 14), TestFixtures.inner(1, UserSolver.SGD, Set.of()),
         Algorithm.MULTITASK, Set.of("logLambda"));
+  }
+
+  private static InnerLoopConfig implicitInner(int steps, UserSolver solver, Set<ParamGroup> groups,
+      io.metarec.config.ImplicitConfig.Loss loss) {
+    return TestFixtures.inner(steps, solver, groups).withImplicit(new io.metarec.config.ImplicitConfig(
+        2, io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f, loss, 3f));
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void implicitWeightedSolveGradientMatchesCentralDifferencesThroughTheGramian(boolean userInMlp) {
+    // The implicit-ALS fold-in of u over every item, with sampled negatives in support and query:
+    // the prior mean, lambda, the support's factors and, through the Gramian, every item factor.
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, userInMlp, Activation.TANH);
+    // Only the user part adapts (FOMAML is exact through the solve, first-order through SGD steps).
+    check(spec, TestFixtures.tinyTask(Feedback.IMPLICIT, 15), implicitInner(2, UserSolver.RIDGE,
+        Set.of(ParamGroup.USER), io.metarec.config.ImplicitConfig.Loss.BCE),
+        Algorithm.FOMAML, Set.of());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void bprOverSampledNegativesMatchesCentralDifferences(Algorithm alg) {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, true, Activation.TANH);
+    InnerLoopConfig in = implicitInner(alg == Algorithm.MULTITASK ? 1 : 0, UserSolver.SGD,
+        alg == Algorithm.MULTITASK ? Set.of() : Set.of(ParamGroup.DECISION),
+        io.metarec.config.ImplicitConfig.Loss.BPR);
+    if (alg == Algorithm.REPTILE) {
+      return; // Reptile's contribution is a difference of parameters, not a gradient
+    }
+    check(spec, TestFixtures.tinyTask(Feedback.IMPLICIT, 16), in, alg, Set.of("logLambda"));
   }
 }

@@ -97,4 +97,21 @@ class UserMetricsTest {
     assertTrue(Double.isNaN(UserMetrics.hitRate(new float[0], neg, 3)));
     assertTrue(Double.isNaN(UserMetrics.ndcgImplicit(new float[0], neg, 3)));
   }
+
+  @Test
+  void recallAgainstEveryUnseenItem() {
+    // Full ranking: 3 positives against 4 unseen items. By score: 0.9 (pos), 0.8 (neg), 0.7 (neg),
+    // 0.6 (pos), 0.6 (neg, the tie ranks first), 0.5 (neg), 0.2 (pos).
+    float[] pos = {0.6f, 0.9f, 0.2f};
+    float[] all = {0.8f, 0.7f, 0.6f, 0.5f};
+    // Positive ranks 0, 4, 6. Recall@1 = 1/3, @4 = 1/3 (the tied positive is 5th), @5 = 2/3,
+    // @20 = 1; recall divides by all positives, hit rate by min(k, positives).
+    assertEquals(1.0 / 3, UserMetrics.recall(pos, all, 1), 1e-12);
+    assertEquals(1.0 / 3, UserMetrics.recall(pos, all, 4), 1e-12);
+    assertEquals(2.0 / 3, UserMetrics.recall(pos, all, 5), 1e-12);
+    assertEquals(1.0, UserMetrics.recall(pos, all, 20), 1e-12);
+    assertEquals(1.0 / 2, UserMetrics.hitRate(pos, all, 2), 1e-12);
+    assertTrue(Double.isNaN(UserMetrics.recall(new float[0], all, 20)), "no query: undefined");
+    assertEquals(1.0, UserMetrics.recall(pos, new float[0], 3), 1e-12, "nothing to rank against");
+  }
 }

@@ -137,6 +137,17 @@ public final class Nd4jBatchedEngine implements AdaptationEngine, AutoCloseable 
   /**
    * Why this engine cannot run {@code settings}, naming the setting, or null if it can.
    */
+  public static String unsupportedReason(TrainSettings settings, io.metarec.model.Feedback feedback) {
+    if (feedback == io.metarec.model.Feedback.IMPLICIT
+        && settings.inner().implicit().negatives() > 0) {
+      return "the nd4j engine does not sample implicit feedback's negatives "
+          + "(inner.implicit.negatives = " + settings.inner().implicit().negatives()
+          + "; use train.engine=jvm)";
+    }
+    return unsupportedReason(settings);
+  }
+
+  /** Why the engine cannot run {@code settings} (any feedback), or null. */
   public static String unsupportedReason(TrainSettings settings) {
     InnerLoopConfig in = settings.inner();
     if (in.adapts(ParamGroup.EMBEDDING)) {

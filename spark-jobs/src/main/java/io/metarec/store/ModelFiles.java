@@ -117,14 +117,15 @@ public final class ModelFiles {
   /** A validation's numbers as model.json holds them (NaN absent). */
   public static ModelManifest.Validation validationOf(ValidationMetrics m) {
     return ModelManifest.Validation.of(m.tasks(), m.interactions(), m.loss(), m.mae(), m.rmse(),
-        m.auc());
+        m.auc(), m.ndcg());
   }
 
   /** The metrics of a validation as model.json holds them. */
   public static ValidationMetrics metricsOf(ModelManifest.Validation v) {
     return new ValidationMetrics(v.tasks(), v.interactions(),
         ModelManifest.Validation.value(v.loss()), ModelManifest.Validation.value(v.mae()),
-        ModelManifest.Validation.value(v.rmse()), ModelManifest.Validation.value(v.auc()));
+        ModelManifest.Validation.value(v.rmse()), ModelManifest.Validation.value(v.auc()),
+        ModelManifest.Validation.value(v.ndcg()));
   }
 
   /**

@@ -140,8 +140,9 @@ public final class TaskSet {
   public static ItemFeatureTable items(SparkSession spark, String dir, Spec spec) {
     int fields = spec.itemFields().size();
     int[][][] nested = new int[spec.numItems()][][];
+    long[] counts = new long[spec.numItems()];
     String itemsDir = TaskSetLayout.of(dir).items();
-    for (Row r : spark.read().parquet(itemsDir).select("item_idx", "features")
+    for (Row r : spark.read().parquet(itemsDir).select("item_idx", "features", "count")
         .collectAsList()) {
       int idx = r.getInt(0);
       if (idx >= spec.numItems()) {
@@ -154,6 +155,7 @@ public final class TaskSet {
         row[k] = ints(f.get(k));
       }
       nested[idx] = row;
+      counts[idx] = r.isNullAt(2) ? 0 : r.getLong(2);
     }
     for (int i = 0; i < nested.length; i++) {
       if (nested[i] == null) {
@@ -163,6 +165,6 @@ public final class TaskSet {
         }
       }
     }
-    return ItemFeatureTable.fromNested(fields, nested);
+    return ItemFeatureTable.fromNested(fields, nested).withCounts(counts);
   }
 }

@@ -30,12 +30,17 @@ final class Baselines implements Serializable {
   final double mu;
   final float[] itemBias;
   final float[] popularity;
+  final long[] counts;
   final double userShrinkage;
 
-  private Baselines(double mu, float[] itemBias, float[] popularity, double userShrinkage) {
+  private Baselines(double mu, float[] itemBias, long[] counts, double userShrinkage) {
     this.mu = mu;
     this.itemBias = itemBias;
-    this.popularity = popularity;
+    this.counts = counts;
+    this.popularity = new float[counts.length];
+    for (int i = 0; i < counts.length; i++) {
+      popularity[i] = counts[i];
+    }
     this.userShrinkage = userShrinkage;
   }
 
@@ -51,13 +56,11 @@ final class Baselines implements Serializable {
     }
     double mu = n > 0 ? total / n : 0;
     float[] bi = new float[numItems];
-    float[] pop = new float[numItems];
     for (int i = 0; i < numItems; i++) {
       double c = stats.counts()[i];
       bi[i] = (float) ((stats.sums()[i] - c * mu) / (c + itemShrinkage));
-      pop[i] = (float) c;
     }
-    return new Baselines(mu, bi, pop, userShrinkage);
+    return new Baselines(mu, bi, stats.counts().clone(), userShrinkage);
   }
 
   /** The user bias fitted on the first {@code k} rows. */
@@ -87,6 +90,118 @@ final class Baselines implements Serializable {
         s += p[f] * q[f];
       }
       return s;
+    }
+  }
+
+  /**
+   * The item-knn baseline's neighbourhoods: for each item index its most similar items and their
+   * cosine similarity over the training users ({@code |U_i ∩ U_j| / sqrt(|U_i| |U_j|)}, users as
+   * sets of the items they interacted with), most similar first; empty for items no training user
+   * saw.
+   *
+   * @param neighbours per item index, the neighbours' indices
+   * @param similarity per item index, the neighbours' similarities
+   */
+  record ItemKnn(int[][] neighbours, float[][] similarity) implements Serializable {
+    /**
+     * Scores of {@code candidates} for a user with support {@code items[0..k)}: the sum of each
+     * candidate's similarities to the distinct support items.
+     */
+    float[] score(int[] items, int k, int[] candidates) {
+      float[] byItem = new float[neighbours.length];
+      java.util.Set<Integer> seen = new java.util.HashSet<>();
+      for (int r = 0; r < k; r++) {
+        int i = items[r];
+        if (i <= 0 || i >= neighbours.length || !seen.add(i)) {
+          continue;
+        }
+        int[] nb = neighbours[i];
+        float[] s = similarity[i];
+        for (int n = 0; n < nb.length; n++) {
+          byItem[nb[n]] += s[n];
+        }
+      }
+      float[] out = new float[candidates.length];
+      for (int c = 0; c < out.length; c++) {
+        int j = candidates[c];
+        out[c] = j >= 0 && j < byItem.length ? byItem[j] : 0f;
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Fits {@link ItemKnn} on the training users: each user's distinct items among its most recent
+   * {@code maxUserItems} rows count once per pair, the {@code top} most similar neighbours of each
+   * item are kept.
+   */
+  static ItemKnn fitItemKnn(JavaRDD<Task> train, int numItems, int top, int maxUserItems) {
+    JavaRDD<int[]> users = train.map(t -> {
+      int from = Math.max(0, t.size() - maxUserItems);
+      return java.util.Arrays.stream(t.items(), from, t.size()).filter(i -> i > 0).distinct()
+          .toArray();
+    }).cache();
+    try {
+      long[] degree = users.aggregate(new long[numItems], (d, items) -> {
+        for (int i : items) {
+          d[i]++;
+        }
+        return d;
+      }, (a, b) -> {
+        for (int i = 0; i < a.length; i++) {
+          a[i] += b[i];
+        }
+        return a;
+      });
+      List<scala.Tuple2<Integer, int[]>> rows = users
+          .flatMapToPair(items -> {
+            List<scala.Tuple2<Long, Integer>> out = new ArrayList<>(items.length * items.length);
+            for (int a : items) {
+              for (int b : items) {
+                if (a != b) {
+                  out.add(new scala.Tuple2<>(((long) a << 32) | b, 1));
+                }
+              }
+            }
+            return out.iterator();
+          })
+          .reduceByKey(Integer::sum)
+          .mapToPair(e -> new scala.Tuple2<>((int) (e._1() >>> 32),
+              new int[] {(int) (long) e._1(), e._2()}))
+          .groupByKey()
+          .mapValues(list -> {
+            List<int[]> all = new ArrayList<>();
+            list.forEach(all::add);
+            return all.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+          })
+          .collect();
+      int[][] nb = new int[numItems][0];
+      float[][] sim = new float[numItems][0];
+      for (scala.Tuple2<Integer, int[]> r : rows) {
+        int i = r._1();
+        int[] flat = r._2();
+        int n = flat.length / 2;
+        Integer[] order = new Integer[n];
+        float[] s = new float[n];
+        for (int k = 0; k < n; k++) {
+          order[k] = k;
+          int j = flat[2 * k];
+          s[k] = (float) (flat[2 * k + 1] / Math.sqrt((double) degree[i] * degree[j]));
+        }
+        // Most similar first; equal similarities by item index, so the lists are deterministic.
+        java.util.Arrays.sort(order, (a, b) -> s[a] != s[b] ? Float.compare(s[b], s[a])
+            : Integer.compare(flat[2 * a], flat[2 * b]));
+        int keep = Math.min(top, n);
+        nb[i] = new int[keep];
+        sim[i] = new float[keep];
+        for (int k = 0; k < keep; k++) {
+          nb[i][k] = flat[2 * order[k]];
+          sim[i][k] = s[order[k]];
+        }
+      }
+      return new ItemKnn(nb, sim);
+    } finally {
+      users.unpersist();
     }
   }
 

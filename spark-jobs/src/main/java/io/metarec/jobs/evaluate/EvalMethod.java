@@ -32,6 +32,8 @@ record EvalMethod(String name, String description, Kind kind, int model, InnerLo
     BIAS,
     /** Spark MLlib ALS with the user's support folded into its training data. */
     ALS,
+    /** Cosine item-item neighbourhoods of the training users, summed over the support. */
+    ITEM_KNN,
     /** A model's parameters adapted on the support by the engine. */
     MODEL,
     /** The mean of the predictions of several model methods (each adapted on its own). */

@@ -21,11 +21,12 @@ import java.util.List;
  * @param methods the scored methods, in report order
  * @param specs the model specs, by model index
  * @param taskSplit evaluate each task's own split (ks = [0]) instead of the strict protocol
+ * @param recallK cut-off of the full-ranking recall (implicit feedback)
  */
 record EvalPlan(List<Integer> ks, int rankK, double relevanceThreshold, int negatives,
     List<Integer> steps, int stepsK, int stepsMethod, long seed, boolean explicit,
     double labelMin, double labelMax, List<EvalMethod> methods, List<ModelSpec> specs,
-    boolean taskSplit)
+    boolean taskSplit, int recallK)
     implements Serializable {
 
   /** @return the support size of a task at the K entry {@code k} */
@@ -40,6 +41,7 @@ record EvalPlan(List<Integer> ks, int rankK, double relevanceThreshold, int nega
 
   /** @return the metric names in accumulator order */
   List<String> metricNames() {
-    return explicit ? UserScorer.explicitMetrics(rankK) : UserScorer.implicitMetrics(rankK);
+    return explicit ? UserScorer.explicitMetrics(rankK)
+        : UserScorer.implicitMetrics(rankK, recallK);
   }
 }

@@ -161,12 +161,29 @@ public final class EvaluateJob {
           Kind.ENSEMBLE, -1, null, metaMethods));
     }
     List<String> bl = ec.baselines();
+    // Baselines that do not apply to this feedback, with the reason (log and report).
+    Map<String, String> skipped = new LinkedHashMap<>();
+    if (bl.contains("global") && !explicit) {
+      skipped.put("global", "implicit feedback: a constant score ranks nothing");
+    }
+    if (bl.contains("bias") && !explicit) {
+      skipped.put("bias", "implicit feedback: mu + b_i + b_u ranks the items as item popularity "
+          + "(item-mean)");
+    }
+    if (bl.contains("item-knn") && explicit) {
+      skipped.put("item-knn", "explicit feedback: item-knn scores are similarity sums, not "
+          + "ratings");
+    }
+    if (bl.contains("no-adapt") && metaModel < 0) {
+      skipped.put("no-adapt", "no meta-learned model among evaluate.models");
+    }
+    skipped.forEach((b, why) -> LOG.info("baseline {} skipped: {}", b, why));
     if (bl.contains("no-adapt") && metaModel >= 0) {
       add(methods, names, new EvalMethod("no-adapt", "the meta-initialization scored without "
           + "adaptation", Kind.MODEL, metaModel,
           noAdaptation(methods.get(stepsMethod(methods, metaModel)).inner())));
     }
-    if (bl.contains("global")) {
+    if (bl.contains("global") && explicit) {
       add(methods, names, new EvalMethod("global", explicit ? "mean of the training ratings"
           : "a constant score", Kind.GLOBAL, -1, null));
     }
@@ -178,6 +195,11 @@ public final class EvaluateJob {
     if (bl.contains("bias") && explicit) {
       add(methods, names, new EvalMethod("bias", "mu + b_i + b_u, b_u fitted on the support ("
           + ec.userShrinkage() + " pseudo-ratings)", Kind.BIAS, -1, null));
+    }
+    if (bl.contains("item-knn") && !explicit) {
+      add(methods, names, new EvalMethod("item-knn", "cosine item-item similarity over the "
+          + "training users (" + ec.knnNeighbours() + " neighbours per item), score = sum of "
+          + "similarities to the support items", Kind.ITEM_KNN, -1, null));
     }
     if (bl.contains("als")) {
       add(methods, names, new EvalMethod("als", "Spark MLlib ALS (rank " + ec.alsRank()
@@ -201,7 +223,8 @@ public final class EvaluateJob {
     List<Integer> ks = ec.taskSplit() ? List.of(0) : ec.ks();
     EvalPlan plan = new EvalPlan(ks, ec.rankK(), ec.relevanceThreshold(), ec.negatives(),
         stepsMethod < 0 ? List.of() : ec.steps(), ec.taskSplit() ? 0 : ec.stepsK(), stepsMethod,
-        seed, explicit, data.labelMin(), data.labelMax(), methods, specs, ec.taskSplit());
+        seed, explicit, data.labelMin(), data.labelMax(), methods, specs, ec.taskSplit(),
+        ec.recallK());
 
     // Tasks.
     ItemFeatureTable items = TaskSet.items(spark, tasksDir, data);
@@ -230,13 +253,24 @@ public final class EvaluateJob {
             String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
       }
 
+      Baselines.ItemKnn knn = null;
+      if (methods.stream().anyMatch(m -> m.kind() == Kind.ITEM_KNN)) {
+        long t0 = System.nanoTime();
+        knn = Baselines.fitItemKnn(train, data.numItems(), ec.knnNeighbours(),
+            ec.knnMaxUserItems());
+        LOG.info("item-knn neighbourhoods fitted in {} s",
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+      }
+
       // Score.
       long scoreStart = System.nanoTime();
       Broadcast<EvalPlan> bPlan = jsc.broadcast(plan);
       Broadcast<List<float[]>> bThetas = jsc.broadcast(thetas);
-      Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
+      // Implicit feedback's support negatives are drawn by the training users' counts.
+      Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items.withCounts(baselines.counts));
       Broadcast<Baselines> bBase = jsc.broadcast(baselines);
       Broadcast<Baselines.AlsFactors[]> bAls = jsc.broadcast(als);
+      Broadcast<Baselines.ItemKnn> bKnn = jsc.broadcast(knn);
       int nMetrics = plan.metricNames().size();
       EvalAccumulator acc;
       try {
@@ -245,7 +279,7 @@ public final class EvaluateJob {
           EvalAccumulator a = new EvalAccumulator(p.methods().size(), p.ks().size(),
               p.metricNames().size(), p.steps().size());
           UserScorer scorer = new UserScorer(p, bThetas.value(), bItems.value(), bBase.value(),
-              bAls.value());
+              bAls.value(), bKnn.value());
           while (it.hasNext()) {
             var e = it.next();
             scorer.score(e._1(), e._2(), a);
@@ -258,6 +292,7 @@ public final class EvaluateJob {
         bItems.destroy();
         bBase.destroy();
         bAls.destroy();
+        bKnn.destroy();
       }
       double scoreSeconds = (System.nanoTime() - scoreStart) / 1e9;
       double rate = acc.adaptations / Math.max(scoreSeconds, 1e-9);
@@ -269,7 +304,7 @@ public final class EvaluateJob {
       }
       double wall = (System.nanoTime() - start) / 1e9;
       EvalReport report = report(cfg, ec, data, tasksDir, models, plan, acc, nTrain, wall,
-          scoreSeconds, rate, hconf, spark.sparkContext().master());
+          scoreSeconds, rate, hconf, spark.sparkContext().master(), skipped);
       write(claim, report);
       LOG.info("evaluated {} users ({} skipped) in {} s, {} adaptations/s -> {}", acc.users,
           acc.skipped, String.format(Locale.ROOT, "%.1f", wall),
@@ -353,7 +388,7 @@ public final class EvaluateJob {
   private static EvalReport report(MetaRecConfig cfg, EvaluateConfig ec, TaskSet.Spec data,
       String tasksDir, List<ModelFiles.Model> models, EvalPlan plan, EvalAccumulator acc,
       long nTrain, double wall, double scoreSeconds, double rate, Configuration hconf,
-      String master) {
+      String master, Map<String, String> skipped) {
     List<String> metricNames = plan.metricNames();
     List<MethodResult> results = new ArrayList<>();
     for (int m = 0; m < plan.methods().size(); m++) {
@@ -405,13 +440,18 @@ public final class EvaluateJob {
     dataset.put("usersScored", acc.users);
     dataset.put("usersSkipped", acc.skipped);
     dataset.put("queryInteractions", acc.queryRows);
+    if (!skipped.isEmpty()) {
+      dataset.put("skippedBaselines", skipped);
+    }
     dataset.put("protocol", (ec.taskSplit()
         ? "task-split: each task's own support and query as build-tasks wrote them (reported as "
             + "K = 0)"
         : "strict: support = a user's first K interactions in task order; query = the "
             + "interactions after the largest K (" + ec.maxK() + "), the same for every K")
         + (plan.explicit() ? "; predictions clipped to [" + data.labelMin() + ", "
-            + data.labelMax() + "]" : "; " + ec.negatives() + " sampled unseen items per user"));
+            + data.labelMax() + "]" : "; the *_full metrics rank the query items against every "
+            + "item the user never interacted with, the others against " + ec.negatives()
+            + " sampled ones"));
     String stats = TaskSetLayout.of(tasksDir).stats();
     if (HadoopFiles.exists(hconf, stats)) {
       Map<String, Object> s = Json.readObject(HadoopFiles.readText(hconf, stats));

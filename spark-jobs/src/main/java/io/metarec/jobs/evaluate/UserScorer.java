@@ -22,9 +22,11 @@ import java.util.SplittableRandom;
  * <p>Protocol: the user's rows are in task order (support then query as build-tasks wrote them);
  * support at K = rows {@code [0, K)}, query = rows {@code [maxK, n)} for every K. Explicit
  * predictions are clipped to the label range before scoring (for every method alike). Implicit
- * feedback ranks the query items (positives) against {@code negatives} items the user never
- * interacted with, drawn from a stream keyed by (seed, task id), so every method and K sees the
- * same negatives.
+ * feedback ranks the query items (positives) against every item the user never interacted with
+ * (full ranking: the user's other interactions, the support and the rows between K and the
+ * largest K, are left out of the ranking), and, for the sampled metrics, against {@code
+ * negatives} of those items drawn from a stream keyed by (seed, task id), so every method and K
+ * sees the same negatives.
  */
 final class UserScorer {
   /** Purpose constant of the negative-sampling stream. */
@@ -36,8 +38,8 @@ final class UserScorer {
   }
 
   /** Metric names of implicit feedback, in accumulator order. */
-  static List<String> implicitMetrics(int k) {
-    return io.metarec.metrics.MetricNames.implicit(k);
+  static List<String> implicitMetrics(int k, int recallK) {
+    return io.metarec.metrics.MetricNames.implicit(k, recallK);
   }
 
   private final EvalPlan plan;
@@ -46,13 +48,15 @@ final class UserScorer {
   private final JvmAdaptationEngine[] engines;
   private final Baselines baselines;
   private final Baselines.AlsFactors[] als;
+  private final Baselines.ItemKnn knn;
 
   UserScorer(EvalPlan plan, List<float[]> flatThetas, ItemFeatureTable items, Baselines baselines,
-      Baselines.AlsFactors[] als) {
+      Baselines.AlsFactors[] als, Baselines.ItemKnn knn) {
     this.plan = plan;
     this.methods = plan.methods();
     this.baselines = baselines;
     this.als = als;
+    this.knn = knn;
     List<ModelSpec> specs = plan.specs();
     thetas = new Params[specs.size()];
     engines = new JvmAdaptationEngine[specs.size()];
@@ -80,6 +84,7 @@ final class UserScorer {
     }
     int q = n - maxK;
     int[] candidates = candidates(t, maxK, q);
+    int[] sampled = plan.explicit() ? null : sampledNegatives(t, candidates, q);
     float[] queryLabels = Arrays.copyOfRange(t.labels(), maxK, n);
     float[] scores = new float[candidates.length];
     float[][] last = new float[methods.size()][];
@@ -93,7 +98,7 @@ final class UserScorer {
             ? mean(method.members(), last, candidates.length)
             : predict(method, method.inner(), index, ki, t, supItems, supLabels, candidates, acc);
         last[m] = scores;
-        addMetrics(acc, m, ki, -1, scores, queryLabels, q);
+        addMetrics(acc, m, ki, -1, scores, queryLabels, q, sampled);
       }
     }
     if (!plan.steps().isEmpty()) {
@@ -105,7 +110,7 @@ final class UserScorer {
       for (int s = 0; s < plan.steps().size(); s++) {
         InnerLoopConfig inner = meta.inner().withSteps(plan.steps().get(s));
         scores = predict(meta, inner, index, ki, t, supItems, supLabels, candidates, acc);
-        addMetrics(acc, -1, ki, s, scores, queryLabels, q);
+        addMetrics(acc, -1, ki, s, scores, queryLabels, q, sampled);
       }
     }
     acc.users++;
@@ -127,25 +132,54 @@ final class UserScorer {
     return out;
   }
 
-  /** The query items, then (implicit feedback) the sampled negatives. */
+  /**
+   * The query items, then (implicit feedback) every item index the user never interacted with, in
+   * index order.
+   */
   private int[] candidates(Task t, int maxK, int q) {
     if (plan.explicit()) {
       return Arrays.copyOfRange(t.items(), maxK, t.size());
     }
-    Set<Integer> seen = new HashSet<>();
-    for (int item : t.items()) {
-      seen.add(item);
-    }
     int numItems = plan.specs().get(0).numItems();
-    int available = numItems - 1 - seen.size();
-    int want = Math.max(0, Math.min(plan.negatives(), available));
-    int[] out = Arrays.copyOf(Arrays.copyOfRange(t.items(), maxK, t.size()), q + want);
+    boolean[] seen = new boolean[numItems];
+    for (int item : t.items()) {
+      seen[item] = true;
+    }
+    int unseen = 0;
+    for (int i = 1; i < numItems; i++) {
+      unseen += seen[i] ? 0 : 1;
+    }
+    int[] out = Arrays.copyOf(Arrays.copyOfRange(t.items(), maxK, t.size()), q + unseen);
+    int c = q;
+    for (int i = 1; i < numItems; i++) {
+      if (!seen[i]) {
+        out[c++] = i;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Positions in {@code candidates} (after the {@code q} query items) of the sampled negatives:
+   * {@code negatives} distinct unseen items drawn from the stream (seed, 0, task id), the same for
+   * every method and K.
+   */
+  private int[] sampledNegatives(Task t, int[] candidates, int q) {
+    int unseen = candidates.length - q;
+    int want = Math.max(0, Math.min(plan.negatives(), unseen));
+    int numItems = plan.specs().get(0).numItems();
+    int[] position = new int[numItems];
+    Arrays.fill(position, -1);
+    for (int c = q; c < candidates.length; c++) {
+      position[candidates[c]] = c;
+    }
     SplittableRandom rng = TaskRandom.stream(plan.seed(), 0, t.taskId(), PURPOSE_NEGATIVES);
     Set<Integer> drawn = new HashSet<>();
+    int[] out = new int[want];
     for (int j = 0; j < want; ) {
       int item = 1 + rng.nextInt(numItems - 1);
-      if (!seen.contains(item) && drawn.add(item)) {
-        out[q + j++] = item;
+      if (position[item] >= 0 && drawn.add(item)) {
+        out[j++] = position[item];
       }
     }
     return out;
@@ -179,6 +213,7 @@ final class UserScorer {
           out[c] = (float) (base + als[ki].dot(index, candidates[c]));
         }
       }
+      case ITEM_KNN -> out = knn.score(supItems, k, candidates);
       case MODEL -> {
         long t0 = System.nanoTime();
         out = engines[m.model()].adaptAndScore(thetas[m.model()], inner, supItems, supLabels,
@@ -193,7 +228,7 @@ final class UserScorer {
 
   /** Adds one user's metric values: method m at support index ki, or steps index s when m < 0. */
   private void addMetrics(EvalAccumulator acc, int m, int ki, int s, float[] scores,
-      float[] queryLabels, int q) {
+      float[] queryLabels, int q, int[] sampled) {
     int rankK = plan.rankK();
     double[] v;
     if (plan.explicit()) {
@@ -214,8 +249,14 @@ final class UserScorer {
           UserMetrics.recall(p, queryLabels, rankK, plan.relevanceThreshold())};
     } else {
       float[] pos = Arrays.copyOf(scores, q);
-      float[] neg = Arrays.copyOfRange(scores, q, scores.length);
-      v = new double[] {UserMetrics.auc(pos, neg), UserMetrics.hitRate(pos, neg, rankK),
+      float[] all = Arrays.copyOfRange(scores, q, scores.length);
+      float[] neg = new float[sampled.length];
+      for (int j = 0; j < neg.length; j++) {
+        neg[j] = scores[sampled[j]];
+      }
+      v = new double[] {UserMetrics.hitRate(pos, all, rankK),
+          UserMetrics.ndcgImplicit(pos, all, rankK), UserMetrics.recall(pos, all, plan.recallK()),
+          UserMetrics.auc(pos, neg), UserMetrics.hitRate(pos, neg, rankK),
           UserMetrics.ndcgImplicit(pos, neg, rankK)};
     }
     for (int j = 0; j < v.length; j++) {

@@ -82,7 +82,7 @@ public final class NightlyJob {
   public static void check(MetaRecConfig cfg) {
     NightlyConfig nc = cfg.nightly();
     int rankK = cfg.evaluate().rankK();
-    List<String> metrics = io.metarec.metrics.MetricNames.any(rankK);
+    List<String> metrics = io.metarec.metrics.MetricNames.any(rankK, cfg.evaluate().recallK());
     if (!metrics.contains(nc.metric())) {
       throw new ConfigValidationException("nightly.metric must be one of "
           + String.join("|", metrics) + " (what evaluate reports at evaluate.rankK = " + rankK

@@ -112,7 +112,7 @@ public final class TrainJob {
     ParamLayout layout = new ParamLayout(spec);
     TrainSettings settings = cfg.engine();
     EngineKind engineKind = tc.engine();
-    String unsupported = Nd4jBatchedEngine.unsupportedReason(settings);
+    String unsupported = Nd4jBatchedEngine.unsupportedReason(settings, spec.feedback());
     if (engineKind == EngineKind.ND4J && unsupported != null) {
       // Fail before any Spark work rather than in every executor's first task.
       throw new ConfigValidationException("train.engine=nd4j: " + unsupported);
@@ -143,6 +143,9 @@ public final class TrainJob {
     }
     valid = cached(valid, parts);
     long nValid = valid.count();
+    // Implicit feedback's negatives are drawn by the training users' counts.
+    io.metarec.task.ItemStats trainStats = TaskSet.itemStats(train, data.numItems());
+    items = items.withCounts(trainStats.counts());
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
     Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
     // Broadcast once rather than shipped in every iteration's closure: Java serialization of the
@@ -151,7 +154,7 @@ public final class TrainJob {
 
     Checkpoints store = new Checkpoints(hconf, tc.model());
     Checkpoints.RunIdentity identity = Checkpoints.RunIdentity.of(cfg, data);
-    TrainingCheckpoint begin = startingPoint(spark, cfg, store, identity, layout, train, data);
+    TrainingCheckpoint begin = startingPoint(spark, cfg, store, identity, layout, trainStats);
     double fraction = MetaBatch.fraction(settings.meta().tasksPerIteration(), nTrain);
     LOG.info("training on {} tasks ({} validation) in {} partitions: {} iterations of ~{} tasks, "
             + "{} parameters, {}", nTrain, nValid, parts, settings.meta().iterations(),
@@ -160,7 +163,10 @@ public final class TrainJob {
         : unsupported != null ? " (jvm on every executor: " + unsupported + ")"
         : " (nd4j on executors Spark gives a GPU, jvm elsewhere)");
     int slots = Math.min(parts, jsc.defaultParallelism());
-    Adaptation adaptation = new Adaptation(bSpec, bItems, bSettings, engineKind,
+    // Settings the ND4J engine lacks keep auto on the JVM kernel everywhere.
+    EngineKind effective = engineKind == EngineKind.AUTO && unsupported != null ? EngineKind.JVM
+        : engineKind;
+    Adaptation adaptation = new Adaptation(bSpec, bItems, bSettings, effective,
         tc.engineBlockSize(), seed, fraction, TaskFaults.of(spark.sparkContext()));
     LOG.info("exchange: train.exchange={} -> {} ({})", tc.exchange(),
         plan.rounds() ? "rounds" : "jobs", plan.reason());
@@ -224,8 +230,8 @@ public final class TrainJob {
    * does not resume first removes the model's checkpoints of earlier runs.
    */
   private static TrainingCheckpoint startingPoint(SparkSession spark, MetaRecConfig cfg,
-      Checkpoints store, Checkpoints.RunIdentity identity, ParamLayout layout, JavaRDD<Task> train,
-      TaskSet.Spec data) {
+      Checkpoints store, Checkpoints.RunIdentity identity, ParamLayout layout,
+      io.metarec.task.ItemStats trainStats) {
     TrainConfig tc = cfg.train();
     if (tc.resume()) {
       TrainingCheckpoint c = store.readLatest(layout, identity);
@@ -249,7 +255,7 @@ public final class TrainJob {
       return TrainingCheckpoint.fresh(theta);
     }
     return TrainingCheckpoint.fresh(InProcessTraining.initialTheta(layout.spec(), cfg.seed(),
-        cfg.engine().meta(), TaskSet.itemStats(train, data.numItems())));
+        cfg.engine().meta(), trainStats));
   }
 
   /**

@@ -47,8 +47,9 @@ class BaselinesTest {
         new EvalMethod("item-mean", "", Kind.ITEM_MEAN, -1, null),
         new EvalMethod("bias", "", Kind.BIAS, -1, null));
     EvalPlan plan = new EvalPlan(List.of(1), 10, 4.0, 1, List.of(), 1, -1, 7, true, 1, 5, methods,
-        List.of(), false);
-    UserScorer scorer = new UserScorer(plan, List.of(), ItemFeatureTable.empty(4, 0), b, null);
+        List.of(), false, 20);
+    UserScorer scorer = new UserScorer(plan, List.of(), ItemFeatureTable.empty(4, 0), b, null,
+        null);
     EvalAccumulator acc = new EvalAccumulator(3, 1, plan.metricNames().size(), 0);
     // The cold user: support = item 1 → 5; query = item 2 → 1, item 3 → 4.
     scorer.score(0, new Task(9, new int[] {1, 2, 3}, new float[] {5, 1, 4}, 1, NO_FEATURES), acc);
@@ -75,5 +76,61 @@ class BaselinesTest {
     assertEquals(1.0, acc.stat(2, 0, 4).mean(), 1e-9);
     assertEquals(2, acc.pooledRows[0]);
     assertEquals(3.0, acc.pooledAbs[0], 1e-6);
+  }
+
+  @Test
+  void itemKnnIsTheCosineOfTheItemsUserSetsAndScoresBySummingOverTheSupport() {
+    // Users as item sets: {1, 2}, {1, 2, 3}, {3, 4}. Degrees: 1 → 2, 2 → 2, 3 → 2, 4 → 1.
+    List<Task> users = List.of(
+        new Task(1, new int[] {1, 2}, new float[] {1, 1}, 1, NO_FEATURES),
+        new Task(2, new int[] {1, 2, 3, 1}, new float[] {1, 1, 1, 1}, 1, NO_FEATURES),
+        new Task(3, new int[] {3, 4}, new float[] {1, 1}, 1, NO_FEATURES));
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+    Baselines.ItemKnn knn = Baselines.fitItemKnn(jsc.parallelize(users, 2), 6, 2, 500);
+    // sim(1, 2) = 2 / sqrt(2 * 2) = 1; sim(1, 3) = 1 / 2; sim(3, 4) = 1 / sqrt(2); sim(2, 3) = 1 / 2
+    assertEquals(List.of(2, 3), java.util.Arrays.stream(knn.neighbours()[1]).boxed().toList());
+    assertEquals(1.0f, knn.similarity()[1][0], 1e-6f);
+    assertEquals(0.5f, knn.similarity()[1][1], 1e-6f);
+    // item 3: 4 (0.707) first, then 1 and 2 tie at 0.5 and the smaller index wins the one place
+    assertEquals(List.of(4, 1), java.util.Arrays.stream(knn.neighbours()[3]).boxed().toList());
+    assertEquals(0, knn.neighbours()[5].length, "an item no user saw");
+    // A user with support {1, 3} (item 1 twice counts once): score(2) = 1 + 0 (2 is not among 3's
+    // kept neighbours), score(4) = 0 + 0.707, score(5) = 0.
+    float[] s = knn.score(new int[] {1, 3, 1}, 3, new int[] {2, 4, 5});
+    assertEquals(1.0f, s[0], 1e-6f);
+    assertEquals((float) (1 / Math.sqrt(2)), s[1], 1e-6f);
+    assertEquals(0f, s[2], 0f);
+  }
+
+  @Test
+  void implicitUsersAreRankedAgainstEveryUnseenItemAndAgainstSampledOnes() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+    Baselines b = Baselines.fit(jsc.parallelize(TRAIN, 2), 12, 1.0, 1.0);
+    // Popularity over TRAIN: item 1 → 2, items 2 and 3 → 1, items 4..11 → 0 (index 0 unknown).
+    List<EvalMethod> methods = List.of(new EvalMethod("item-mean", "", Kind.ITEM_MEAN, -1, null));
+    io.metarec.model.ModelSpec spec = io.metarec.meta.TestFixtures.tinySpec(
+        io.metarec.model.Feedback.IMPLICIT, true, io.metarec.model.Activation.RELU);
+    EvalPlan plan = new EvalPlan(List.of(1), 1, 4.0, 1, List.of(), 1, -1, 7, false, 0, 1,
+        methods, List.of(spec), false, 2);
+    UserScorer scorer = new UserScorer(plan,
+        List.of(io.metarec.meta.TestFixtures.randomParams(spec, 1).flatten()),
+        io.metarec.meta.TestFixtures.tinyItems(12), b, null, null);
+    EvalAccumulator acc = new EvalAccumulator(1, 1, plan.metricNames().size(), 0);
+    // Support: item 2; query: item 3. Unseen: 1 and 4..11, which score 0.
+    // Full ranking: item 1 (2) first, then item 3 (1): hr@1 = 0, ndcg@1 = 0, recall@2 = 1.
+    int[][] uf = {{1}, {2}};
+    scorer.score(0, new Task(9, new int[] {2, 3}, new float[] {1, 1}, 1, uf), acc);
+    // A user whose query is empty is skipped.
+    scorer.score(1, new Task(10, new int[] {2}, new float[] {1}, 1, uf), acc);
+    assertEquals(1, acc.users);
+    assertEquals(1, acc.skipped);
+    assertEquals(List.of("hr@1_full", "ndcg@1_full", "recall@2_full", "auc", "hr@1", "ndcg@1"),
+        plan.metricNames());
+    assertEquals(0.0, acc.stat(0, 0, 0).mean(), 0);
+    assertEquals(0.0, acc.stat(0, 0, 1).mean(), 0);
+    assertEquals(1.0, acc.stat(0, 0, 2).mean(), 0);
+    // The one sampled negative is an unseen item: item 1 (AUC 0) or one scoring 0 (AUC 1).
+    double auc = acc.stat(0, 0, 3).mean();
+    assertEquals(true, auc == 0.0 || auc == 1.0, "auc " + auc);
   }
 }

@@ -1,0 +1,64 @@
+package io.metarec.config;
+
+import java.io.Serializable;
+
+/**
+ * How implicit feedback (events, every row a positive) is trained and adapted on ({@code
+ * inner.implicit.*}; ignored for explicit feedback): sampled negatives in the support and the
+ * query, the loss over them, and the confidence of the exact user solve.
+ *
+ * @param negatives unseen items sampled per positive, in the support (inner loop) and in the query
+ *     (outer loss), {@code >= 0} (0 = positives only); drawn from (seed, iteration, task id), never
+ *     an item of the task
+ * @param distribution what negatives are drawn from: {@code uniform} over the item indices, or
+ *     {@code popularity}: proportional to (training count + 1)^{@code exponent}
+ * @param exponent the popularity exponent, in [0, 1] (0.75 as in word2vec's sampler)
+ * @param loss {@code bce} (logistic loss on every positive and negative) or {@code bpr} (Rendle et
+ *     al. 2009: {@code -log sigmoid(s_pos - s_neg)} over each positive's negatives)
+ * @param confidence the implicit-ALS confidence of a positive (Hu, Koren and Volinsky 2008):
+ *     {@code inner.userSolver = ridge} solves the user vector by weighted least squares over every
+ *     item, positives weighted {@code 1 + confidence}, {@code >= 0}
+ */
+public record ImplicitConfig(int negatives, Distribution distribution, float exponent, Loss loss,
+    float confidence) implements Serializable {
+
+  /** Where negatives are drawn from. */
+  public enum Distribution {
+    /** Every item index alike. */
+    UNIFORM,
+    /** Proportional to (training count + 1)^exponent. */
+    POPULARITY
+  }
+
+  /** The loss over positives and sampled negatives. */
+  public enum Loss {
+    /** Sigmoid binary cross-entropy on every row. */
+    BCE,
+    /** Bayesian personalized ranking on (positive, negative) pairs. */
+    BPR
+  }
+
+  /** The defaults of conf/metarec.conf. */
+  public static final ImplicitConfig DEFAULTS =
+      new ImplicitConfig(4, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f);
+
+  public ImplicitConfig {
+    Checks.intIn("inner.implicit.negatives", negatives, 0, 1000);
+    if (distribution == null || loss == null) {
+      throw new ConfigValidationException("inner.implicit.distribution and .loss must be set");
+    }
+    Checks.doubleIn("inner.implicit.exponent", exponent, 0, 1);
+    Checks.rate("inner.implicit.confidence", confidence);
+    // Cross-field rule: BPR needs a negative for every positive.
+    if (loss == Loss.BPR && negatives < 1) {
+      throw new ConfigValidationException("inner.implicit.loss = bpr needs inner.implicit.negatives"
+          + " >= 1, got " + negatives);
+    }
+  }
+
+  static ImplicitConfig from(ConfigReader r) {
+    return new ImplicitConfig(r.getInt("negatives"), r.getEnum("distribution", Distribution.class),
+        (float) r.getDouble("exponent"), r.getEnum("loss", Loss.class),
+        (float) r.getDouble("confidence"));
+  }
+}

@@ -1,0 +1,152 @@
+package io.metarec.meta;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.metarec.config.Algorithm;
+import io.metarec.config.ImplicitConfig;
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.UserSolver;
+import io.metarec.model.Activation;
+import io.metarec.model.Feedback;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamGroup;
+import io.metarec.model.ParamLayout;
+import io.metarec.model.Params;
+import io.metarec.task.Task;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The implicit-feedback user solve and the sampled negatives of the JVM engine. */
+class ImplicitSolveTest {
+  private static final ModelSpec SPEC = TestFixtures.tinySpec(Feedback.IMPLICIT, false,
+      Activation.TANH);
+
+  /** θ whose only non-zero part is the item factors: the model is <u, q_i> alone. */
+  private static Params factorsOnly(float lambda) {
+    Params p = TestFixtures.randomParams(SPEC, 3);
+    ParamLayout l = p.layout();
+    for (int seg = 0; seg < l.numSegments(); seg++) {
+      if (seg != l.itemFactor) {
+        for (float[] row : p.segment(seg)) {
+          java.util.Arrays.fill(row, 0f);
+        }
+      }
+    }
+    p.segment(l.logLambda)[0][0] = (float) Math.log(lambda);
+    return p;
+  }
+
+  @Test
+  void withOtherTermsZeroTheScoresAreImplicitAlsFoldInOfADirectDenseSolve() {
+    float lambda = 0.7f;
+    float confidence = 4f;
+    Params theta = factorsOnly(lambda);
+    InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
+        .withImplicit(new ImplicitConfig(3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
+            ImplicitConfig.Loss.BCE, confidence));
+    int[] support = {2, 5, 7, 5};
+    int n = SPEC.numItems();
+    int[] all = new int[n - 1];
+    for (int i = 1; i < n; i++) {
+      all[i - 1] = i;
+    }
+    JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(n));
+    float[] scores = e.adaptAndScore(theta, inner, support, new float[] {1, 1, 1, 1},
+        new int[][] {{1}, {2}}, all);
+    // Direct: u = (sum_i q_i q_i^T + c sum_S q_r q_r^T + lambda I)^-1 (1 + c) sum_S q_r, over every
+    // item i >= 1 and every support row r (a repeated item counts twice).
+    float[][] q = theta.segment(theta.layout().itemFactor);
+    int d = SPEC.userDim();
+    double[][] m = new double[d][d];
+    double[] b = new double[d];
+    for (int i = 1; i < n; i++) {
+      addOuter(m, q[i], 1);
+    }
+    for (int r : support) {
+      addOuter(m, q[r], confidence);
+      for (int a = 0; a < d; a++) {
+        b[a] += (1 + confidence) * q[r][a];
+      }
+    }
+    for (int a = 0; a < d; a++) {
+      m[a][a] += lambda;
+    }
+    double[] u = solve(m, b);
+    for (int i = 1; i < n; i++) {
+      double s = 0;
+      for (int a = 0; a < d; a++) {
+        s += u[a] * q[i][a];
+      }
+      assertEquals(s, scores[i - 1], 1e-5, "item " + i);
+    }
+  }
+
+  private static void addOuter(double[][] m, float[] x, double w) {
+    for (int a = 0; a < x.length; a++) {
+      for (int c = 0; c < x.length; c++) {
+        m[a][c] += w * x[a] * x[c];
+      }
+    }
+  }
+
+  /** Gaussian elimination with partial pivoting. */
+  private static double[] solve(double[][] m, double[] b) {
+    int d = b.length;
+    double[][] a = new double[d][];
+    for (int i = 0; i < d; i++) {
+      a[i] = java.util.Arrays.copyOf(m[i], d + 1);
+      a[i][d] = b[i];
+    }
+    for (int c = 0; c < d; c++) {
+      int p = c;
+      for (int r = c + 1; r < d; r++) {
+        if (Math.abs(a[r][c]) > Math.abs(a[p][c])) {
+          p = r;
+        }
+      }
+      double[] t = a[c];
+      a[c] = a[p];
+      a[p] = t;
+      for (int r = 0; r < d; r++) {
+        if (r != c) {
+          double f = a[r][c] / a[c][c];
+          for (int k = c; k <= d; k++) {
+            a[r][k] -= f * a[c][k];
+          }
+        }
+      }
+    }
+    double[] x = new double[d];
+    for (int i = 0; i < d; i++) {
+      x[i] = a[i][d] / a[i][i];
+    }
+    return x;
+  }
+
+  @Test
+  void trainingNegativesAreDeterministicPerSeedIterationAndTask() {
+    Params theta = TestFixtures.randomParams(SPEC, 5);
+    InnerLoopConfig inner = TestFixtures.inner(2, UserSolver.SGD, Set.of(ParamGroup.DECISION));
+    JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems()));
+    Task t = TestFixtures.tinyTask(Feedback.IMPLICIT, 21);
+    float[] a = contribution(e, theta, inner, t, 1, 7);
+    assertArrayEquals(a, contribution(e, theta, inner, t, 1, 7), "same seed, iteration and task");
+    assertFalse(java.util.Arrays.equals(a, contribution(e, theta, inner, t, 1, 8)),
+        "another iteration draws other negatives");
+    assertFalse(java.util.Arrays.equals(a, contribution(e, theta, inner, t, 2, 7)),
+        "another seed draws other negatives");
+    InnerLoopConfig none = inner.withImplicit(new ImplicitConfig(0,
+        ImplicitConfig.Distribution.UNIFORM, 0.75f, ImplicitConfig.Loss.BCE, 1f));
+    assertArrayEquals(contribution(e, theta, none, t, 1, 7), contribution(e, theta, none, t, 2, 8),
+        "no negatives: nothing random");
+  }
+
+  private static float[] contribution(JvmAdaptationEngine e, Params theta, InnerLoopConfig inner,
+      Task t, long seed, long iteration) {
+    MetaGradientAccumulator acc = new MetaGradientAccumulator(theta.layout());
+    e.accumulateTask(t, theta, inner, Algorithm.FOMAML, acc, seed, iteration);
+    return acc.toFlat();
+  }
+}
