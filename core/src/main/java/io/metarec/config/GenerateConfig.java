@@ -20,6 +20,8 @@ import java.util.Locale;
  * @param featureSignal probability that a user feature follows the user's cluster rather than
  *     being drawn at random ({@code generate.featureSignal}, [0, 1])
  * @param partitions output partitions; 0 = from the size ({@code generate.partitions})
+ * @param feedback {@code explicit} (interactions with ratings) or {@code implicit} (the same chosen
+ *     items as events, no rating column) ({@code generate.feedback}, default {@code input.feedback})
  */
 public record GenerateConfig(
     String out,
@@ -31,7 +33,8 @@ public record GenerateConfig(
     int latentDim,
     double noise,
     double featureSignal,
-    int partitions)
+    int partitions,
+    String feedback)
     implements Serializable {
 
   /** The size presets: users, items, mean interactions per user. */
@@ -48,6 +51,12 @@ public record GenerateConfig(
     Checks.doubleIn("generate.noise", noise, 0, 5);
     Checks.doubleIn("generate.featureSignal", featureSignal, 0, 1);
     Checks.intAtLeast("generate.partitions", partitions, 0);
+    feedback = Checks.oneOf("generate.feedback", feedback, List.of("explicit", "implicit"));
+  }
+
+  /** Whether the interactions are events without ratings. */
+  public boolean implicit() {
+    return feedback.equals("implicit");
   }
 
   /** Users in force (the override, else the preset's). */
@@ -93,6 +102,7 @@ public record GenerateConfig(
         r.getInt("generate.latentDim"),
         r.getDouble("generate.noise"),
         r.getDouble("generate.featureSignal"),
-        r.getInt("generate.partitions"));
+        r.getInt("generate.partitions"),
+        r.getString("generate.feedback"));
   }
 }

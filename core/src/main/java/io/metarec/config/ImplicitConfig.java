@@ -7,9 +7,12 @@ import java.io.Serializable;
  * inner.implicit.*}; ignored for explicit feedback): sampled negatives in the support and the
  * query, the loss over them, and the confidence of the exact user solve.
  *
- * @param negatives unseen items sampled per positive, in the support (inner loop) and in the query
- *     (outer loss), {@code >= 0} (0 = positives only); drawn from (seed, iteration, task id), never
+ * @param negatives unseen items sampled per positive of the query (the outer loss), {@code >= 0}
+ *     (0 = positives only, which learns no ranking); drawn from (seed, iteration, task id), never
  *     an item of the task
+ * @param supportNegatives unseen items sampled per positive of the support, for the inner loop's
+ *     gradient steps, {@code >= 0} (0 = the steps see the positives alone); when a user is adapted
+ *     for scoring, drawn from the items outside its support
  * @param distribution what negatives are drawn from: {@code uniform} over the item indices, or
  *     {@code popularity}: proportional to (training count + 1)^{@code exponent}
  * @param exponent the popularity exponent, in [0, 1] (0.75 as in word2vec's sampler)
@@ -19,8 +22,8 @@ import java.io.Serializable;
  *     {@code inner.userSolver = ridge} solves the user vector by weighted least squares over every
  *     item, positives weighted {@code 1 + confidence}, {@code >= 0}
  */
-public record ImplicitConfig(int negatives, Distribution distribution, float exponent, Loss loss,
-    float confidence) implements Serializable {
+public record ImplicitConfig(int negatives, int supportNegatives, Distribution distribution,
+    float exponent, Loss loss, float confidence) implements Serializable {
 
   /** Where negatives are drawn from. */
   public enum Distribution {
@@ -40,10 +43,11 @@ public record ImplicitConfig(int negatives, Distribution distribution, float exp
 
   /** The defaults of conf/metarec.conf. */
   public static final ImplicitConfig DEFAULTS =
-      new ImplicitConfig(4, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f);
+      new ImplicitConfig(4, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f);
 
   public ImplicitConfig {
     Checks.intIn("inner.implicit.negatives", negatives, 0, 1000);
+    Checks.intIn("inner.implicit.supportNegatives", supportNegatives, 0, 1000);
     if (distribution == null || loss == null) {
       throw new ConfigValidationException("inner.implicit.distribution and .loss must be set");
     }
@@ -57,7 +61,8 @@ public record ImplicitConfig(int negatives, Distribution distribution, float exp
   }
 
   static ImplicitConfig from(ConfigReader r) {
-    return new ImplicitConfig(r.getInt("negatives"), r.getEnum("distribution", Distribution.class),
+    return new ImplicitConfig(r.getInt("negatives"), r.getInt("supportNegatives"),
+        r.getEnum("distribution", Distribution.class),
         (float) r.getDouble("exponent"), r.getEnum("loss", Loss.class),
         (float) r.getDouble("confidence"));
   }

@@ -15,7 +15,8 @@ import java.util.List;
  * @param itemColumn column of the item id ({@code input.columns.item})
  * @param labelColumn column of the rating ({@code input.columns.label}; explicit feedback only)
  * @param timestampColumn column of the event time ({@code input.columns.timestamp}): numbers in
- *     {@code timestampUnit}, ISO-8601 text or a timestamp type
+ *     {@code timestampUnit}, ISO-8601 text or a timestamp type; "" for a log without event times
+ *     (allowed with {@code tasks.ordering = random}, which also reads a log that lacks the column)
  * @param timestampUnit unit of numeric timestamps, {@code seconds|millis}
  *     ({@code input.timestampUnit})
  * @param labelMin smallest valid rating ({@code input.labelMin})
@@ -57,7 +58,7 @@ public record InputConfig(
     feedback = Checks.oneOf("input.feedback", feedback, List.of("explicit", "implicit"));
     Checks.nonBlank("input.columns.user", userColumn);
     Checks.nonBlank("input.columns.item", itemColumn);
-    Checks.nonBlank("input.columns.timestamp", timestampColumn);
+    // input.columns.timestamp may be "": a log without event times (tasks.ordering = random).
     if (feedback.equals("explicit")) {
       Checks.nonBlank("input.columns.label", labelColumn);
     }

@@ -90,8 +90,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private int positives;
   /** The implicit settings of the task being adapted; null for explicit feedback. */
   private ImplicitConfig implicit;
-  /** Negatives per positive in the task being adapted (0 = positives only). */
-  private int negPerPos;
+  /** Negatives per positive in the support and in the query of the task being adapted. */
+  private int negS;
+  private int negQ;
   private boolean wlsSolved;
   private int[] augItems = new int[64];
   private float[] augLabels = new float[64];
@@ -275,30 +276,34 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       long taskId, InnerLoopConfig inner, boolean reptile, SplittableRandom rng,
       boolean queryNegatives) {
     implicit = spec.feedback() == Feedback.IMPLICIT ? inner.implicit() : null;
-    negPerPos = implicit == null || rng == null ? 0 : implicit.negatives();
+    negS = implicit == null || rng == null ? 0 : implicit.supportNegatives();
+    negQ = implicit == null || rng == null || !queryNegatives ? 0 : implicit.negatives();
     positives = support;
-    if (negPerPos == 0) {
+    if (negS == 0 && negQ == 0) {
       prepare(theta, items, labels, n, support, uf, taskId, inner, reptile);
       return;
     }
     NegativeSampler ns = sampler(implicit);
-    if (sortedOwn.length < n) {
-      sortedOwn = new int[Math.max(n, 2 * sortedOwn.length)];
+    // A training task's negatives avoid all its items; a user adapted for scoring knows its
+    // support only (the rows after it are candidates, positives among them unknown).
+    int own = queryNegatives ? n : support;
+    if (sortedOwn.length < own) {
+      sortedOwn = new int[Math.max(own, 2 * sortedOwn.length)];
     }
-    System.arraycopy(items, 0, sortedOwn, 0, n);
-    Arrays.sort(sortedOwn, 0, n);
+    System.arraycopy(items, 0, sortedOwn, 0, own);
+    Arrays.sort(sortedOwn, 0, own);
     int distinct = 0;
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < own; r++) {
       distinct += r == 0 || sortedOwn[r] != sortedOwn[r - 1] ? 1 : 0;
     }
     if (ns.available(distinct) == 0) {
-      negPerPos = 0;
+      negS = 0;
+      negQ = 0;
       prepare(theta, items, labels, n, support, uf, taskId, inner, reptile);
       return;
     }
     int q = n - support;
-    int qNeg = queryNegatives ? q * negPerPos : 0;
-    int total = support * (1 + negPerPos) + q + qNeg;
+    int total = support * (1 + negS) + q * (1 + negQ);
     if (augItems.length < total) {
       augItems = new int[Math.max(total, 2 * augItems.length)];
       augLabels = new float[augItems.length];
@@ -308,19 +313,17 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       augItems[k] = items[r];
       augLabels[k++] = labels[r];
     }
-    ns.sampleInto(rng, sortedOwn, n, augItems, k, support * negPerPos);
-    Arrays.fill(augLabels, k, k + support * negPerPos, 0f);
-    k += support * negPerPos;
+    ns.sampleInto(rng, sortedOwn, own, augItems, k, support * negS);
+    Arrays.fill(augLabels, k, k + support * negS, 0f);
+    k += support * negS;
     for (int r = support; r < n; r++) {
       augItems[k] = items[r];
       augLabels[k++] = labels[r];
     }
-    if (qNeg > 0) {
-      ns.sampleInto(rng, sortedOwn, n, augItems, k, qNeg);
-      Arrays.fill(augLabels, k, k + qNeg, 0f);
-      k += qNeg;
-    }
-    prepare(theta, augItems, augLabels, k, support * (1 + negPerPos), uf, taskId, inner, reptile);
+    ns.sampleInto(rng, sortedOwn, own, augItems, k, q * negQ);
+    Arrays.fill(augLabels, k, k + q * negQ, 0f);
+    k += q * negQ;
+    prepare(theta, augItems, augLabels, k, support * (1 + negS), uf, taskId, inner, reptile);
   }
 
   /** The negative sampler of {@code config} over this engine's items, built once per setting. */
@@ -338,19 +341,20 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
    * and their negatives (the block is {@code p} positives then {@code p * negatives} negatives).
    */
   private double lossOf(int from, int to) {
-    if (implicit == null || implicit.loss() != ImplicitConfig.Loss.BPR || negPerPos == 0) {
+    int m = from == 0 ? negS : negQ;
+    if (implicit == null || implicit.loss() != ImplicitConfig.Loss.BPR || m == 0) {
       return kernel.lossInto(ti, from, to, ws);
     }
     float[] dPred = ws.predictionGradient();
     Arrays.fill(dPred, 0, to - from, 0f);
     int n = to - from;
-    int p = n / (1 + negPerPos);
-    int pairs = p * negPerPos;
-    return pairs == 0 ? 0 : bprInto(0, p, pairs) / pairs;
+    int p = n / (1 + m);
+    int pairs = p * m;
+    return pairs == 0 ? 0 : bprInto(0, p, m, pairs) / pairs;
   }
 
   /** Adds the BPR pairs of a block at {@code offset} (p positives) into dPred; returns their sum. */
-  private double bprInto(int offset, int p, double normalizer) {
+  private double bprInto(int offset, int p, int negPerPos, double normalizer) {
     float[] pred = ws.predictions();
     float[] dPred = ws.predictionGradient();
     double loss = 0;
@@ -788,14 +792,14 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     int n = ti.rows();
     kernel.forwardInto(phi, ti, 0, n, bu, uLin, uMlp, ws);
     double loss;
-    if (implicit != null && implicit.loss() == ImplicitConfig.Loss.BPR && negPerPos > 0) {
+    if (implicit != null && implicit.loss() == ImplicitConfig.Loss.BPR && negS > 0 && negQ > 0) {
       // Support and query are two blocks of positives and their negatives.
       int s = ti.support();
-      int pS = s / (1 + negPerPos);
-      int pQ = (n - s) / (1 + negPerPos);
-      int pairs = (pS + pQ) * negPerPos;
+      int pS = s / (1 + negS);
+      int pQ = (n - s) / (1 + negQ);
+      int pairs = pS * negS + pQ * negQ;
       Arrays.fill(ws.predictionGradient(), 0, n, 0f);
-      loss = pairs == 0 ? 0 : (bprInto(0, pS, pairs) + bprInto(s, pQ, pairs)) / pairs;
+      loss = pairs == 0 ? 0 : (bprInto(0, pS, negS, pairs) + bprInto(s, pQ, negQ, pairs)) / pairs;
     } else {
       loss = kernel.lossInto(ti, 0, n, ws);
     }

@@ -92,6 +92,42 @@ public final class ParamInitializer {
     }
   }
 
+  /**
+   * Sets mu and the item biases of an implicit-feedback model to the logits of popularity, in
+   * place: against {@code negatives} negatives per positive drawn with probability {@code
+   * sampling[i]} (uniform when null), the odds of item i being a positive are {@code (c_i / C) /
+   * (negatives * sampling[i])}; {@code mu} takes their mean over items {@code >= 1} and {@code b_i}
+   * the rest, with counts smoothed by +1. Without adaptation the model then ranks by popularity:
+   * meta-learning starts where the popularity baseline ends.
+   */
+  public static void initPopularityBiasesInPlace(Params p, long[] counts, int negatives,
+      double[] sampling) {
+    ParamLayout layout = p.layout();
+    int n = layout.spec().numItems();
+    if (counts.length != n || (sampling != null && sampling.length != n)) {
+      throw new IllegalArgumentException("counts (and sampling) must have numItems=" + n
+          + " entries, got " + counts.length);
+    }
+    double total = 0;
+    for (int i = 1; i < n; i++) {
+      total += counts[i] + 1.0;
+    }
+    double m = Math.max(1, negatives);
+    double[] logit = new double[n];
+    double mean = 0;
+    for (int i = 1; i < n; i++) {
+      double q = sampling != null ? sampling[i] : 1.0 / (n - 1);
+      logit[i] = Math.log(((counts[i] + 1.0) / total) / (m * Math.max(q, 1e-12)));
+      mean += logit[i] / (n - 1);
+    }
+    p.segment(layout.mu)[0][0] = n > 1 ? (float) mean : 0f;
+    float[][] b = p.segment(layout.itemBias);
+    b[0][0] = 0f;
+    for (int i = 1; i < n; i++) {
+      b[i][0] = (float) (logit[i] - mean);
+    }
+  }
+
   private static double gaussian(SplittableRandom rng) {
     // Box-Muller on the stream (SplittableRandom has no nextGaussian in Java 17).
     double u1 = rng.nextDouble();

@@ -95,6 +95,23 @@ public final class NegativeSampler {
     return uniform(items.numItems());
   }
 
+  /**
+   * The probability of each item index being drawn (before a task's own items are redrawn); 0 for
+   * index 0. Null for the uniform sampler (every index {@code >= 1} alike).
+   */
+  public double[] probabilities() {
+    if (prob == null) {
+      return null;
+    }
+    int m = numItems - 1;
+    double[] p = new double[numItems];
+    for (int k = 0; k < m; k++) {
+      p[k + 1] += prob[k] / m;
+      p[alias[k] + 1] += (1.0 - prob[k]) / m;
+    }
+    return p;
+  }
+
   /** Item indices covered ({@code 0..numItems-1}; 0 is never drawn). */
   public int numItems() {
     return numItems;

@@ -22,10 +22,23 @@ public final class InProcessTraining {
 
   /**
    * The initial θ of a fresh run: seeded initialization ({@code seed}, {@code meta.init.*}), μ and
-   * the item biases from the training labels, shrunk ({@code meta.init.itemBiasShrinkage}).
+   * the item biases from the training labels, shrunk ({@code meta.init.itemBiasShrinkage}); with
+   * implicit feedback, μ and the item biases are the logits of popularity against the negatives
+   * {@code inner.implicit} draws ({@link ParamInitializer#initPopularityBiasesInPlace}).
    */
-  public static Params initialTheta(ModelSpec spec, long seed, MetaConfig meta, ItemStats train) {
+  public static Params initialTheta(ModelSpec spec, long seed, TrainSettings settings,
+      ItemStats train) {
+    MetaConfig meta = settings.meta();
     Params theta = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit());
+    if (spec.feedback() == Feedback.IMPLICIT) {
+      io.metarec.config.ImplicitConfig ic = settings.inner().implicit();
+      double[] sampling = ic.distribution() == io.metarec.config.ImplicitConfig.Distribution.UNIFORM
+          ? null : io.metarec.task.NegativeSampler.popularity(train.counts(), ic.exponent())
+              .probabilities();
+      ParamInitializer.initPopularityBiasesInPlace(theta, train.counts(), ic.negatives(),
+          sampling);
+      return theta;
+    }
     ParamInitializer.initBiasesFromStatsInPlace(theta, train.sums(), train.counts(),
         meta.itemBiasShrinkage());
     return theta;

@@ -29,10 +29,14 @@ final class GenerateCommand extends JobCommand {
   @Option(names = "--seed", paramLabel = "N", description = "Seed (seed, default 42).")
   Long seed;
 
+  @Option(names = "--feedback", paramLabel = "KIND",
+      description = "explicit (ratings) | implicit (events, no rating column) (generate.feedback).")
+  String feedback;
+
   @Override
   Map<String, Object> options() {
     return opts("generate.out", out, "generate.size", size, "generate.users", users,
-        "generate.items", items, "seed", seed);
+        "generate.items", items, "seed", seed, "generate.feedback", feedback);
   }
 
   @Override

@@ -52,10 +52,22 @@ public final class InputReader {
   private static final UserDefinedFunction ONE_JSON_OBJECT =
       udf((UDF1<String, Boolean>) JsonLines::isOneObject, DataTypes.BooleanType);
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputReader.class);
+
   private InputReader() {}
 
-  /** Reads the input described by {@code in}. */
+  /** Reads the input described by {@code in}; its event times are required. */
   public static RawInput read(SparkSession spark, InputConfig in) {
+    return read(spark, in, false);
+  }
+
+  /**
+   * Reads the input described by {@code in}. With {@code timeOptional} (tasks ordered at random,
+   * {@code tasks.ordering = random}) a log without the timestamp column, or with {@code
+   * input.columns.timestamp = ""}, is read with every event at time 0; otherwise a missing column
+   * is refused naming the keys to set.
+   */
+  public static RawInput read(SparkSession spark, InputConfig in, boolean timeOptional) {
     if (in.path().isBlank()) {
       throw new JobFailedException("build-tasks needs an input: --input PATH (input.path)");
     }
@@ -73,10 +85,22 @@ public final class InputReader {
     };
     List<String> names = new ArrayList<>(Arrays.asList(df.columns()));
     boolean checksRecords = names.remove(MALFORMED);
-    requireColumns(in, names);
+    boolean timeless = in.timestampColumn().isBlank()
+        || (timeOptional && !names.contains(in.timestampColumn()));
+    if (in.timestampColumn().isBlank() && !timeOptional) {
+      throw new JobFailedException(in.format() + " input " + in.path() + ": input.columns.timestamp"
+          + " is empty, and tasks.ordering = time orders each user's events by their time; set "
+          + "--set tasks.ordering=random for a log without times, or name its time column");
+    }
+    if (timeless && !in.timestampColumn().isBlank()) {
+      LOG.info("{} input {} has no column '{}' (input.columns.timestamp): read without event "
+          + "times, as tasks.ordering = random allows", in.format(), in.path(),
+          in.timestampColumn());
+    }
+    requireColumns(in, names, timeless);
     Column user = df.col("`" + in.userColumn() + "`");
     Column item = df.col("`" + in.itemColumn() + "`");
-    Column ts = df.col("`" + in.timestampColumn() + "`");
+    Column ts = timeless ? lit(0L) : df.col("`" + in.timestampColumn() + "`");
     Column label = in.implicit() ? lit(1.0) : df.col("`" + in.labelColumn() + "`");
     Column record = checksRecords ? df.col(MALFORMED) : lit(null).cast("string");
     Dataset<Row> events = df.select(
@@ -159,14 +183,16 @@ public final class InputReader {
   }
 
   /** Fails naming every configured column the log lacks, and the columns it has. */
-  private static void requireColumns(InputConfig in, List<String> names) {
+  private static void requireColumns(InputConfig in, List<String> names, boolean timeless) {
     List<String[]> wanted = new ArrayList<>();
     wanted.add(new String[] {"input.columns.user", in.userColumn()});
     wanted.add(new String[] {"input.columns.item", in.itemColumn()});
     if (!in.implicit()) {
       wanted.add(new String[] {"input.columns.label", in.labelColumn()});
     }
-    wanted.add(new String[] {"input.columns.timestamp", in.timestampColumn()});
+    if (!timeless) {
+      wanted.add(new String[] {"input.columns.timestamp", in.timestampColumn()});
+    }
     List<String> missing = new ArrayList<>();
     List<String> sets = new ArrayList<>();
     for (String[] w : wanted) {
@@ -190,6 +216,10 @@ public final class InputReader {
           break;
         }
       }
+    }
+    if (missing.stream().anyMatch(m -> m.contains("input.columns.timestamp"))) {
+      hint += "; a log without event times can be read with --set tasks.ordering=random (each "
+          + "user's events then in a seeded random order)";
     }
     throw new JobFailedException(in.format() + " input " + in.path() + " has "
         + String.join(", ", missing) + "; its columns are " + names + hint

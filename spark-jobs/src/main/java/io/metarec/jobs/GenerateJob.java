@@ -37,6 +37,11 @@ public final class GenerateJob {
       .add("item_id", DataTypes.StringType, false)
       .add("rating", DataTypes.FloatType, false)
       .add("timestamp", DataTypes.LongType, false);
+  /** Schema of {@code interactions/} of an implicit-feedback data set (no rating). */
+  public static final StructType EVENTS = new StructType()
+      .add("user_id", DataTypes.StringType, false)
+      .add("item_id", DataTypes.StringType, false)
+      .add("timestamp", DataTypes.LongType, false);
   /** Schema of {@code users/}. */
   public static final StructType USERS = new StructType()
       .add("user_id", DataTypes.StringType, false)
@@ -66,18 +71,20 @@ public final class GenerateJob {
     try (OutputClaim claim = OutputClaim.acquire(spark.sparkContext().hadoopConfiguration(),
             cfg.output(), OutputKind.DATA, "generate.out", g.out());
         StagedOutput out = StagedOutput.begin(claim)) {
+      boolean implicit = g.implicit();
       FlatMapFunction<Long, Row> interactions = u -> {
         SyntheticWorld.User user = world.user(u);
         String uid = SyntheticWorld.userId(u);
         List<Row> rows = new ArrayList<>(user.items().length);
         for (int k = 0; k < user.items().length; k++) {
-          rows.add(RowFactory.create(uid, SyntheticWorld.itemId(user.items()[k]),
-              user.ratings()[k], user.timestamps()[k]));
+          String item = SyntheticWorld.itemId(user.items()[k]);
+          rows.add(implicit ? RowFactory.create(uid, item, user.timestamps()[k])
+              : RowFactory.create(uid, item, user.ratings()[k], user.timestamps()[k]));
         }
         Iterator<Row> it = rows.iterator();
         return it;
       };
-      users.flatMap(interactions, Encoders.row(INTERACTIONS))
+      users.flatMap(interactions, Encoders.row(implicit ? EVENTS : INTERACTIONS))
           .write().parquet(out.path("interactions"));
       MapFunction<Long, Row> profile = u -> {
         SyntheticWorld.User user = world.features(u);
@@ -96,6 +103,7 @@ public final class GenerateJob {
       summary.put("items", world.numItems());
       summary.put("interactions", written);
       summary.put("seed", cfg.seed());
+      summary.put("feedback", g.feedback());
       summary.put("generate", Json.readObject(Json.write(g)));
       summary.put("wallSeconds", (System.nanoTime() - start) / 1e9);
       out.writeText("generate.json", Json.write(summary));

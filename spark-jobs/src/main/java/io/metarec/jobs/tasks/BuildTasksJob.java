@@ -87,7 +87,7 @@ public final class BuildTasksJob {
     InputConfig in = cfg.input();
     TasksConfig tc = cfg.tasks();
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
-    RawInput raw = InputReader.read(spark, in);
+    RawInput raw = InputReader.read(spark, in, tc.ordering().equals("random"));
     // Read once: the counts, the rejects and the tasks all come from these rows.
     Dataset<Row> checked = RowValidation.check(raw, in.implicit())
         .persist(StorageLevel.MEMORY_AND_DISK());

@@ -255,7 +255,7 @@ public final class TrainJob {
       return TrainingCheckpoint.fresh(theta);
     }
     return TrainingCheckpoint.fresh(InProcessTraining.initialTheta(layout.spec(), cfg.seed(),
-        cfg.engine().meta(), trainStats));
+        cfg.engine(), trainStats));
   }
 
   /**

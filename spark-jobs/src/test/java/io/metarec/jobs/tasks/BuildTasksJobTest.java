@@ -609,4 +609,40 @@ class BuildTasksJobTest {
         "split.validation=0", "split.test=0"));
     assertEquals(List.of(1, 2), ints(tasks(dir.resolve("out")).get("u1"), "support_items"));
   }
+
+  @Test
+  void aLogWithoutTimesBuildsWithRandomOrderingAndIsRefusedNamingTheKeyWithTimeOrdering(
+      @TempDir Path dir) throws Exception {
+    // Play counts without a timestamp column, as implicit feedback.
+    StringBuilder sb = new StringBuilder("user_id,item_id\n");
+    for (int u = 0; u < 6; u++) {
+      for (int i = 1; i <= 5; i++) {
+        sb.append('u').append(u).append(",i").append((u + i) % 7).append('\n');
+      }
+    }
+    Path in = write(dir, "plays.csv", sb.toString());
+    JobFailedException e = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "input.feedback=implicit",
+            "buildTasks.out=" + dir.resolve("timed"))));
+    assertTrue(e.getMessage().contains("no column 'timestamp' (input.columns.timestamp)")
+        && e.getMessage().contains("tasks.ordering=random"), e.getMessage());
+    String[] random = {"input.path=" + in, "input.format=csv", "input.feedback=implicit",
+        "tasks.ordering=random", "tasks.supportSize=2", "split.validation=0", "split.test=0"};
+    BuildTasksJob.run(spark, config(io.metarec.testing.TestSpark.with(random,
+        "buildTasks.out=" + dir.resolve("a"))));
+    BuildTasksJob.run(spark, config(io.metarec.testing.TestSpark.with(random,
+        "buildTasks.out=" + dir.resolve("b"))));
+    assertEquals(6, tasks(dir.resolve("a")).size());
+    for (String u : tasks(dir.resolve("a")).keySet()) {
+      assertEquals(ints(tasks(dir.resolve("a")).get(u), "support_items"),
+          ints(tasks(dir.resolve("b")).get(u), "support_items"), "the seeded order repeats: " + u);
+    }
+    // An explicit "" says the same.
+    BuildTasksJob.run(spark, config(io.metarec.testing.TestSpark.with(random,
+        "input.columns.timestamp=\"\"", "buildTasks.out=" + dir.resolve("c"))));
+    JobFailedException t = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(spark,
+        config("input.path=" + in, "input.format=csv", "input.feedback=implicit",
+            "input.columns.timestamp=\"\"", "buildTasks.out=" + dir.resolve("d"))));
+    assertTrue(t.getMessage().contains("tasks.ordering=random"), t.getMessage());
+  }
 }

@@ -96,7 +96,7 @@ class TrainJobTest {
     java.util.List<io.metarec.task.Task> valid = io.metarec.store.TaskSet.tasks(SPARK, tasks.toString(),
         "validation").collect();
     io.metarec.model.Params init = io.metarec.train.InProcessTraining.initialTheta(spec,
-        base.seed(), base.engine().meta(), io.metarec.task.ItemStats.of(train, data.numItems()));
+        base.seed(), base.engine(), io.metarec.task.ItemStats.of(train, data.numItems()));
     io.metarec.train.TrainingPolicy policy = io.metarec.train.TrainingPolicy.of(
         base.engine().meta(), base.train());
     for (int parts : new int[] {1, 3, 20}) {
