@@ -10,6 +10,9 @@ import java.io.Serializable;
  * @param negatives unseen items sampled per positive of the query (the outer loss), {@code >= 0}
  *     (0 = positives only, which learns no ranking); drawn from (seed, iteration, task id), never
  *     an item of the task
+ * @param queryPositives the most query positives a training task scores per iteration (a seeded
+ *     subset of a longer query, drawn anew each iteration; 0 = all): bounds the outer loss's cost
+ *     for heavy users, whose queries hold hundreds of items
  * @param supportNegatives unseen items sampled per positive of the support, for the inner loop's
  *     gradient steps, {@code >= 0} (0 = the steps see the positives alone); when a user is adapted
  *     for scoring, drawn from the items outside its support
@@ -22,8 +25,9 @@ import java.io.Serializable;
  *     {@code inner.userSolver = ridge} solves the user vector by weighted least squares over every
  *     item, positives weighted {@code 1 + confidence}, {@code >= 0}
  */
-public record ImplicitConfig(int negatives, int supportNegatives, Distribution distribution,
-    float exponent, Loss loss, float confidence) implements Serializable {
+public record ImplicitConfig(int negatives, int queryPositives, int supportNegatives,
+    Distribution distribution, float exponent, Loss loss, float confidence)
+    implements Serializable {
 
   /** Where negatives are drawn from. */
   public enum Distribution {
@@ -43,11 +47,12 @@ public record ImplicitConfig(int negatives, int supportNegatives, Distribution d
 
   /** The defaults of conf/metarec.conf. */
   public static final ImplicitConfig DEFAULTS =
-      new ImplicitConfig(4, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f);
+      new ImplicitConfig(4, 0, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f);
 
   public ImplicitConfig {
     Checks.intIn("inner.implicit.negatives", negatives, 0, 1000);
     Checks.intIn("inner.implicit.supportNegatives", supportNegatives, 0, 1000);
+    Checks.intAtLeast("inner.implicit.queryPositives", queryPositives, 0);
     if (distribution == null || loss == null) {
       throw new ConfigValidationException("inner.implicit.distribution and .loss must be set");
     }
@@ -61,7 +66,8 @@ public record ImplicitConfig(int negatives, int supportNegatives, Distribution d
   }
 
   static ImplicitConfig from(ConfigReader r) {
-    return new ImplicitConfig(r.getInt("negatives"), r.getInt("supportNegatives"),
+    return new ImplicitConfig(r.getInt("negatives"), r.getInt("queryPositives"),
+        r.getInt("supportNegatives"),
         r.getEnum("distribution", Distribution.class),
         (float) r.getDouble("exponent"), r.getEnum("loss", Loss.class),
         (float) r.getDouble("confidence"));

@@ -279,7 +279,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     negS = implicit == null || rng == null ? 0 : implicit.supportNegatives();
     negQ = implicit == null || rng == null || !queryNegatives ? 0 : implicit.negatives();
     positives = support;
-    if (negS == 0 && negQ == 0) {
+    if (negS == 0 && negQ == 0 && (implicit == null || implicit.queryPositives() == 0
+        || !queryNegatives || n - support <= implicit.queryPositives())) {
       prepare(theta, items, labels, n, support, uf, taskId, inner, reptile);
       return;
     }
@@ -303,7 +304,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       return;
     }
     int q = n - support;
-    int total = support * (1 + negS) + q * (1 + negQ);
+    int cap = queryNegatives ? implicit.queryPositives() : 0;
+    int keep = cap > 0 && q > cap ? cap : q;
+    int total = support * (1 + negS) + keep * (1 + negQ);
     if (augItems.length < total) {
       augItems = new int[Math.max(total, 2 * augItems.length)];
       augLabels = new float[augItems.length];
@@ -316,13 +319,25 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     ns.sampleInto(rng, sortedOwn, own, augItems, k, support * negS);
     Arrays.fill(augLabels, k, k + support * negS, 0f);
     k += support * negS;
-    for (int r = support; r < n; r++) {
-      augItems[k] = items[r];
-      augLabels[k++] = labels[r];
+    if (keep == q) {
+      for (int r = support; r < n; r++) {
+        augItems[k] = items[r];
+        augLabels[k++] = labels[r];
+      }
+    } else {
+      // A seeded subset of the query, in query order (selection sampling, Knuth's Algorithm S).
+      int need = keep;
+      for (int r = support; r < n && need > 0; r++) {
+        if (rng.nextInt(n - r) < need) {
+          augItems[k] = items[r];
+          augLabels[k++] = labels[r];
+          need--;
+        }
+      }
     }
-    ns.sampleInto(rng, sortedOwn, own, augItems, k, q * negQ);
-    Arrays.fill(augLabels, k, k + q * negQ, 0f);
-    k += q * negQ;
+    ns.sampleInto(rng, sortedOwn, own, augItems, k, keep * negQ);
+    Arrays.fill(augLabels, k, k + keep * negQ, 0f);
+    k += keep * negQ;
     prepare(theta, augItems, augLabels, k, support * (1 + negS), uf, taskId, inner, reptile);
   }
 

@@ -44,7 +44,7 @@ class ImplicitSolveTest {
     float confidence = 4f;
     Params theta = factorsOnly(lambda);
     InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
-        .withImplicit(new ImplicitConfig(3, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
+        .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
             ImplicitConfig.Loss.BCE, confidence));
     int[] support = {2, 5, 7, 5};
     int n = SPEC.numItems();
@@ -137,7 +137,7 @@ class ImplicitSolveTest {
         "another iteration draws other negatives");
     assertFalse(java.util.Arrays.equals(a, contribution(e, theta, inner, t, 2, 7)),
         "another seed draws other negatives");
-    InnerLoopConfig none = inner.withImplicit(new ImplicitConfig(0, 0,
+    InnerLoopConfig none = inner.withImplicit(new ImplicitConfig(0, 0, 0,
         ImplicitConfig.Distribution.UNIFORM, 0.75f, ImplicitConfig.Loss.BCE, 1f));
     assertArrayEquals(contribution(e, theta, none, t, 1, 7), contribution(e, theta, none, t, 2, 8),
         "no negatives: nothing random");
