@@ -102,7 +102,12 @@ final class EngineFixtures {
   static TrainSettings settings(Algorithm algorithm, Set<ParamGroup> groups, boolean resplit, float l2,
       boolean newton) {
     TrainSettings d = TrainSettings.defaults();
-    InnerLoopConfig in = new InnerLoopConfig(3, 0.05f, 0.1f, 0.05f, l2, UserSolver.SGD, groups, newton, 0.5f);
+    // Positives only: the nd4j engine does not sample implicit feedback's negatives (its
+    // unsupportedReason says so, and train.engine=auto then keeps the JVM kernel).
+    InnerLoopConfig in = new InnerLoopConfig(3, 0.05f, 0.1f, 0.05f, l2, UserSolver.SGD, groups, newton, 0.5f)
+        .withImplicit(new io.metarec.config.ImplicitConfig(0, 0, 0,
+            io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f,
+            io.metarec.config.ImplicitConfig.Loss.BCE, 1f));
     var m = d.meta();
     var meta = new io.metarec.config.MetaConfig(algorithm, m.outerOptimizer(), m.outerLr(), m.adamBeta1(),
         m.adamBeta2(), m.adamEpsilon(), 7L, m.iterations(), m.tasksPerIteration(), resplit, 1, 6,
