@@ -1,6 +1,7 @@
 package io.metarec.config;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The distributed meta-training job ({@code train.*}).
@@ -12,6 +13,10 @@ import java.io.Serializable;
  * @param validateEvery iterations between validations (>= 1)
  * @param patience validations without improvement before stopping; 0 = never stop early
  * @param validationTasks validation tasks per validation; 0 = all
+ * @param validationSupports support sizes K at which validation scores each validation user,
+ *     ascending: support = the user's first K interactions, query = those after the largest K, the
+ *     metric averaged over the Ks (the evaluation's strict protocol); empty = the task's own
+ *     support and query as build-tasks wrote them
  * @param checkpointEvery iterations between checkpoints (>= 1)
  * @param progressEvery iterations between progress lines (>= 1)
  * @param lrDecay iteration t steps with {@code meta.outerLr * lrDecay^t}; in (0, 1]
@@ -36,6 +41,7 @@ public record TrainConfig(
     int validateEvery,
     int patience,
     int validationTasks,
+    List<Integer> validationSupports,
     int checkpointEvery,
     int progressEvery,
     double lrDecay,
@@ -54,6 +60,14 @@ public record TrainConfig(
     Checks.intAtLeast("train.validateEvery", validateEvery, 1);
     Checks.intAtLeast("train.patience", patience, 0);
     Checks.intAtLeast("train.validationTasks", validationTasks, 0);
+    validationSupports = List.copyOf(validationSupports);
+    for (int i = 0; i < validationSupports.size(); i++) {
+      Checks.intAtLeast("train.validationSupports[" + i + "]", validationSupports.get(i), 1);
+      if (i > 0 && validationSupports.get(i) <= validationSupports.get(i - 1)) {
+        throw new ConfigValidationException("train.validationSupports must be strictly ascending, got "
+            + validationSupports);
+      }
+    }
     Checks.intAtLeast("train.checkpointEvery", checkpointEvery, 1);
     Checks.intAtLeast("train.progressEvery", progressEvery, 1);
     if (!(lrDecay > 0 && lrDecay <= 1)) {
@@ -69,6 +83,11 @@ public record TrainConfig(
     // run warm-starts; the checkpoint's run identity records initFrom.
   }
 
+  /** @return {@link #validationSupports} as an array (empty: the tasks' own split) */
+  public int[] validationSupportArray() {
+    return validationSupports.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   static TrainConfig from(ConfigReader r) {
     return new TrainConfig(
         r.getString("train.tasks"),
@@ -77,6 +96,7 @@ public record TrainConfig(
         r.getInt("train.validateEvery"),
         r.getInt("train.patience"),
         r.getInt("train.validationTasks"),
+        r.getIntList("train.validationSupports"),
         r.getInt("train.checkpointEvery"),
         r.getInt("train.progressEvery"),
         r.getDouble("train.lrDecay"),

@@ -54,12 +54,26 @@ public final class InProcessTraining {
       ItemFeatureTable items, TrainSettings settings, TrainingPolicy policy,
       TrainingCheckpoint start, int partitions, int threads, CheckpointSink checkpoints,
       TrainingListener listener) {
+    return run(train, validation, spec, items, settings, policy, start, partitions, threads,
+        checkpoints, listener, new int[0]);
+  }
+
+  /**
+   * As {@link #run(List, List, ModelSpec, ItemFeatureTable, TrainSettings, TrainingPolicy,
+   * TrainingCheckpoint, int, int, CheckpointSink, TrainingListener)}, validating at the support
+   * sizes {@code validationSupports} ({@code train.validationSupports}; empty = the tasks' own
+   * split).
+   */
+  public static MetaTrainer.Outcome run(List<Task> train, List<Task> validation, ModelSpec spec,
+      ItemFeatureTable items, TrainSettings settings, TrainingPolicy policy,
+      TrainingCheckpoint start, int partitions, int threads, CheckpointSink checkpoints,
+      TrainingListener listener, int[] validationSupports) {
     ValidationMetrics.Direction direction = spec.feedback() == Feedback.EXPLICIT
         ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
     try (InProcessSummer summer = new InProcessSummer(train, spec, items, settings, partitions,
         threads)) {
       InProcessValidator validator = new InProcessValidator(validation, spec, items,
-          settings.inner(), settings.meta().seed());
+          settings.inner(), settings.meta().seed(), validationSupports);
       return new MetaTrainer(settings, policy, direction, summer, validator, checkpoints, listener)
           .train(start);
     }

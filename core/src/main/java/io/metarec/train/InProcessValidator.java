@@ -18,19 +18,31 @@ public final class InProcessValidator implements Validator {
   private final JvmAdaptationEngine engine;
   private final InnerLoopConfig inner;
   private final long seed;
+  private final int[] supports;
 
   /** @param seed the run's seed (implicit feedback's sampled negatives) */
   public InProcessValidator(List<Task> tasks, ModelSpec spec, ItemFeatureTable items,
       InnerLoopConfig inner, long seed) {
+    this(tasks, spec, items, inner, seed, new int[0]);
+  }
+
+  /**
+   * @param seed the run's seed (implicit feedback's sampled negatives)
+   * @param supports support sizes every task is scored at ({@code train.validationSupports});
+   *     empty = each task's own split
+   */
+  public InProcessValidator(List<Task> tasks, ModelSpec spec, ItemFeatureTable items,
+      InnerLoopConfig inner, long seed, int[] supports) {
     this.tasks = List.copyOf(tasks);
     this.engine = new JvmAdaptationEngine(spec, items);
     this.inner = inner;
     this.seed = seed;
+    this.supports = supports.clone();
   }
 
   @Override
   public ValidationMetrics validate(Params theta) {
-    ValidationAccumulator acc = new ValidationAccumulator(theta.layout().spec().feedback());
+    ValidationAccumulator acc = new ValidationAccumulator(theta.layout().spec().feedback(), supports);
     for (Task t : tasks) {
       acc.addTaskInPlace(engine, theta, inner, t, seed);
     }

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * halves and, after {@code maxDivergences} in a row, training fails ({@link
  * TrainingDivergedException}); otherwise the optimizer steps at {@link
  * TrainingPolicy#learningRate}. Then, where due ({@link TrainingPolicy#validatesAfter}), θ is
- * validated and the best θ kept; {@code patience} validations without improvement stop the run;
+ * validated and the best θ kept (a fresh run validates its starting θ first, as iteration 0, so
+ * that steps which only make it worse are never kept); {@code patience} validations without
+ * improvement stop the run;
  * checkpoints follow {@link TrainingPolicy#checkpointsAfter}.
  *
  * <p>Life cycle: one trainer per run; {@link #train} once. Not thread-safe.
@@ -80,6 +82,17 @@ public final class MetaTrainer {
     long adaptations = 0;
     double trainSeconds = 0;
     boolean stoppedEarly = false;
+    if (s.iteration() == 0 && s.best() == null && bestTheta == null) {
+      // The starting θ (a popularity- or bias-initialized model, or a warm start) is a candidate
+      // too: when no outer step beats it on the validation users, the run keeps it rather than
+      // the least bad of the steps that made it worse.
+      ValidationMetrics start0 = validator.validate(theta);
+      if (start0.improvesOn(null, direction)) {
+        bestTheta = theta.copy();
+        s = new TrainingState(0, s.lrScale(), s.divergences(), start0, 0, 0, s.history());
+        LOG.info("validation of the starting θ: {}", start0);
+      }
+    }
     while (s.iteration() < policy.iterations()) {
       long it = s.iteration();
       long t0 = System.nanoTime();

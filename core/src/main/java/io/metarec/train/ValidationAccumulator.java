@@ -21,7 +21,10 @@ import java.util.SplittableRandom;
  * implicit feedback ranks the query items against every item the user never interacted with and
  * sums the per-task full-ranking nDCG@10 and AUC ({@link UserMetrics}), and the mean binary
  * cross-entropy ({@link Losses#rowLoss}) of the positives and as many unseen items drawn from the
- * stream (seed, 0, task id, {@link #PURPOSE_NEGATIVES}). Not thread-safe.
+ * stream (seed, 0, task id, {@link #PURPOSE_NEGATIVES}). With support sizes ({@code
+ * train.validationSupports}) each task is scored as the evaluation's strict protocol scores it:
+ * adapted on its first K interactions for every K, the interactions after the largest K its query,
+ * the scores averaged over the Ks. Not thread-safe.
  */
 public final class ValidationAccumulator implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
@@ -29,7 +32,9 @@ public final class ValidationAccumulator implements Serializable {
   public static final long PURPOSE_NEGATIVES = 0x6e65_6761_74L;
 
   private final Feedback feedback;
+  private final int[] supports;
   private long tasks;
+  private long splits;
   private long interactions;
   private double absError;
   private double sqError;
@@ -37,9 +42,24 @@ public final class ValidationAccumulator implements Serializable {
   private double auc;
   private double ndcg;
 
-  /** An empty accumulator for {@code feedback}. */
+  /** An empty accumulator for {@code feedback} that scores each task's own support and query. */
   public ValidationAccumulator(Feedback feedback) {
+    this(feedback, new int[0]);
+  }
+
+  /**
+   * An empty accumulator for {@code feedback} that scores every task at the support sizes {@code
+   * supports} (ascending, each {@code >= 1}); empty = each task's own support and query.
+   */
+  public ValidationAccumulator(Feedback feedback, int[] supports) {
     this.feedback = feedback;
+    this.supports = supports.clone();
+    for (int i = 0; i < this.supports.length; i++) {
+      if (this.supports[i] < 1 || (i > 0 && this.supports[i] <= this.supports[i - 1])) {
+        throw new IllegalArgumentException("validation support sizes must be >= 1 and ascending, got "
+            + Arrays.toString(supports));
+      }
+    }
   }
 
   /**
@@ -50,20 +70,46 @@ public final class ValidationAccumulator implements Serializable {
    */
   public void addTaskInPlace(JvmAdaptationEngine engine, Params theta, InnerLoopConfig inner,
       Task t, long seed) {
-    int k = t.supportSize();
-    int q = t.querySize();
-    if (q == 0) {
+    if (supports.length == 0) {
+      if (t.querySize() > 0) {
+        addSplit(engine, theta, inner, t, t.supportSize(), t.supportSize(), seed);
+        tasks++;
+      }
       return;
     }
+    int queryStart = supports[supports.length - 1];
+    if (t.size() <= queryStart) {
+      return;
+    }
+    for (int k : supports) {
+      addSplit(engine, theta, inner, t, k, queryStart, seed);
+    }
+    tasks++;
+  }
+
+  /** Adapts on rows [0, k) of {@code t} and scores rows [queryStart, n). */
+  private void addSplit(JvmAdaptationEngine engine, Params theta, InnerLoopConfig inner, Task t,
+      int k, int queryStart, long seed) {
+    int q = t.size() - queryStart;
     ModelSpec spec = theta.layout().spec();
+    splits++;
     if (feedback == Feedback.EXPLICIT) {
-      float[] p = engine.adaptAndPredict(theta, inner, t);
+      Task view = t;
+      if (k != t.supportSize() || queryStart != k) {
+        int[] items = new int[k + q];
+        float[] labels = new float[k + q];
+        System.arraycopy(t.items(), 0, items, 0, k);
+        System.arraycopy(t.items(), queryStart, items, k, q);
+        System.arraycopy(t.labels(), 0, labels, 0, k);
+        System.arraycopy(t.labels(), queryStart, labels, k, q);
+        view = new Task(t.taskId(), items, labels, k, t.userFeatures());
+      }
+      float[] p = engine.adaptAndPredict(theta, inner, view);
       for (int r = 0; r < q; r++) {
-        double e = p[r] - t.labels()[k + r];
+        double e = p[r] - t.labels()[queryStart + r];
         absError += Math.abs(e);
         sqError += e * e;
       }
-      tasks++;
       interactions += q;
       return;
     }
@@ -77,7 +123,8 @@ public final class ValidationAccumulator implements Serializable {
     for (int i = 1; i < numItems; i++) {
       unseen += seen[i] ? 0 : 1;
     }
-    int[] candidates = Arrays.copyOf(Arrays.copyOfRange(t.items(), k, t.size()), q + unseen);
+    int[] candidates = Arrays.copyOf(Arrays.copyOfRange(t.items(), queryStart, t.size()),
+        q + unseen);
     int[] position = new int[numItems];
     int c = q;
     for (int i = 1; i < numItems; i++) {
@@ -103,7 +150,6 @@ public final class ValidationAccumulator implements Serializable {
         loss += seen[neg] ? 0 : Losses.rowLoss(Feedback.IMPLICIT, logits[position[neg]], 0f);
       }
     }
-    tasks++;
     interactions += q;
     bce += loss / 2;
     auc += unseen == 0 ? 1.0 : UserMetrics.auc(pos, all);
@@ -116,7 +162,12 @@ public final class ValidationAccumulator implements Serializable {
       throw new IllegalArgumentException("cannot merge " + other.feedback + " validation sums into "
           + feedback);
     }
+    if (!Arrays.equals(other.supports, supports)) {
+      throw new IllegalArgumentException("cannot merge validation sums at support sizes "
+          + Arrays.toString(other.supports) + " into sums at " + Arrays.toString(supports));
+    }
     tasks += other.tasks;
+    splits += other.splits;
     interactions += other.interactions;
     absError += other.absError;
     sqError += other.sqError;
@@ -134,6 +185,6 @@ public final class ValidationAccumulator implements Serializable {
           Math.sqrt(sqError / n), Double.NaN, Double.NaN);
     }
     return new ValidationMetrics(tasks, interactions, bce / n, Double.NaN, Double.NaN,
-        auc / tasks, ndcg / tasks);
+        auc / splits, ndcg / splits);
   }
 }

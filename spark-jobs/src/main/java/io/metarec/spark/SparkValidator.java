@@ -27,6 +27,7 @@ public final class SparkValidator implements Validator {
   private final Broadcast<ItemFeatureTable> items;
   private final InnerLoopConfig inner;
   private final long seed;
+  private final int[] supports;
 
   /**
    * @param tasks the validation tasks (cached by the caller when validated repeatedly)
@@ -34,6 +35,18 @@ public final class SparkValidator implements Validator {
    */
   public SparkValidator(JavaSparkContext jsc, JavaRDD<Task> tasks, Broadcast<ModelSpec> spec,
       Broadcast<ItemFeatureTable> items, InnerLoopConfig inner, long seed) {
+    this(jsc, tasks, spec, items, inner, seed, new int[0]);
+  }
+
+  /**
+   * @param tasks the validation tasks (cached by the caller when validated repeatedly)
+   * @param seed the run's seed (implicit feedback's sampled negatives)
+   * @param supports support sizes every task is scored at ({@code train.validationSupports});
+   *     empty = each task's own split
+   */
+  public SparkValidator(JavaSparkContext jsc, JavaRDD<Task> tasks, Broadcast<ModelSpec> spec,
+      Broadcast<ItemFeatureTable> items, InnerLoopConfig inner, long seed, int[] supports) {
+    this.supports = supports.clone();
     this.jsc = jsc;
     this.tasks = tasks;
     this.spec = spec;
@@ -50,11 +63,12 @@ public final class SparkValidator implements Validator {
     Broadcast<ItemFeatureTable> bItems = items;
     InnerLoopConfig in = inner;
     long s = seed;
+    int[] ks = supports;
     try {
       return tasks.mapPartitions(it -> {
         Params th = bTheta.value();
         JvmAdaptationEngine engine = ExecutorCache.engine(bSpec, bItems);
-        ValidationAccumulator acc = new ValidationAccumulator(feedback);
+        ValidationAccumulator acc = new ValidationAccumulator(feedback, ks);
         while (it.hasNext()) {
           acc.addTaskInPlace(engine, th, in, it.next(), s);
         }

@@ -66,6 +66,10 @@ public final class Checkpoints {
         render(c, "seed"), render(c, "train.tasks"), render(c, "train.partitions"),
         render(c, "train.validateEvery"), render(c, "train.validationTasks"),
         render(c, "train.lrDecay"));
+    // Added only when set, so that checkpoints written before the key existed still resume.
+    if (c.hasPath("train.validationSupports") && !c.getList("train.validationSupports").isEmpty()) {
+      text += "\n" + render(c, "train.validationSupports");
+    }
     return MetaRecConfig.sha256(text).substring(0, 16);
   }
 

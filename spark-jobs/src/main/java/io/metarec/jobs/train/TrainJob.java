@@ -179,7 +179,8 @@ public final class TrainJob {
     ValidationMetrics.Direction direction = spec.feedback() == Feedback.EXPLICIT
         ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
     MetaTrainer trainer = new MetaTrainer(settings, TrainingPolicy.of(settings.meta(), tc),
-        direction, batches, new SparkValidator(jsc, valid, bSpec, bItems, settings.inner(), seed),
+        direction, batches, new SparkValidator(jsc, valid, bSpec, bItems, settings.inner(), seed,
+            tc.validationSupportArray()),
         c -> store.write(c, identity),
         new Progress(tc.progressEvery(), begin.state().iteration(), slots).andThen(listener));
     MetaTrainer.Outcome out;

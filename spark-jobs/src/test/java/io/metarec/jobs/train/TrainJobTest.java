@@ -164,7 +164,9 @@ class TrainJobTest {
   @Test
   void theNd4jEngineTrainsLikeTheJvmKernelAndAutoWithoutAGpuIsTheJvmKernel(@TempDir Path dir) {
     // Plain SGD outer steps, so θ differs by the step size times the meta-gradients' rounding.
-    String[] common = {"meta.iterations=3", "train.patience=0", "meta.outerOptimizer=sgd", "meta.outerLr=1"};
+    // A step size at which the trained θ validates better than the start (which a fresh run also
+    // validates, and keeps when no step beats it).
+    String[] common = {"meta.iterations=3", "train.patience=0", "meta.outerOptimizer=sgd", "meta.outerLr=0.1"};
     TrainJob.Result jvm = TrainJob.run(SPARK, config(small(dir.resolve("jvm"),
         TestSpark.with(common, "train.engine=jvm"))));
     TrainJob.Result auto = TrainJob.run(SPARK, config(small(dir.resolve("auto"),
@@ -182,8 +184,9 @@ class TrainJobTest {
       worst = Math.max(worst, Math.abs(a[i] - b[i]));
       moved = Math.max(moved, Math.abs(a[i] - start[i]));
     }
-    assertTrue(moved > 1e-2, "training moved θ by " + moved);
-    assertTrue(worst < 1e-4, "largest difference " + worst + ", θ moved " + moved);
+    assertEquals(3, jvm.bestIteration(), "the trained θ is the one saved");
+    assertTrue(moved > 1e-3, "training moved θ by " + moved);
+    assertTrue(worst < 1e-2 * moved, "largest difference " + worst + ", θ moved " + moved);
   }
 
   @Test

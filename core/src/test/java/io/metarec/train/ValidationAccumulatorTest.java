@@ -1,0 +1,97 @@
+package io.metarec.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.metarec.config.InnerLoopConfig;
+import io.metarec.config.UserSolver;
+import io.metarec.meta.JvmAdaptationEngine;
+import io.metarec.meta.TestFixtures;
+import io.metarec.model.Activation;
+import io.metarec.model.Feedback;
+import io.metarec.model.ModelSpec;
+import io.metarec.model.ParamGroup;
+import io.metarec.model.Params;
+import io.metarec.task.Task;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Validation at the evaluation's support sizes ({@code train.validationSupports}). */
+class ValidationAccumulatorTest {
+  private static final InnerLoopConfig INNER = TestFixtures.inner(3, UserSolver.SGD,
+      Set.of(ParamGroup.USER));
+
+  /** Rows [0, k) of t as support and rows [from, n) as query, as a task of its own split. */
+  private static Task view(Task t, int k, int from) {
+    int q = t.size() - from;
+    int[] items = new int[k + q];
+    float[] labels = new float[k + q];
+    System.arraycopy(t.items(), 0, items, 0, k);
+    System.arraycopy(t.items(), from, items, k, q);
+    System.arraycopy(t.labels(), 0, labels, 0, k);
+    System.arraycopy(t.labels(), from, labels, k, q);
+    return new Task(t.taskId(), items, labels, k, t.userFeatures());
+  }
+
+  @Test
+  void explicitScoresEveryKOnTheRowsAfterTheLargestKAndAveragesThem() {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.EXPLICIT, true, Activation.RELU);
+    Params theta = TestFixtures.randomParams(spec, 5);
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12));
+    List<Task> tasks = TestFixtures.tinyTasks(Feedback.EXPLICIT, 4);
+    ValidationAccumulator at = new ValidationAccumulator(Feedback.EXPLICIT, new int[] {2, 5});
+    ValidationAccumulator own = new ValidationAccumulator(Feedback.EXPLICIT);
+    for (Task t : tasks) {
+      at.addTaskInPlace(engine, theta, INNER, t, 1);
+      // The same scores: each K's view of the task (support rows [0, K), query rows [5, 9)).
+      own.addTaskInPlace(engine, theta, INNER, view(t, 2, 5), 1);
+      own.addTaskInPlace(engine, theta, INNER, view(t, 5, 5), 1);
+    }
+    ValidationMetrics m = at.metrics();
+    ValidationMetrics expected = own.metrics();
+    assertEquals(tasks.size(), m.tasks());
+    assertEquals(expected.interactions(), m.interactions());
+    assertEquals(expected.mae(), m.mae(), 1e-12);
+    assertEquals(expected.rmse(), m.rmse(), 1e-12);
+    // Not the tasks' own split (support 4, query rows [4, 9)).
+    ValidationAccumulator split = new ValidationAccumulator(Feedback.EXPLICIT);
+    tasks.forEach(t -> split.addTaskInPlace(engine, theta, INNER, t, 1));
+    assertEquals(tasks.size() * 5L, split.metrics().interactions());
+  }
+
+  @Test
+  void implicitAtOneKRanksTheRowsAfterItAsTheTaskSplitThereDoes() {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, false, Activation.TANH);
+    Params theta = TestFixtures.randomParams(spec, 6);
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12));
+    ValidationAccumulator at = new ValidationAccumulator(Feedback.IMPLICIT, new int[] {3});
+    ValidationAccumulator own = new ValidationAccumulator(Feedback.IMPLICIT);
+    for (Task t : TestFixtures.tinyTasks(Feedback.IMPLICIT, 5)) {
+      at.addTaskInPlace(engine, theta, INNER, t, 9);
+      own.addTaskInPlace(engine, theta, INNER, t.withSplit(3), 9);
+    }
+    assertEquals(own.metrics(), at.metrics());
+  }
+
+  @Test
+  void tasksWithNothingAfterTheLargestKAreLeftOutAndMergingNeedsTheSameKs() {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, false, Activation.TANH);
+    Params theta = TestFixtures.randomParams(spec, 7);
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12));
+    Task nine = TestFixtures.tinyTask(Feedback.IMPLICIT, 3);
+    ValidationAccumulator at = new ValidationAccumulator(Feedback.IMPLICIT, new int[] {1, 9});
+    at.addTaskInPlace(engine, theta, INNER, nine, 1);
+    assertEquals(0, at.metrics().tasks());
+    ValidationAccumulator eight = new ValidationAccumulator(Feedback.IMPLICIT, new int[] {1, 8});
+    eight.addTaskInPlace(engine, theta, INNER, nine, 1);
+    assertEquals(1, eight.metrics().tasks());
+    // One query row (row 8), scored once per K.
+    assertEquals(2, eight.metrics().interactions());
+    assertThrows(IllegalArgumentException.class, () -> at.mergeInPlace(eight));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ValidationAccumulator(Feedback.IMPLICIT, new int[] {5, 5}));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ValidationAccumulator(Feedback.IMPLICIT, new int[] {0}));
+  }
+}
