@@ -4,8 +4,10 @@ package io.metarec.kernel;
  * Primitive dense loops on row arrays. Every inner loop reads and writes distinct row arrays at the
  * same index, the shape HotSpot C2 auto-vectorizes (AVX2/FMA on the reference machine); the matrix
  * product works on four output rows per pass over two weight rows (register blocking) with fused
- * multiply-adds, against 2.6 GFLOP/s for a flat-array-with-offsets loop (see NOTES.md). Stateless;
- * dimensions are checked by callers at API boundaries, not here.
+ * multiply-adds, against 2.6 GFLOP/s for a flat-array-with-offsets loop (see NOTES.md). The two
+ * matrix products run on the Vector API microkernels of {@link VectorKernels} instead where
+ * {@link KernelPath} found the module, with bit-identical results. Stateless; dimensions are
+ * checked by callers at API boundaries, not here.
  */
 public final class DenseKernels {
   private DenseKernels() {
@@ -18,6 +20,15 @@ public final class DenseKernels {
    * ({@code w} = transposed weights) and for {@code dW += X^T dZ} ({@code a} = transposed input).
    */
   public static void matmulAddInPlace(float[][] a, int n, int k, float[][] w, int c0, int c1, float[][] y) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.matmulAddInPlace(a, n, k, w, c0, c1, y);
+    } else {
+      scalarMatmulAddInPlace(a, n, k, w, c0, c1, y);
+    }
+  }
+
+  /** The scalar loops of {@link #matmulAddInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarMatmulAddInPlace(float[][] a, int n, int k, float[][] w, int c0, int c1, float[][] y) {
     int r = 0;
     for (; r + 4 <= n; r += 4) {
       float[] x0 = a[r];
@@ -74,6 +85,19 @@ public final class DenseKernels {
    */
   public static void matmulTransposedAddInPlace(float scale, float[][] x, int n, int m, float[][] d, int cols,
       float[][] y) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.matmulTransposedAddInPlace(scale, x, n, m, d, cols, y);
+    } else {
+      scalarMatmulTransposedAddInPlace(scale, x, n, m, d, 0, cols, y);
+    }
+  }
+
+  /**
+   * The scalar loops of {@link #matmulTransposedAddInPlace} on columns {@code [c0, c1)}, whatever
+   * {@link KernelPath} chose.
+   */
+  static void scalarMatmulTransposedAddInPlace(float scale, float[][] x, int n, int m, float[][] d, int c0, int c1,
+      float[][] y) {
     int i = 0;
     for (; i + 4 <= m; i += 4) {
       float[] y0 = y[i];
@@ -92,7 +116,7 @@ public final class DenseKernels {
         float b1 = scale * xs[i + 1];
         float b2 = scale * xs[i + 2];
         float b3 = scale * xs[i + 3];
-        fma4x2(a0, a1, a2, a3, b0, b1, b2, b3, d[r], d[r + 1], 0, cols, y0, y1, y2, y3);
+        fma4x2(a0, a1, a2, a3, b0, b1, b2, b3, d[r], d[r + 1], c0, c1, y0, y1, y2, y3);
       }
       for (; r < n; r++) {
         float[] xr = x[r];
@@ -100,7 +124,7 @@ public final class DenseKernels {
         float a1 = scale * xr[i + 1];
         float a2 = scale * xr[i + 2];
         float a3 = scale * xr[i + 3];
-        fma4x1(a0, a1, a2, a3, d[r], 0, cols, y0, y1, y2, y3);
+        fma4x1(a0, a1, a2, a3, d[r], c0, c1, y0, y1, y2, y3);
       }
     }
     for (; i < m; i++) {
@@ -108,7 +132,7 @@ public final class DenseKernels {
       for (int r = 0; r < n; r++) {
         float a0 = scale * x[r][i];
         float[] wi = d[r];
-        for (int c = 0; c < cols; c++) {
+        for (int c = c0; c < c1; c++) {
           y0[c] = Math.fma(a0, wi[c], y0[c]);
         }
       }
