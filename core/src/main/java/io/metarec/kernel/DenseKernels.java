@@ -4,12 +4,20 @@ package io.metarec.kernel;
  * Primitive dense loops on row arrays. Every inner loop reads and writes distinct row arrays at the
  * same index, the shape HotSpot C2 auto-vectorizes (AVX2/FMA on the reference machine); the matrix
  * product works on four output rows per pass over two weight rows (register blocking) with fused
- * multiply-adds, against 2.6 GFLOP/s for a flat-array-with-offsets loop (see NOTES.md). The two
- * matrix products run on the Vector API microkernels of {@link VectorKernels} instead where
- * {@link KernelPath} found the module, with bit-identical results. Stateless; dimensions are
+ * multiply-adds, against 2.6 GFLOP/s for a flat-array-with-offsets loop (see NOTES.md). The matrix
+ * products and the per-step element-wise loops run on the Vector API kernels of {@link VectorKernels}
+ * instead where {@link KernelPath} found the module, with bit-identical results. Stateless; dimensions are
  * checked by callers at API boundaries, not here.
  */
 public final class DenseKernels {
+  /**
+   * The ReLU derivative as arithmetic: with {@code a = max(z, 0) >= 0}, {@code min(a * 1e30 * 1e30, 1)} is
+   * exactly 1 for every positive float (denormals included; large ones overflow to infinity) and 0 for
+   * 0. C2 vectorizes multiply and min but not the select {@code a > 0 ? d : 0}, which it compiles to
+   * a branch that mispredicts on about half the units (8% of a kernel step in a JFR profile).
+   */
+  static final float RELU_MASK_SCALE = 1e30f;
+
   private DenseKernels() {
   }
 
@@ -211,11 +219,87 @@ public final class DenseKernels {
     }
   }
 
+  /** Applies ReLU in place: {@code a[r][c] = max(a[r][c], 0)} for {@code r < n, c < h}. */
+  public static void reluInPlace(float[][] a, int n, int h) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.reluInPlace(a, n, h);
+    } else {
+      scalarReluInPlace(a, n, h);
+    }
+  }
+
+  /** The scalar loops of {@link #reluInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarReluInPlace(float[][] a, int n, int h) {
+    for (int r = 0; r < n; r++) {
+      float[] ar = a[r];
+      for (int c = 0; c < h; c++) {
+        ar[c] = Math.max(ar[c], 0f);
+      }
+    }
+  }
+
+  /**
+   * Multiplies a gradient by the ReLU derivative in place, {@code d[r][c] *= relu'(a[r][c])} for
+   * {@code r < n, c < h}, from the activations {@code a = relu(z)} ({@link #RELU_MASK_SCALE}).
+   */
+  public static void reluDerivativeMulInPlace(float[][] a, float[][] d, int n, int h) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.reluDerivativeMulInPlace(a, d, n, h);
+    } else {
+      scalarReluDerivativeMulInPlace(a, d, n, h);
+    }
+  }
+
+  /** The scalar loops of {@link #reluDerivativeMulInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarReluDerivativeMulInPlace(float[][] a, float[][] d, int n, int h) {
+    for (int r = 0; r < n; r++) {
+      float[] ar = a[r];
+      float[] dr = d[r];
+      for (int c = 0; c < h; c++) {
+        dr[c] *= Math.min(ar[c] * RELU_MASK_SCALE * RELU_MASK_SCALE, 1f);
+      }
+    }
+  }
+
+  /**
+   * Writes {@code y[r][c] = (d[r] * v[c]) * relu'(a[r][c])} for {@code r < n, c < h}: the gradient
+   * flowing from a one-output layer with weights {@code v} back through a ReLU layer with activations
+   * {@code a}, with the roundings of the product and then the derivative.
+   */
+  public static void reluOuterBackwardInto(float[] d, float[] v, float[][] a, int n, int h, float[][] y) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.reluOuterBackwardInto(d, v, a, n, h, y);
+    } else {
+      scalarReluOuterBackwardInto(d, v, a, n, h, y);
+    }
+  }
+
+  /** The scalar loops of {@link #reluOuterBackwardInto}, whatever {@link KernelPath} chose. */
+  static void scalarReluOuterBackwardInto(float[] d, float[] v, float[][] a, int n, int h, float[][] y) {
+    for (int r = 0; r < n; r++) {
+      float dr = d[r];
+      float[] ar = a[r];
+      float[] yr = y[r];
+      for (int c = 0; c < h; c++) {
+        yr[c] = (dr * v[c]) * Math.min(ar[c] * RELU_MASK_SCALE * RELU_MASK_SCALE, 1f);
+      }
+    }
+  }
+
   /**
    * Accumulates scaled column sums in place: {@code s[c] += scale * sum_{r<n} y[r][c]} (bias gradients;
    * {@code scale = 1} is exact, so plain sums need no second loop).
    */
   public static void scaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.scaledColumnSumAddInPlace(scale, y, n, cols, s);
+    } else {
+      scalarScaledColumnSumAddInPlace(scale, y, n, cols, s);
+    }
+  }
+
+  /** The scalar loops of {@link #scaledColumnSumAddInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarScaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
     for (int r = 0; r < n; r++) {
       float[] yr = y[r];
       for (int c = 0; c < cols; c++) {
@@ -226,8 +310,50 @@ public final class DenseKernels {
 
   /** {@code y[c] += a * x[c]} for {@code c < len} (axpy, in place). */
   public static void axpyInPlace(float a, float[] x, float[] y, int len) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.axpyInPlace(a, x, y, len);
+    } else {
+      scalarAxpyInPlace(a, x, y, len);
+    }
+  }
+
+  /** The scalar loops of {@link #axpyInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarAxpyInPlace(float a, float[] x, float[] y, int len) {
     for (int c = 0; c < len; c++) {
       y[c] += a * x[c];
+    }
+  }
+
+  /**
+   * Writes {@code out[r] = bias + dot(a[r], v, len)} for {@code r < n} (a layer with one output).
+   * Four rows per pass over {@code v}: four independent sums instead of one chain of dependent adds,
+   * each row's sum in the order of {@link #dot} (bit for bit).
+   */
+  public static void dotRowsInto(float bias, float[][] a, int n, float[] v, int len, float[] out) {
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+      float[] a0 = a[r];
+      float[] a1 = a[r + 1];
+      float[] a2 = a[r + 2];
+      float[] a3 = a[r + 3];
+      float s0 = 0f;
+      float s1 = 0f;
+      float s2 = 0f;
+      float s3 = 0f;
+      for (int c = 0; c < len; c++) {
+        float vc = v[c];
+        s0 += a0[c] * vc;
+        s1 += a1[c] * vc;
+        s2 += a2[c] * vc;
+        s3 += a3[c] * vc;
+      }
+      out[r] = bias + s0;
+      out[r + 1] = bias + s1;
+      out[r + 2] = bias + s2;
+      out[r + 3] = bias + s3;
+    }
+    for (; r < n; r++) {
+      out[r] = bias + dot(a[r], v, len);
     }
   }
 

@@ -4,11 +4,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The two matrix products of {@link DenseKernels} as register-blocked microkernels on the Vector API
- * ({@code jdk.incubator.vector}), at the machine's preferred width ({@link FloatVector#SPECIES_PREFERRED}).
- * Loaded only when {@link KernelPath} found the module; nothing else may refer to this class.
+ * The two matrix products of {@link DenseKernels} as register-blocked microkernels, and its
+ * element-wise loops that run once per step, on the Vector API ({@code jdk.incubator.vector}) at
+ * the machine's preferred width ({@link FloatVector#SPECIES_PREFERRED}). Loaded only when
+ * {@link KernelPath} found the module; only {@link DenseKernels} and {@link KernelPath} refer to it.
  *
- * <p>A pass keeps a tile of four output rows by {@code P} vectors of columns in registers for the
+ * <p>A product's pass keeps a tile of four output rows by {@code P} vectors of columns in registers for the
  * whole reduction (the scalar loops load and store every output element once per two inputs) and
  * per reduction index loads {@code P} weight vectors and broadcasts four scalars: {@code 4 P} fused
  * multiply-adds per {@code P + 4} loads. {@code P} = 4 where the machine has 32 vector registers
@@ -16,10 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * speed). Then tiles of four rows by one vector, single rows, and the last columns narrower than
  * a vector with the scalar loops.
  *
- * <p>Every output element sees the same operations in the same order as in the scalar loops: one
- * {@code fma(a[r][i], w[i][c], y)} per reduction index, in increasing index, each rounded once.
- * Lanes only compute elements side by side, so the results are bit-identical to the scalar path on
- * any vector width and tile shape (tested), and bit-reproducible from run to run.
+ * <p>Every output element sees the same operations in the same order as in the scalar loops (for the
+ * products one {@code fma(a[r][i], w[i][c], y)} per reduction index, in increasing index, each
+ * rounded once; for the element-wise loops the same multiplies, adds and min/max). Lanes only
+ * compute elements side by side, so the results are bit-identical to the scalar path on any vector
+ * width and tile shape (tested), and bit-reproducible from run to run.
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -131,6 +133,90 @@ final class VectorKernels {
     }
     if (c < cols) {
       DenseKernels.scalarMatmulTransposedAddInPlace(scale, x, n, m, d, c, cols, y);
+    }
+  }
+
+  // ---- Element-wise loops of a step. C2's own vectorization of these short rows (64 floats) runs
+  // mostly in its scalar pre- and post-loops at 16 lanes; here whole vectors, then a scalar tail with
+  // the same operations.
+
+  /** As {@link DenseKernels#reluInPlace}, bit for bit. */
+  static void reluInPlace(float[][] a, int n, int h) {
+    FloatVector zero = FloatVector.zero(S);
+    for (int r = 0; r < n; r++) {
+      float[] ar = a[r];
+      int c = 0;
+      for (; c + L <= h; c += L) {
+        FloatVector.fromArray(S, ar, c).max(zero).intoArray(ar, c);
+      }
+      for (; c < h; c++) {
+        ar[c] = Math.max(ar[c], 0f);
+      }
+    }
+  }
+
+  /** As {@link DenseKernels#reluDerivativeMulInPlace}, bit for bit. */
+  static void reluDerivativeMulInPlace(float[][] a, float[][] d, int n, int h) {
+    float big = DenseKernels.RELU_MASK_SCALE;
+    for (int r = 0; r < n; r++) {
+      float[] ar = a[r];
+      float[] dr = d[r];
+      int c = 0;
+      for (; c + L <= h; c += L) {
+        FloatVector m = FloatVector.fromArray(S, ar, c).mul(big).mul(big).min(1f);
+        FloatVector.fromArray(S, dr, c).mul(m).intoArray(dr, c);
+      }
+      for (; c < h; c++) {
+        dr[c] *= Math.min(ar[c] * big * big, 1f);
+      }
+    }
+  }
+
+  /** As {@link DenseKernels#reluOuterBackwardInto}, bit for bit. */
+  static void reluOuterBackwardInto(float[] d, float[] v, float[][] a, int n, int h, float[][] y) {
+    float big = DenseKernels.RELU_MASK_SCALE;
+    for (int r = 0; r < n; r++) {
+      float dr = d[r];
+      float[] ar = a[r];
+      float[] yr = y[r];
+      int c = 0;
+      for (; c + L <= h; c += L) {
+        FloatVector m = FloatVector.fromArray(S, ar, c).mul(big).mul(big).min(1f);
+        FloatVector.fromArray(S, v, c).mul(dr).mul(m).intoArray(yr, c);
+      }
+      for (; c < h; c++) {
+        yr[c] = (dr * v[c]) * Math.min(ar[c] * big * big, 1f);
+      }
+    }
+  }
+
+  /** As {@link DenseKernels#scaledColumnSumAddInPlace}: each column's sum stays in a register over the rows. */
+  static void scaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
+    int c = 0;
+    for (; c + L <= cols; c += L) {
+      FloatVector acc = FloatVector.fromArray(S, s, c);
+      for (int r = 0; r < n; r++) {
+        acc = acc.add(FloatVector.fromArray(S, y[r], c).mul(scale));
+      }
+      acc.intoArray(s, c);
+    }
+    for (; c < cols; c++) {
+      float sc = s[c];
+      for (int r = 0; r < n; r++) {
+        sc += scale * y[r][c];
+      }
+      s[c] = sc;
+    }
+  }
+
+  /** As {@link DenseKernels#axpyInPlace}, bit for bit (a multiply and an add, not a fused multiply-add). */
+  static void axpyInPlace(float a, float[] x, float[] y, int len) {
+    int c = 0;
+    for (; c + L <= len; c += L) {
+      FloatVector.fromArray(S, x, c).mul(a).add(FloatVector.fromArray(S, y, c)).intoArray(y, c);
+    }
+    for (; c < len; c++) {
+      y[c] += a * x[c];
     }
   }
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The Vector API microkernels against the scalar loops, bit for bit, for both tile widths (4 vectors
  * as on AVX-512, 2 as on AVX2) whatever this machine would pick, on shapes that reach every tile:
- * full tiles, one-vector tiles, single rows, columns narrower than a vector and column offsets. And
+ * full tiles, one-vector tiles, single rows, columns narrower than a vector and column offsets; the
+ * element-wise loops of a step against theirs, on special values too. And
  * the steady state of the Vector API path allocates nothing, as the inner loop's must
  * ({@code EngineBehaviourTest}'s tiny model is narrower than a vector and never reaches these tiles).
  */
@@ -33,7 +34,16 @@ class VectorKernelsTest {
   @ParameterizedTest
   @ValueSource(ints = {4, 2})
   void productEqualsScalarLoopsBitForBit(int panel) {
-    SplittableRandom rng = new SplittableRandom(21);
+    // Interpreted and, after the first few hundred rounds, compiled by C2.
+    for (int round = 0; round < PRODUCT_ROUNDS; round++) {
+      productRound(panel, new SplittableRandom(21));
+    }
+  }
+
+  /** Rounds of the product tests, past C2's compilation of the tiles (about 1,000 calls of each). */
+  private static final int PRODUCT_ROUNDS = 2_000;
+
+  private static void productRound(int panel, SplittableRandom rng) {
     for (int[] s : PRODUCTS) {
       int n = s[0];
       int k = s[1];
@@ -51,7 +61,12 @@ class VectorKernelsTest {
   @ParameterizedTest
   @ValueSource(ints = {4, 2})
   void transposedProductEqualsScalarLoopsBitForBit(int panel) {
-    SplittableRandom rng = new SplittableRandom(22);
+    for (int round = 0; round < PRODUCT_ROUNDS; round++) {
+      transposedRound(panel, new SplittableRandom(22));
+    }
+  }
+
+  private static void transposedRound(int panel, SplittableRandom rng) {
     for (int[] s : TRANSPOSED) {
       int n = s[0];
       int m = s[1];
@@ -68,6 +83,74 @@ class VectorKernelsTest {
             + ", panel " + panel);
       }
     }
+  }
+
+  @Test
+  void elementWiseLoopsEqualScalarLoopsBitForBitWithSignedZerosSubnormalsAndNaN() {
+    // Interpreted, the Vector API runs Java code; compiled, C2's vector instructions (min and max
+    // with signed zeros and NaN among them). Repeat until C2 has compiled both sides.
+    for (int round = 0; round < COMPILED_ROUNDS; round++) {
+      elementWiseRound(new SplittableRandom(24));
+    }
+  }
+
+  /** Rounds after which C2 has compiled the loops under test (its thresholds are a few thousand calls). */
+  private static final int COMPILED_ROUNDS = 10_000;
+
+  private static void elementWiseRound(SplittableRandom rng) {
+    for (int[] s : new int[][] {{20, 64}, {3, 16}, {1, 13}, {7, 70}, {5, 5}, {0, 8}, {4, 0}}) {
+      int n = s[0];
+      int h = s[1];
+      float[][] z = special(uniform(rng, n, h, 2.0));
+      float[][] d = special(uniform(rng, n, h, 1.0));
+      float[] v = uniform(rng, 1, h, 1.0)[0];
+      float[] dr = uniform(rng, 1, n, 1.0)[0];
+      String what = "n " + n + ", h " + h;
+
+      float[][] a = copy(z);
+      float[][] aV = copy(z);
+      DenseKernels.scalarReluInPlace(a, n, h);
+      VectorKernels.reluInPlace(aV, n, h);
+      assertSameBits(a, aV, "relu " + what);
+
+      float[][] g = copy(d);
+      float[][] gV = copy(d);
+      DenseKernels.scalarReluDerivativeMulInPlace(a, g, n, h);
+      VectorKernels.reluDerivativeMulInPlace(a, gV, n, h);
+      assertSameBits(g, gV, "relu derivative " + what);
+
+      float[][] o = new float[n][h];
+      float[][] oV = new float[n][h];
+      DenseKernels.scalarReluOuterBackwardInto(dr, v, a, n, h, o);
+      VectorKernels.reluOuterBackwardInto(dr, v, a, n, h, oV);
+      assertSameBits(o, oV, "outer backward " + what);
+
+      float[][] sums = uniform(rng, 1, h, 1.0);
+      float[][] sumsV = copy(sums);
+      DenseKernels.scalarScaledColumnSumAddInPlace(-0.005f, d, n, h, sums[0]);
+      VectorKernels.scaledColumnSumAddInPlace(-0.005f, d, n, h, sumsV[0]);
+      assertSameBits(sums, sumsV, "column sums " + what);
+
+      float[][] y = copy(sums);
+      float[][] yV = copy(sums);
+      for (int r = 0; r < n; r++) {
+        DenseKernels.scalarAxpyInPlace(dr[r], d[r], y[0], h);
+        VectorKernels.axpyInPlace(dr[r], d[r], yV[0], h);
+      }
+      assertSameBits(y, yV, "axpy " + what);
+    }
+  }
+
+  /** {@code m} with a few entries replaced by -0, +0, a subnormal, a huge value and NaN. */
+  private static float[][] special(float[][] m) {
+    float[] values = {-0f, 0f, Float.MIN_VALUE * 3, -Float.MIN_VALUE, 3e38f, Float.NaN};
+    int k = 0;
+    for (float[] row : m) {
+      for (int c = 0; c < row.length; c += 7) {
+        row[c] = values[k++ % values.length];
+      }
+    }
+    return m;
   }
 
   @Test
