@@ -59,7 +59,7 @@ JAVA_OPTS=(-Xmx24g -Dorg.bytedeco.javacpp.maxbytes=48G -Dorg.bytedeco.javacpp.ma
 
 echo "== ND4J backend check"
 # shellcheck disable=SC2086
-if ! java "${JAVA_OPTS[@]}" $JAVA17_OPENS -cp "$CP" io.metarec.cli.MetaRecCli bench-engine --engine nd4j \
+if ! java "${JAVA_OPTS[@]}" $JAVA17_OPENS $JAVA_VECTOR_OPTS -cp "$CP" io.metarec.cli.MetaRecCli bench-engine --engine nd4j \
     --block 16 --tasks 64 --seconds 1 >"$OUT_DIR/smoke.log" 2>&1; then
   if grep -Eiq "$NO_KERNEL" "$OUT_DIR/smoke.log"; then
     hopper_hint "$OUT_DIR/smoke.log"
@@ -95,7 +95,7 @@ fi
 
 echo "== bench-engine: ND4J at T = 256, 1024, 4096 vs the JVM kernel on $(nproc) cores"
 # shellcheck disable=SC2086
-java "${JAVA_OPTS[@]}" $JAVA17_OPENS -cp "$CP" io.metarec.cli.MetaRecCli bench-engine \
+java "${JAVA_OPTS[@]}" $JAVA17_OPENS $JAVA_VECTOR_OPTS -cp "$CP" io.metarec.cli.MetaRecCli bench-engine \
   --block 256,1024,4096 --threads "$(nproc)" --feeders "${FEEDERS:-4}" --tasks 16384 \
   --seconds "${SECONDS_PER_RUN:-20}" --json "$OUT_DIR/bench-engine.json" | tee "$OUT_DIR/bench.log"
 

@@ -3,6 +3,8 @@
 METAREC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Spark on Java 17 needs these on the driver and on every executor.
 JAVA17_OPENS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+# The kernel's Vector API path (io.metarec.kernel.KernelPath); METAREC_VECTOR_OPTS="" runs the scalar loops.
+JAVA_VECTOR_OPTS="${METAREC_VECTOR_OPTS---add-modules=jdk.incubator.vector}"
 METAREC_JAR="$METAREC_ROOT/spark-jobs/target/metarec-spark-jobs.jar"
 METAREC_CP_FILE="$METAREC_ROOT/spark-jobs/target/classpath.txt"
 

@@ -4,10 +4,20 @@ package io.metarec.kernel;
  * Primitive dense loops on row arrays. Every inner loop reads and writes distinct row arrays at the
  * same index, the shape HotSpot C2 auto-vectorizes (AVX2/FMA on the reference machine); the matrix
  * product works on four output rows per pass over two weight rows (register blocking) with fused
- * multiply-adds, against 2.6 GFLOP/s for a flat-array-with-offsets loop (see NOTES.md). Stateless;
- * dimensions are checked by callers at API boundaries, not here.
+ * multiply-adds, against 2.6 GFLOP/s for a flat-array-with-offsets loop (see NOTES.md). The matrix
+ * products and the per-step element-wise loops run on the Vector API kernels of {@link VectorKernels}
+ * instead where {@link KernelPath} found the module, with bit-identical results. Stateless; dimensions are
+ * checked by callers at API boundaries, not here.
  */
 public final class DenseKernels {
+  /**
+   * The ReLU derivative as arithmetic: with {@code a = max(z, 0) >= 0}, {@code min(a * 1e30 * 1e30, 1)} is
+   * exactly 1 for every positive float (denormals included; large ones overflow to infinity) and 0 for
+   * 0. C2 vectorizes multiply and min but not the select {@code a > 0 ? d : 0}, which it compiles to
+   * a branch that mispredicts on about half the units (8% of a kernel step in a JFR profile).
+   */
+  static final float RELU_MASK_SCALE = 1e30f;
+
   private DenseKernels() {
   }
 
@@ -18,6 +28,15 @@ public final class DenseKernels {
    * ({@code w} = transposed weights) and for {@code dW += X^T dZ} ({@code a} = transposed input).
    */
   public static void matmulAddInPlace(float[][] a, int n, int k, float[][] w, int c0, int c1, float[][] y) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.matmulAddInPlace(a, n, k, w, c0, c1, y);
+    } else {
+      scalarMatmulAddInPlace(a, n, k, w, c0, c1, y);
+    }
+  }
+
+  /** The scalar loops of {@link #matmulAddInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarMatmulAddInPlace(float[][] a, int n, int k, float[][] w, int c0, int c1, float[][] y) {
     int r = 0;
     for (; r + 4 <= n; r += 4) {
       float[] x0 = a[r];
@@ -74,6 +93,19 @@ public final class DenseKernels {
    */
   public static void matmulTransposedAddInPlace(float scale, float[][] x, int n, int m, float[][] d, int cols,
       float[][] y) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.matmulTransposedAddInPlace(scale, x, n, m, d, cols, y);
+    } else {
+      scalarMatmulTransposedAddInPlace(scale, x, n, m, d, 0, cols, y);
+    }
+  }
+
+  /**
+   * The scalar loops of {@link #matmulTransposedAddInPlace} on columns {@code [c0, c1)}, whatever
+   * {@link KernelPath} chose.
+   */
+  static void scalarMatmulTransposedAddInPlace(float scale, float[][] x, int n, int m, float[][] d, int c0, int c1,
+      float[][] y) {
     int i = 0;
     for (; i + 4 <= m; i += 4) {
       float[] y0 = y[i];
@@ -92,7 +124,7 @@ public final class DenseKernels {
         float b1 = scale * xs[i + 1];
         float b2 = scale * xs[i + 2];
         float b3 = scale * xs[i + 3];
-        fma4x2(a0, a1, a2, a3, b0, b1, b2, b3, d[r], d[r + 1], 0, cols, y0, y1, y2, y3);
+        fma4x2(a0, a1, a2, a3, b0, b1, b2, b3, d[r], d[r + 1], c0, c1, y0, y1, y2, y3);
       }
       for (; r < n; r++) {
         float[] xr = x[r];
@@ -100,7 +132,7 @@ public final class DenseKernels {
         float a1 = scale * xr[i + 1];
         float a2 = scale * xr[i + 2];
         float a3 = scale * xr[i + 3];
-        fma4x1(a0, a1, a2, a3, d[r], 0, cols, y0, y1, y2, y3);
+        fma4x1(a0, a1, a2, a3, d[r], c0, c1, y0, y1, y2, y3);
       }
     }
     for (; i < m; i++) {
@@ -108,7 +140,7 @@ public final class DenseKernels {
       for (int r = 0; r < n; r++) {
         float a0 = scale * x[r][i];
         float[] wi = d[r];
-        for (int c = 0; c < cols; c++) {
+        for (int c = c0; c < c1; c++) {
           y0[c] = Math.fma(a0, wi[c], y0[c]);
         }
       }
@@ -187,11 +219,87 @@ public final class DenseKernels {
     }
   }
 
+  /** Applies ReLU in place: {@code a[r][c] = max(a[r][c], 0)} for {@code r < n, c < h}. */
+  public static void reluInPlace(float[][] a, int n, int h) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.reluInPlace(a, n, h);
+    } else {
+      scalarReluInPlace(a, n, h);
+    }
+  }
+
+  /** The scalar loops of {@link #reluInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarReluInPlace(float[][] a, int n, int h) {
+    for (int r = 0; r < n; r++) {
+      float[] ar = a[r];
+      for (int c = 0; c < h; c++) {
+        ar[c] = Math.max(ar[c], 0f);
+      }
+    }
+  }
+
+  /**
+   * Multiplies a gradient by the ReLU derivative in place, {@code d[r][c] *= relu'(a[r][c])} for
+   * {@code r < n, c < h}, from the activations {@code a = relu(z)} ({@link #RELU_MASK_SCALE}).
+   */
+  public static void reluDerivativeMulInPlace(float[][] a, float[][] d, int n, int h) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.reluDerivativeMulInPlace(a, d, n, h);
+    } else {
+      scalarReluDerivativeMulInPlace(a, d, n, h);
+    }
+  }
+
+  /** The scalar loops of {@link #reluDerivativeMulInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarReluDerivativeMulInPlace(float[][] a, float[][] d, int n, int h) {
+    for (int r = 0; r < n; r++) {
+      float[] ar = a[r];
+      float[] dr = d[r];
+      for (int c = 0; c < h; c++) {
+        dr[c] *= Math.min(ar[c] * RELU_MASK_SCALE * RELU_MASK_SCALE, 1f);
+      }
+    }
+  }
+
+  /**
+   * Writes {@code y[r][c] = (d[r] * v[c]) * relu'(a[r][c])} for {@code r < n, c < h}: the gradient
+   * flowing from a one-output layer with weights {@code v} back through a ReLU layer with activations
+   * {@code a}, with the roundings of the product and then the derivative.
+   */
+  public static void reluOuterBackwardInto(float[] d, float[] v, float[][] a, int n, int h, float[][] y) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.reluOuterBackwardInto(d, v, a, n, h, y);
+    } else {
+      scalarReluOuterBackwardInto(d, v, a, n, h, y);
+    }
+  }
+
+  /** The scalar loops of {@link #reluOuterBackwardInto}, whatever {@link KernelPath} chose. */
+  static void scalarReluOuterBackwardInto(float[] d, float[] v, float[][] a, int n, int h, float[][] y) {
+    for (int r = 0; r < n; r++) {
+      float dr = d[r];
+      float[] ar = a[r];
+      float[] yr = y[r];
+      for (int c = 0; c < h; c++) {
+        yr[c] = (dr * v[c]) * Math.min(ar[c] * RELU_MASK_SCALE * RELU_MASK_SCALE, 1f);
+      }
+    }
+  }
+
   /**
    * Accumulates scaled column sums in place: {@code s[c] += scale * sum_{r<n} y[r][c]} (bias gradients;
    * {@code scale = 1} is exact, so plain sums need no second loop).
    */
   public static void scaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.scaledColumnSumAddInPlace(scale, y, n, cols, s);
+    } else {
+      scalarScaledColumnSumAddInPlace(scale, y, n, cols, s);
+    }
+  }
+
+  /** The scalar loops of {@link #scaledColumnSumAddInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarScaledColumnSumAddInPlace(float scale, float[][] y, int n, int cols, float[] s) {
     for (int r = 0; r < n; r++) {
       float[] yr = y[r];
       for (int c = 0; c < cols; c++) {
@@ -202,8 +310,50 @@ public final class DenseKernels {
 
   /** {@code y[c] += a * x[c]} for {@code c < len} (axpy, in place). */
   public static void axpyInPlace(float a, float[] x, float[] y, int len) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.axpyInPlace(a, x, y, len);
+    } else {
+      scalarAxpyInPlace(a, x, y, len);
+    }
+  }
+
+  /** The scalar loops of {@link #axpyInPlace}, whatever {@link KernelPath} chose. */
+  static void scalarAxpyInPlace(float a, float[] x, float[] y, int len) {
     for (int c = 0; c < len; c++) {
       y[c] += a * x[c];
+    }
+  }
+
+  /**
+   * Writes {@code out[r] = bias + dot(a[r], v, len)} for {@code r < n} (a layer with one output).
+   * Four rows per pass over {@code v}: four independent sums instead of one chain of dependent adds,
+   * each row's sum in the order of {@link #dot} (bit for bit).
+   */
+  public static void dotRowsInto(float bias, float[][] a, int n, float[] v, int len, float[] out) {
+    int r = 0;
+    for (; r + 4 <= n; r += 4) {
+      float[] a0 = a[r];
+      float[] a1 = a[r + 1];
+      float[] a2 = a[r + 2];
+      float[] a3 = a[r + 3];
+      float s0 = 0f;
+      float s1 = 0f;
+      float s2 = 0f;
+      float s3 = 0f;
+      for (int c = 0; c < len; c++) {
+        float vc = v[c];
+        s0 += a0[c] * vc;
+        s1 += a1[c] * vc;
+        s2 += a2[c] * vc;
+        s3 += a3[c] * vc;
+      }
+      out[r] = bias + s0;
+      out[r + 1] = bias + s1;
+      out[r + 2] = bias + s2;
+      out[r + 3] = bias + s3;
+    }
+    for (; r < n; r++) {
+      out[r] = bias + dot(a[r], v, len);
     }
   }
 

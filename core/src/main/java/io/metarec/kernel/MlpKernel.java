@@ -10,14 +10,6 @@ import io.metarec.model.Activation;
  * {@code bOut[0]}. Stateless and thread-safe; all scratch lives in the caller's {@link MlpBuffers}.
  */
 public final class MlpKernel {
-  /**
-   * The ReLU derivative as arithmetic: with {@code a = max(z, 0) >= 0}, {@code min(a * 1e30 * 1e30, 1)} is
-   * exactly 1 for every positive float (denormals included; large ones overflow to infinity) and 0 for
-   * 0. C2 vectorizes multiply and min but not the select {@code a > 0 ? d : 0}, which it compiles to
-   * a branch that mispredicts on about half the units (8% of a kernel step in a JFR profile).
-   */
-  private static final float RELU_MASK_SCALE = 1e30f;
-
   private final int inputDim;
   private final int[] hidden;
   private final Activation activation;
@@ -53,22 +45,12 @@ public final class MlpKernel {
       in = a;
       inDim = h;
     }
-    float bo = bOut[0];
-    for (int r = 0; r < n; r++) {
-      out[r] = bo + DenseKernels.dot(in[r], wOut, inDim);
-    }
+    DenseKernels.dotRowsInto(bOut[0], in, n, wOut, inDim, out);
   }
 
   private void activateInPlace(float[][] a, int n, int h) {
     switch (activation) {
-      case RELU -> {
-        for (int r = 0; r < n; r++) {
-          float[] ar = a[r];
-          for (int c = 0; c < h; c++) {
-            ar[c] = Math.max(ar[c], 0f);
-          }
-        }
-      }
+      case RELU -> DenseKernels.reluInPlace(a, n, h);
       case TANH -> {
         for (int r = 0; r < n; r++) {
           float[] ar = a[r];
@@ -84,15 +66,7 @@ public final class MlpKernel {
 
   private void activationBackwardInPlace(float[][] a, float[][] d, int n, int h) {
     switch (activation) {
-      case RELU -> {
-        for (int r = 0; r < n; r++) {
-          float[] ar = a[r];
-          float[] dr = d[r];
-          for (int c = 0; c < h; c++) {
-            dr[c] *= Math.min(ar[c] * RELU_MASK_SCALE * RELU_MASK_SCALE, 1f);
-          }
-        }
-      }
+      case RELU -> DenseKernels.reluDerivativeMulInPlace(a, d, n, h);
       case TANH -> {
         for (int r = 0; r < n; r++) {
           float[] ar = a[r];
@@ -103,6 +77,32 @@ public final class MlpKernel {
         }
       }
       case IDENTITY -> {
+      }
+    }
+  }
+
+  /**
+   * Writes the last hidden layer's pre-activation gradient, {@code dL[r][c] = (dOut[r] * wOut[c]) *
+   * act'(aL[r][c])}: the output layer's backward and the activation's in one pass, with the
+   * roundings of the two passes it replaces.
+   */
+  private void outputBackwardInto(float[] dOut, float[] wOut, float[][] aL, int n, int h, float[][] dL) {
+    if (activation == Activation.RELU) {
+      DenseKernels.reluOuterBackwardInto(dOut, wOut, aL, n, h, dL);
+      return;
+    }
+    for (int r = 0; r < n; r++) {
+      float d = dOut[r];
+      float[] ar = aL[r];
+      float[] dr = dL[r];
+      if (activation == Activation.TANH) {
+        for (int c = 0; c < h; c++) {
+          dr[c] = (d * wOut[c]) * (1f - ar[c] * ar[c]);
+        }
+      } else {
+        for (int c = 0; c < h; c++) {
+          dr[c] = d * wOut[c];
+        }
       }
     }
   }
@@ -140,13 +140,7 @@ public final class MlpKernel {
     float[] dOut = buf.dOut;
     float[][] aL = buf.act[last];
     float[][] dL = buf.grad[last];
-    for (int r = 0; r < n; r++) {
-      float d = dOut[r];
-      float[] dr = dL[r];
-      for (int c = 0; c < hl; c++) {
-        dr[c] = d * wOut[c];
-      }
-    }
+    outputBackwardInto(dOut, wOut, aL, n, hl, dL);
     if (gw != null) {
       // After every row's dL: with gwOut == wOut the step must not move wOut under the loop above.
       float sumD = 0f;
@@ -159,7 +153,9 @@ public final class MlpKernel {
     for (int l = last; l >= 0; l--) {
       int h = hidden[l];
       float[][] d = buf.grad[l];
-      activationBackwardInPlace(buf.act[l], d, n, h);
+      if (l < last) {
+        activationBackwardInPlace(buf.act[l], d, n, h);
+      }
       float[][] in = l == 0 ? x : buf.act[l - 1];
       int inDim = l == 0 ? inputDim : hidden[l - 1];
       // Transposed weights for dX before the weight gradient, which may be the weights themselves.

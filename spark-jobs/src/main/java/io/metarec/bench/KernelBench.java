@@ -3,6 +3,7 @@ package io.metarec.bench;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.meta.JvmAdaptationEngine;
 import io.metarec.config.UserSolver;
+import io.metarec.kernel.KernelPath;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.FieldSpec;
@@ -68,18 +69,25 @@ public final class KernelBench {
    * @param repeats timed repetitions of our engine; {@code usPerTaskStep} and {@code gflops} are their median
    * @param usPerTaskStepMin fastest repetition
    * @param usPerTaskStepMax slowest repetition
+   * @param kernel the matrix-product path the JVM chose ({@link KernelPath#description()})
    */
   public record Result(int threads, double usPerTaskStep, double gflops, double dl4jUsPerTaskStep, double speedup,
-      double flopsPerStep, String shape, int repeats, double usPerTaskStepMin, double usPerTaskStepMax) {
-    /** @return the result as one JSON object */
+      double flopsPerStep, String shape, int repeats, double usPerTaskStepMin, double usPerTaskStepMax,
+      String kernel) {
+    /** @return the result as one JSON object ({@code null} for DL4J's figures when it was not run) */
     public String toJson() {
       return String.format(Locale.ROOT,
-          "{\"threads\":%d,\"usPerTaskStep\":%.3f,\"gflops\":%.3f,\"dl4jUsPerTaskStep\":%.3f,\"speedup\":%.2f,"
+          "{\"threads\":%d,\"usPerTaskStep\":%.3f,\"gflops\":%.3f,\"dl4jUsPerTaskStep\":%s,\"speedup\":%s,"
               + "\"flopsPerStep\":%.0f,\"shape\":\"%s\",\"repeats\":%d,\"usPerTaskStepMin\":%.3f,"
-              + "\"usPerTaskStepMax\":%.3f}",
-          threads, usPerTaskStep, gflops, dl4jUsPerTaskStep, speedup, flopsPerStep, shape, repeats, usPerTaskStepMin,
-          usPerTaskStepMax);
+              + "\"usPerTaskStepMax\":%.3f,\"kernel\":\"%s\"}",
+          threads, usPerTaskStep, gflops, jsonNumber(dl4jUsPerTaskStep, 3), jsonNumber(speedup, 2), flopsPerStep, shape,
+          repeats, usPerTaskStepMin, usPerTaskStepMax, kernel);
     }
+  }
+
+  /** @return {@code v} with {@code decimals} decimals, or {@code null} for NaN (a figure not measured) */
+  public static String jsonNumber(double v, int decimals) {
+    return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%." + decimals + "f", v);
   }
 
   /**
@@ -88,7 +96,12 @@ public final class KernelBench {
    * runs of the same build spread by ±15%.
    */
   public static Result run(int threads, int repeats) {
-    return run(threads, 3000, 6000, 300, 800, repeats);
+    return run(threads, repeats, true);
+  }
+
+  /** As {@link #run(int, int)}; without {@code dl4j} DL4J is not timed and its figures are NaN. */
+  public static Result run(int threads, int repeats, boolean dl4j) {
+    return run(threads, 3000, 6000, dl4j ? 300 : 0, dl4j ? 800 : 0, repeats);
   }
 
   /** As {@link #run(int, int, int, int, int, int)} with one timed repetition. */
@@ -101,7 +114,7 @@ public final class KernelBench {
    * @param warmupTasks tasks per thread before timing (JIT warm-up)
    * @param timedTasks tasks per thread timed
    * @param dl4jWarmupFits DL4J fits before timing
-   * @param dl4jTimedFits DL4J fits timed
+   * @param dl4jTimedFits DL4J fits timed ({@code 0}: DL4J is not run, its figures are NaN)
    * @param repeats timed repetitions of our engine, {@code >= 1}
    */
   public static Result run(int threads, int warmupTasks, int timedTasks, int dl4jWarmupFits, int dl4jTimedFits,
@@ -137,11 +150,11 @@ public final class KernelBench {
     java.util.Arrays.sort(sorted);
     double usPerStep = repeats % 2 == 1 ? sorted[repeats / 2] : (sorted[repeats / 2 - 1] + sorted[repeats / 2]) / 2;
     double gflops = flopsPerStep / usPerStep / 1e3;
-    double dl4jUs = runDl4j(in, dl4jWarmupFits, dl4jTimedFits);
+    double dl4jUs = dl4jTimedFits > 0 ? runDl4j(in, dl4jWarmupFits, dl4jTimedFits) : Double.NaN;
     String shape = FIELDS + "x" + EMBEDDING_DIM + " -> " + H1 + "-" + H2 + " -> 1, support " + SUPPORT + ", "
         + INNER_STEPS + " inner steps, relu";
     return new Result(threads, usPerStep, gflops, dl4jUs, dl4jUs / usPerStep, flopsPerStep, shape, repeats,
-        sorted[0], sorted[repeats - 1]);
+        sorted[0], sorted[repeats - 1], KernelPath.description());
   }
 
   private static List<Task> tasks(long seed, int count) {

@@ -31,19 +31,24 @@ final class BenchKernelCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON.")
   File json;
 
+  @Option(names = "--no-dl4j", description = "Do not time DL4J (its figures are then null); for runs that "
+      + "only compare the kernel, e.g. scripts/bench-peer.sh.")
+  boolean noDl4j;
+
   @Override
   public Integer call() throws Exception {
     if (repeat < 1) {
       throw new ParameterException(spec.commandLine(), "--repeat must be >= 1, got " + repeat);
     }
-    KernelBench.Result r = KernelBench.run(threads, repeat);
+    KernelBench.Result r = KernelBench.run(threads, repeat, !noDl4j);
     String out = String.format(Locale.ROOT,
         "{\"threads\": %d, \"us_per_task_step\": %.3f, \"gflops\": %.3f, "
-            + "\"dl4j_us_per_task_step\": %.3f, \"speedup_vs_dl4j\": %.2f, "
+            + "\"dl4j_us_per_task_step\": %s, \"speedup_vs_dl4j\": %s, "
             + "\"flops_per_step\": %.0f, \"shape\": \"%s\", \"repeats\": %d, "
-            + "\"us_per_task_step_min\": %.3f, \"us_per_task_step_max\": %.3f}%n",
-        r.threads(), r.usPerTaskStep(), r.gflops(), r.dl4jUsPerTaskStep(), r.speedup(),
-        r.flopsPerStep(), r.shape(), r.repeats(), r.usPerTaskStepMin(), r.usPerTaskStepMax());
+            + "\"us_per_task_step_min\": %.3f, \"us_per_task_step_max\": %.3f, \"kernel\": \"%s\"}%n",
+        r.threads(), r.usPerTaskStep(), r.gflops(), KernelBench.jsonNumber(r.dl4jUsPerTaskStep(), 3),
+        KernelBench.jsonNumber(r.speedup(), 2), r.flopsPerStep(), r.shape(), r.repeats(), r.usPerTaskStepMin(),
+        r.usPerTaskStepMax(), r.kernel());
     System.out.print(out);
     if (json != null) {
       Files.writeString(json.toPath(), out, StandardCharsets.UTF_8);

@@ -34,6 +34,7 @@ class MetaRecCliTest {
     assertEquals(0, bench.code());
     assertTrue(bench.out().contains("--threads"), bench.out());
     assertTrue(bench.out().contains("--repeat"), bench.out());
+    assertTrue(bench.out().contains("--no-dl4j"), bench.out());
     Run noRepeat = run("bench-kernel", "--repeat", "0");
     assertEquals(2, noRepeat.code());
     assertTrue(noRepeat.err().contains("--repeat must be >= 1, got 0"), noRepeat.err());

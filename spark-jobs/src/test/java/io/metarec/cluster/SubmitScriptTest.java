@@ -61,6 +61,9 @@ class SubmitScriptTest {
       assertTrue(p.get("spark.driver.extraJavaOptions").contains("--add-opens=java.base/sun.nio.ch"));
       assertTrue(p.get("spark.executor.extraJavaOptions").contains("--add-opens=java.base/java.nio"));
       assertTrue(p.get("spark.driver.extraJavaOptions").contains("log4j2.configurationFile"));
+      // The kernel's Vector API path on the driver (evaluation) and the executors (the inner loop).
+      assertTrue(p.get("spark.driver.extraJavaOptions").contains("--add-modules=jdk.incubator.vector"));
+      assertTrue(p.get("spark.executor.extraJavaOptions").contains("--add-modules=jdk.incubator.vector"));
       assertEquals("io.metarec.spark.MetaRecKryoRegistrator", p.get("spark.kryo.registrator"));
       assertEquals("false", p.get("spark.dynamicAllocation.enabled"));
       assertTrue(r.out().contains("--class io.metarec.cli.MetaRecCli"), r.out());
