@@ -475,8 +475,14 @@ public final class MetaRecModel {
     return userValues;
   }
 
-  String itemId(int index) {
+  /** @return the id of item index {@code index}, in [1, {@link #itemCount()}] */
+  public String itemId(int index) {
     return itemIds[index];
+  }
+
+  /** @return the interactions with item index {@code index} in the data the model was trained on */
+  public long trainingCount(int index) {
+    return itemTable.counts() == null ? 0 : itemTable.counts()[index];
   }
 
   boolean implicit() {

@@ -58,8 +58,10 @@ import org.slf4j.LoggerFactory;
  * a request uses the model it started with, so none is dropped or answered by half of each. A
  * version that fails to load is logged and reported by {@code /health}, and the current model stays.
  *
- * <p>{@link #stop} (the command's SIGTERM hook) stops accepting connections, lets the requests in
- * flight finish for up to {@code serve.shutdownSeconds}, then stops the threads.
+ * <p>{@link #stop} (the command's SIGTERM hook) drains: requests in flight finish (for up to
+ * {@code serve.shutdownSeconds}) while new ones are answered 503 with {@code Connection: close},
+ * then the listener and the threads stop. (The JDK 17 server's own {@code stop(delay)} waits the
+ * whole delay when nothing is in flight, JDK-8304065, so the drain is counted here.)
  */
 public final class ServeServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServeServer.class);
@@ -78,6 +80,8 @@ public final class ServeServer implements AutoCloseable {
   private volatile String reloadError;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger stopping = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean draining;
 
   private ServeServer(ServeConfig cfg, MetaRecModel first, ModelRegistry registry)
       throws IOException {
@@ -166,7 +170,17 @@ public final class ServeServer implements AutoCloseable {
     if (poller != null) {
       poller.shutdownNow();
     }
-    http.stop(cfg.shutdownSeconds());
+    draining = true;
+    long deadline = System.nanoTime() + cfg.shutdownSeconds() * 1_000_000_000L;
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    http.stop(0);
     pool.shutdown();
     try {
       if (!pool.awaitTermination(Math.max(1, cfg.shutdownSeconds()), TimeUnit.SECONDS)) {
@@ -219,7 +233,12 @@ public final class ServeServer implements AutoCloseable {
   // ---------------------------------------------------------------- requests
 
   private void handle(HttpExchange ex) {
+    inFlight.incrementAndGet();
     try {
+      if (draining) {
+        ex.getResponseHeaders().set("Connection", "close");
+        throw new ApiException(503, "the server is shutting down");
+      }
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
       switch (path) {
@@ -257,6 +276,7 @@ public final class ServeServer implements AutoCloseable {
           + (t.getMessage() == null ? "" : ": " + t.getMessage().lines().findFirst().orElse("")));
     } finally {
       ex.close();
+      inFlight.decrementAndGet();
     }
   }
 

@@ -243,7 +243,7 @@ class ServeServerTest {
   }
 
   @Test
-  void stopLetsRequestsInFlightFinishThenRefusesConnections() throws Exception {
+  void stopLetsRequestsInFlightFinishAnswersLateOnes503ThenRefusesConnections() throws Exception {
     ServeServer s = ServeServer.start(cfg("", 1 << 20),
         MetaRecModel.of(parts(3), MetaRecModel.Options.DEFAULTS));
     int port = s.port();
@@ -255,12 +255,15 @@ class ServeServerTest {
     while (inFlight.stream().filter(Future::isDone).count() < 3) {
       Thread.sleep(1);
     }
+    long stopStart = System.nanoTime();
     s.stop();
+    assertTrue(System.nanoTime() - stopStart < 4_000_000_000L, "the drain ends when the requests do");
     int ok = 0;
     for (Future<Integer> f : inFlight) {
       try {
-        assertEquals(200, f.get());
-        ok++;
+        int status = f.get();
+        assertTrue(status == 200 || status == 503, "answered, or told to go elsewhere: " + status);
+        ok += status == 200 ? 1 : 0;
       } catch (java.util.concurrent.ExecutionException e) {
         // Sent after the listener closed: refused at connect, never half-answered.
         assertTrue(e.getCause() instanceof java.net.ConnectException
@@ -269,9 +272,11 @@ class ServeServerTest {
     }
     clients.shutdown();
     assertTrue(ok > 0, "requests before the stop were answered");
+    long t0 = System.nanoTime();
+    s.stop();
+    assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "a second stop returns at once");
     assertThrows(java.io.IOException.class, () -> CLIENT.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(5)).GET()
         .build(), HttpResponse.BodyHandlers.ofString()));
-    s.stop();
   }
 }
