@@ -152,9 +152,7 @@ public final class MetaRecModel {
     this.options = options;
     this.inner = options.inner() != null ? options.inner() : innerLoopOf(manifest, dir);
     this.implicit = spec.feedback() == Feedback.IMPLICIT;
-    String name = dir.replaceAll("/+$", "");
-    name = name.substring(name.lastIndexOf('/') + 1);
-    this.version = options.version() != null ? options.version() : name + "@" + manifest.createdAt();
+    this.version = options.version() != null ? options.version() : defaultVersion();
     int n = spec.numItems();
     this.itemBiases = new float[n];
     float[][] ib = theta.segment(layout.itemBias);
@@ -225,10 +223,34 @@ public final class MetaRecModel {
     return new Parts(dir, manifest.toJson(), theta.flatten(), itemIds, itemTable, userValues);
   }
 
-  /** This model, served with other options (the parameters are shared). */
+  /** This model, served with other options (parameters, vocabularies and tables are shared). */
   public MetaRecModel withOptions(Options o) {
-    return new MetaRecModel(dir, manifest, spec, theta, new VocabText.Contents(itemIds, itemIndex,
-        itemTable, userValues), o);
+    return new MetaRecModel(this, o);
+  }
+
+  private MetaRecModel(MetaRecModel m, Options options) {
+    this.dir = m.dir;
+    this.manifest = m.manifest;
+    this.spec = m.spec;
+    this.layout = m.layout;
+    this.theta = m.theta;
+    this.itemIds = m.itemIds;
+    this.itemIndex = m.itemIndex;
+    this.itemTable = m.itemTable;
+    this.userValues = m.userValues;
+    this.userFieldNames = m.userFieldNames;
+    this.options = options;
+    this.inner = options.inner() != null ? options.inner() : m.options.inner() == null ? m.inner
+        : innerLoopOf(manifest, dir);
+    this.implicit = m.implicit;
+    this.version = options.version() != null ? options.version() : m.defaultVersion();
+    this.itemBiases = m.itemBiases;
+    this.itemFactorsByColumn = m.itemFactorsByColumn;
+  }
+
+  private String defaultVersion() {
+    String name = dir.replaceAll("/+$", "");
+    return name.substring(name.lastIndexOf('/') + 1) + "@" + manifest.createdAt();
   }
 
   // ---------------------------------------------------------------- API
