@@ -157,6 +157,10 @@ class ServingParityTest {
     try (var walk = Files.walk(old.resolve("vocab/text"))) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
+    // The Spark side reads such a folder's Parquet tables to the same model...
+    assertSameLists(MetaRecModel.of(ModelFiles.servingParts(SPARK, old.toString()),
+        MetaRecModel.Options.DEFAULTS), lists, histories, features, false);
+    // ... and writes vocab/text/ into it, once.
     assertTrue(ModelFiles.upgrade(SPARK, old.toString()));
     assertFalse(ModelFiles.upgrade(SPARK, old.toString()), "a second upgrade has nothing to do");
     MetaRecModel upgraded = MetaRecModel.load(old, MetaRecModel.Options.DEFAULTS
