@@ -52,6 +52,7 @@ import java.util.TreeSet;
  * @param nightly scheduled retraining with a promotion gate ({@code nightly.*})
  * @param output how jobs guard the folders they write: locks and their staleness
  *     ({@code output.*})
+ * @param serve the HTTP endpoint of {@code metarec serve} ({@code serve.*})
  */
 public record MetaRecConfig(
     Config raw,
@@ -70,7 +71,8 @@ public record MetaRecConfig(
     PretrainConfig pretrain,
     PipelineConfig pipeline,
     NightlyConfig nightly,
-    OutputConfig output)
+    OutputConfig output,
+    ServeConfig serve)
     implements Serializable {
 
   /** Class-path location of the documented defaults (a copy of {@code conf/metarec.conf}). */
@@ -96,7 +98,8 @@ public record MetaRecConfig(
         PretrainConfig.from(r),
         PipelineConfig.from(r),
         NightlyConfig.from(r),
-        OutputConfig.from(r));
+        OutputConfig.from(r),
+        ServeConfig.from(r));
   }
 
   /** The engine settings ({@code inner.*}, {@code meta.*}). */

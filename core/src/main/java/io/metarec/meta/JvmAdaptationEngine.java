@@ -229,6 +229,33 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     return out;
   }
 
+  /**
+   * Adapts a new user exactly as {@link #adaptAndScore} does (same inner loop, same support
+   * negatives) and copies the adapted state into {@code out} instead of scoring candidates there:
+   * the user bias and vectors, the decision layers when they are adapted and the table rows the
+   * inner loop may have moved when embeddings are adapted. Any item can then be scored from
+   * {@code out} and θ with the kernel's arithmetic ({@code io.metarec.serve}). Allocates nothing
+   * once the engine and {@code out} have seen a support this large.
+   *
+   * @param items the support's item indices, {@code items[0..n)}
+   * @param labels their labels, {@code labels[0..n)}
+   * @param n the support size, 0 for the meta-initialization
+   * @param out overwritten with the adapted user
+   */
+  public void adaptUserInto(Params theta, InnerLoopConfig inner, int[] items, float[] labels,
+      int n, int[][] userFeatures, AdaptedUser out) {
+    checkTheta(theta);
+    checkInner(inner);
+    if (n < 0 || n > items.length || n > labels.length) {
+      throw new IllegalArgumentException("support size must be in [0, " + Math.min(items.length,
+          labels.length) + "] (items " + items.length + ", labels " + labels.length + "), got " + n);
+    }
+    load(theta, items, labels, n, n, userFeatures, -1L, inner, false, adaptRng(items, n), false);
+    adaptInPlace(inner);
+    out.captureInPlace(layout, phi, ti, bu, uLin, uMlp, inner.adapts(ParamGroup.DECISION),
+        inner.adapts(ParamGroup.EMBEDDING));
+  }
+
   @Override
   public double adaptAndEvaluateLoss(Params theta, InnerLoopConfig inner, Task task) {
     if (task.querySize() == 0) {

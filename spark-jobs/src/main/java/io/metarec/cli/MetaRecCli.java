@@ -24,8 +24,11 @@ import picocli.CommandLine.Command;
       PretrainCommand.class,
       PipelineCommand.class,
       NightlyCommand.class,
+      ServeCommand.class,
+      UpgradeModelCommand.class,
       BenchKernelCommand.class,
       BenchEngineCommand.class,
+      BenchServeCommand.class,
       ConfigCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,10 +1,13 @@
 package io.metarec.store;
 
 import io.metarec.config.MetaRecConfig;
-import io.metarec.io.ModelFileException;
+import io.metarec.io.FolderReader;
+import io.metarec.io.ModelFolder;
+import io.metarec.io.ModelFolderException;
 import io.metarec.io.ModelManifest;
 import io.metarec.io.ParamFile;
 import io.metarec.io.ParamSegment;
+import io.metarec.io.VocabText;
 import io.metarec.model.FieldSpec;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
@@ -24,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,9 +134,12 @@ public final class ModelFiles {
 
   /**
    * Writes the model folder under {@code claim} (the run's claim on it), atomically: {@code
-   * params.bin}, {@code vocab/}, {@code metrics.csv} and {@code model.json}.
+   * params.bin}, {@code vocab/} (the task set's Parquet tables and their JSON-lines form {@code
+   * vocab/text/}, {@link VocabText}, which the serving API reads without Spark), {@code
+   * metrics.csv} and {@code model.json}.
    */
-  public static void publish(Configuration conf, OutputClaim claim, Publication p) {
+  public static void publish(SparkSession spark, OutputClaim claim, Publication p) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
     String modelDir = claim.target().toString();
     ParamLayout layout = p.theta().layout();
     ModelSpec spec = layout.spec();
@@ -149,6 +156,7 @@ public final class ModelFiles {
             : new Path(vocab, part);
         HadoopFiles.copy(conf, from.dir() + "/" + part, dst.toString());
       }
+      writeVocabText(spark, from, spec, out.path(TaskSetLayout.VOCAB + "/" + VocabText.FOLDER));
       out.writeText("metrics.csv", p.metricsCsv());
       ModelManifest m = new ModelManifest(ModelManifest.FORMAT_VERSION, ModelManifest.KIND,
           p.trainedBy(), Instant.now().toString(), io.metarec.spark.CodeVersion.get(),
@@ -166,36 +174,158 @@ public final class ModelFiles {
   /** Loads and checks a model folder; every problem names the file and what is wrong. */
   public static Model load(Configuration conf, String dir) {
     String d = dir.replaceAll("/+$", "");
-    String jsonPath = d + "/model.json";
-    if (!HadoopFiles.exists(conf, jsonPath)) {
-      throw new JobFailedException(d + " is not a MetaRec model: it has no model.json");
-    }
-    ModelManifest manifest;
-    try {
-      manifest = ModelManifest.parse(HadoopFiles.readText(conf, jsonPath), jsonPath);
-    } catch (ModelManifest.ModelManifestException e) {
-      throw new JobFailedException(e.getMessage(), e);
-    }
-    ModelSpec spec = manifest.architecture().spec(jsonPath);
-    ParamLayout layout = new ParamLayout(spec);
     TaskSetLayout vocab = TaskSetLayout.ofModel(d);
+    List<String> parts = new ArrayList<>();
     for (String part : List.of(vocab.features(), vocab.items(), vocab.vocab("item"))) {
-      if (!HadoopFiles.exists(conf, part)) {
-        throw new JobFailedException("model " + d + " is incomplete: it has no "
-            + part.substring(d.length() + 1) + " (the vocabularies a model is trained on are "
-            + "part of its folder)");
-      }
+      parts.add(part.substring(d.length() + 1));
     }
-    Path p = new Path(d + "/params.bin");
-    float[] flat;
-    try (InputStream in = p.getFileSystem(conf).open(p)) {
-      flat = ParamFile.read(in, p.toString(), ParamSegment.list(layout));
-    } catch (ModelFileException e) {
+    try {
+      ModelFolder.Contents c = ModelFolder.read(folder(conf, d), d, parts);
+      return new Model(d, c.manifest(), c.spec(), c.theta());
+    } catch (ModelFolderException e) {
       throw new JobFailedException(e.getMessage(), e);
-    } catch (IOException e) {
-      throw new JobFailedException("cannot read " + p + ": " + e.getMessage(), e);
     }
-    return new Model(d, manifest, spec, Params.unflatten(layout, flat));
+  }
+
+  /** The folder {@code dir} on its Hadoop file system, for core's readers. */
+  public static FolderReader folder(Configuration conf, String dir) {
+    String d = dir.replaceAll("/+$", "");
+    return new FolderReader() {
+      @Override
+      public boolean exists(String name) throws IOException {
+        Path p = new Path(label(name));
+        return p.getFileSystem(conf).exists(p);
+      }
+
+      @Override
+      public InputStream open(String name) throws IOException {
+        Path p = new Path(label(name));
+        return p.getFileSystem(conf).open(p);
+      }
+
+      @Override
+      public String label(String name) {
+        return name.isEmpty() ? d : d + "/" + name;
+      }
+    };
+  }
+
+  /**
+   * Writes {@link VocabText} (the JSON-lines vocabularies and item table) of the task set or
+   * model vocabulary {@code vocab} into the folder {@code textDir}, which must not exist.
+   */
+  static void writeVocabText(SparkSession spark, TaskSetLayout vocab, ModelSpec spec,
+      String textDir) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path root = new Path(textDir);
+    FileSystem fs = root.getFileSystem(conf);
+    VocabText.Writer w = new VocabText.Writer(name -> fs.create(new Path(root, name), false),
+        spec.numItems());
+    int fields = spec.itemFields().size();
+    Iterator<Row> items = spark.read().parquet(vocab.items())
+        .select("item_idx", "item_id", "count", "features").orderBy("item_idx").toLocalIterator();
+    w.items(new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return items.hasNext();
+      }
+
+      @Override
+      public VocabText.ItemRow next() {
+        Row r = items.next();
+        List<Object> f = r.isNullAt(3) ? List.of() : r.getList(3);
+        int[][] features = new int[fields][];
+        for (int k = 0; k < fields; k++) {
+          features[k] = k < f.size() ? TaskSet.ints(f.get(k)) : new int[] {0};
+        }
+        return new VocabText.ItemRow(r.getInt(0), r.getString(1), r.isNullAt(2) ? 0 : r.getLong(2),
+            features);
+      }
+    });
+    List<String> names = new ArrayList<>();
+    spec.userFields().forEach(f -> names.add("user." + f.name()));
+    spec.itemFields().forEach(f -> names.add("item." + f.name()));
+    for (String name : names) {
+      Iterator<Row> values = spark.read().schema(Vocabulary.SCHEMA).parquet(vocab.vocab(name))
+          .orderBy("index").toLocalIterator();
+      w.values(name, new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return values.hasNext();
+        }
+
+        @Override
+        public VocabText.ValueRow next() {
+          Row r = values.next();
+          return new VocabText.ValueRow(r.getString(0), r.getInt(1), r.getLong(2));
+        }
+      });
+    }
+    w.finish();
+  }
+
+  /**
+   * Adds {@code vocab/text/} to a model folder written before it existed, atomically (written
+   * under a temporary name, then renamed); returns false when the folder already has it.
+   */
+  public static boolean upgrade(SparkSession spark, String dir) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Model m = load(conf, dir);
+    TaskSetLayout vocab = TaskSetLayout.ofModel(m.dir());
+    String text = vocab.dir() + "/" + VocabText.FOLDER;
+    if (HadoopFiles.exists(conf, text + "/" + VocabText.MANIFEST)) {
+      return false;
+    }
+    String tmp = vocab.dir() + "/." + VocabText.FOLDER + ".tmp-" + java.util.UUID.randomUUID();
+    try {
+      writeVocabText(spark, vocab, m.spec(), tmp);
+      Path dst = new Path(text);
+      FileSystem fs = dst.getFileSystem(conf);
+      if (fs.exists(dst)) {
+        fs.delete(dst, true); // an earlier upgrade that died before its manifest
+      }
+      if (!fs.rename(new Path(tmp), dst)) {
+        throw new IOException("cannot rename " + tmp + " to " + text);
+      }
+    } catch (IOException e) {
+      HadoopFiles.delete(conf, tmp);
+      throw new UncheckedIOException("cannot add " + text, e);
+    }
+    LOG.info("model {}: wrote {} (the vocabularies read without Spark)", m.dir(), text);
+    return true;
+  }
+
+  /**
+   * The parts of the serving API's model of the folder {@code dir} on any Hadoop file system:
+   * {@code vocab/text/} when the folder has it, else its Parquet tables.
+   */
+  public static io.metarec.serve.MetaRecModel.Parts servingParts(SparkSession spark, String dir) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Model m = load(conf, dir);
+    VocabText.Contents v;
+    TaskSetLayout vocab = TaskSetLayout.ofModel(m.dir());
+    if (HadoopFiles.exists(conf, vocab.dir() + "/" + VocabText.FOLDER + "/" + VocabText.MANIFEST)) {
+      try {
+        v = VocabText.read(folder(conf, m.dir()), m.spec());
+      } catch (ModelFolderException e) {
+        throw new JobFailedException(e.getMessage(), e);
+      }
+    } else {
+      TaskSet.Spec data = TaskSet.spec(conf, vocab.dir());
+      String[] ids = new String[m.spec().numItems()];
+      Vocabulary.read(spark, vocab.vocab("item")).entries().forEach((value, i) -> {
+        if (i < ids.length) {
+          ids[i] = value;
+        }
+      });
+      List<Map<String, Integer>> users = new ArrayList<>();
+      for (FieldSpec f : m.spec().userFields()) {
+        users.add(Vocabulary.read(spark, vocab.vocab("user." + f.name())).entries());
+      }
+      v = new VocabText.Contents(ids, Map.of(), TaskSet.items(spark, vocab.dir(), data), users);
+    }
+    return new io.metarec.serve.MetaRecModel.Parts(m.dir(), m.manifest().toJson(),
+        m.theta().flatten(), v.itemIds(), v.items(), new ArrayList<>(v.userValues()));
   }
 
   public static Model ontoTaskSet(SparkSession spark, Model m, TaskSet.Spec data, String tasksDir,

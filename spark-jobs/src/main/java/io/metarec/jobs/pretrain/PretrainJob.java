@@ -189,7 +189,7 @@ public final class PretrainJob {
           vm == null ? null : ModelFiles.validationOf(vm), trainLoss, 0);
       ModelManifest.RunStats run = new ModelManifest.RunStats(wall, null, null, null, null, null,
           null, null, pc.epochs(), interactions, workers, scores[scores.length - 1]);
-      ModelFiles.publish(hconf, claim, new ModelFiles.Publication(theta, tasksDir, data, TRAINED_BY,
+      ModelFiles.publish(spark, claim, new ModelFiles.Publication(theta, tasksDir, data, TRAINED_BY,
           ModelFiles.configSections(cfg, "model", "meta", "pretrain", "seed"),
           cfg.hash("model", "meta.init", "meta.seed", "pretrain", "seed"), nTrain, metrics, run,
           csv.toString()));

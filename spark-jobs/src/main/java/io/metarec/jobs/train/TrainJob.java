@@ -204,7 +204,7 @@ public final class TrainJob {
     double outside = outsideKernel(kernelNanos, out.trainSeconds(), slots);
     TrainingState end = out.state();
     long perIteration = Math.min(nTrain, settings.meta().tasksPerIteration());
-    ModelFiles.publish(hconf, claim, new ModelFiles.Publication(out.bestTheta(), tasksDir, data,
+    ModelFiles.publish(spark, claim, new ModelFiles.Publication(out.bestTheta(), tasksDir, data,
         null, ModelFiles.configSections(cfg, "model", "inner", "meta", "train", "seed"),
         Checkpoints.trainingHash(cfg), nTrain,
         new ModelManifest.Metrics(out.bestIteration(),
