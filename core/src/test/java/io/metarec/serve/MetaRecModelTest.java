@@ -53,7 +53,7 @@ class MetaRecModelTest {
               ParamGroup.EMBEDDING), Set.<ParamGroup>of())) {
         InnerLoopConfig in = TestFixtures.inner(3, solver, g);
         if (fb == Feedback.IMPLICIT) {
-          in = in.withImplicit(new ImplicitConfig(2, 2, ImplicitConfig.Distribution.POPULARITY,
+          in = in.withImplicit(new ImplicitConfig(2, 0, 2, ImplicitConfig.Distribution.POPULARITY,
               0.75f, ImplicitConfig.Loss.BCE, 1f));
         }
         out.add(in);
