@@ -47,6 +47,10 @@ final class EvaluateCommand extends JobCommand {
   void run(SparkSession spark, MetaRecConfig cfg) {
     EvaluateJob.Result r = EvaluateJob.run(spark, cfg);
     System.out.println(table(r.report().methods(), r.report().ks()));
+    String headline = headline(r.report().headline());
+    if (!headline.isEmpty()) {
+      System.out.println(headline);
+    }
     System.out.printf(Locale.ROOT,
         "evaluate: %d users scored (%d skipped: nothing after the largest K), %.0f adaptations/s, "
             + "%.1f s -> %s%n",
@@ -72,6 +76,19 @@ final class EvaluateCommand extends JobCommand {
         }
         sb.append('\n');
       }
+    }
+    return sb.toString();
+  }
+
+  /** The report's headline, one line per K and metric ("" when the run has none). */
+  static String headline(List<io.metarec.report.HeadlineRow> rows) {
+    StringBuilder sb = new StringBuilder();
+    for (io.metarec.report.HeadlineRow h : rows) {
+      String verdict = !h.significant() ? "tie" : h.better() ? "better" : "worse";
+      sb.append(String.format(Locale.ROOT,
+          "headline: K=%-3d %-15s %s %.4f vs %s %.4f: %+.4f, paired 95%% [%+.4f, %+.4f] %s%n",
+          h.k(), h.metric(), h.method(), h.methodMean(), h.baseline(), h.baselineMean(), h.diff(),
+          h.diff() - h.ci95(), h.diff() + h.ci95(), verdict));
     }
     return sb.toString();
   }

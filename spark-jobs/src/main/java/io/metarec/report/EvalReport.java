@@ -16,11 +16,22 @@ import java.util.Map;
  * @param steps the metric-vs-inner-steps curve, or null
  * @param training the models' training histories (may be empty)
  * @param run wall time, adaptations per second and other run figures
+ * @param headline the meta-learned model against the best baseline per K and metric, with paired
+ *     intervals (empty when the run has no meta-learned model or no baseline)
  */
 public record EvalReport(String name, String createdAt, String codeVersion,
     Map<String, Object> dataset, Map<String, Object> config, List<Integer> ks,
     List<MethodResult> methods, StepCurve steps, List<TrainingCurve> training,
-    Map<String, Object> run) {
+    Map<String, Object> run, List<HeadlineRow> headline) {
+
+  /** A report without a headline. */
+  public EvalReport(String name, String createdAt, String codeVersion,
+      Map<String, Object> dataset, Map<String, Object> config, List<Integer> ks,
+      List<MethodResult> methods, StepCurve steps, List<TrainingCurve> training,
+      Map<String, Object> run) {
+    this(name, createdAt, codeVersion, dataset, config, ks, methods, steps, training, run,
+        List.of());
+  }
 
   /** Whether a lower value of {@code metric} is better (errors and losses). */
   public static boolean lowerIsBetter(String metric) {

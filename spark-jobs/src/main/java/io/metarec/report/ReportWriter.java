@@ -130,10 +130,19 @@ public final class ReportWriter {
       training.add(new TrainingCurve((String) t.get("model"), (List<String>) t.get("columns"),
           rows));
     }
+    List<HeadlineRow> headline = new ArrayList<>();
+    if (j.get("headline") instanceof List<?> rows) {
+      for (Map<String, Object> h : (List<Map<String, Object>>) rows) {
+        headline.add(new HeadlineRow(((Number) h.get("k")).intValue(), (String) h.get("metric"),
+            (String) h.get("method"), (String) h.get("baseline"), num(h.get("methodMean")),
+            num(h.get("baselineMean")), num(h.get("diff")), num(h.get("ci95")),
+            ((Number) h.get("users")).longValue()));
+      }
+    }
     return new EvalReport((String) j.get("name"), (String) j.get("createdAt"),
         (String) j.get("codeVersion"), (Map<String, Object>) j.get("dataset"),
         (Map<String, Object>) j.get("config"), ks, methods, steps, training,
-        (Map<String, Object>) j.get("run"));
+        (Map<String, Object>) j.get("run"), headline);
   }
 
   // ------------------------------------------------------------------------------ JSON
@@ -146,6 +155,23 @@ public final class ReportWriter {
     j.put("dataset", r.dataset());
     j.put("config", r.config());
     j.put("ks", r.ks());
+    List<Object> headline = new ArrayList<>();
+    for (HeadlineRow h : r.headline()) {
+      Map<String, Object> hm = new LinkedHashMap<>();
+      hm.put("k", h.k());
+      hm.put("metric", h.metric());
+      hm.put("method", h.method());
+      hm.put("baseline", h.baseline());
+      hm.put("methodMean", finite(h.methodMean()));
+      hm.put("baselineMean", finite(h.baselineMean()));
+      hm.put("diff", finite(h.diff()));
+      hm.put("ci95", finite(h.ci95()));
+      hm.put("users", h.users());
+      hm.put("better", h.better());
+      hm.put("significant", h.significant());
+      headline.add(hm);
+    }
+    j.put("headline", headline);
     Map<String, Object> methods = new LinkedHashMap<>();
     for (MethodResult m : r.methods()) {
       Map<String, Object> mm = new LinkedHashMap<>();
@@ -238,8 +264,10 @@ public final class ReportWriter {
   }
 
   private static XYChart adaptationChart(EvalReport r, String metric) {
-    XYChart c = chart(metric + " against support size K (95% intervals)", "support size K",
-        metric);
+    // The _all metrics are pooled over every query interaction: one number, no interval.
+    String title = metric + " against support size K"
+        + (metric.endsWith("_all") ? " (pooled, no interval)" : " (95% intervals)");
+    XYChart c = chart(title, "support size K", metric);
     for (MethodResult m : r.methods()) {
       List<double[]> pts = new ArrayList<>();
       for (Map.Entry<Integer, Map<String, MetricValue>> e : m.byK().entrySet()) {
@@ -336,6 +364,37 @@ public final class ReportWriter {
     return best;
   }
 
+  private static String headlineIntro(EvalReport r) {
+    return r.headline().get(0).method() + " against the best baseline at each support size K and "
+        + "metric (best mean among every baseline of the run, the pretrained models included). "
+        + "Difference = " + r.headline().get(0).method() + " - baseline, per user on the same query "
+        + "items, averaged; its paired 95% interval is Student's t over those users. \"better\" or "
+        + "\"worse\" when the interval excludes 0, \"tie\" when it does not (lower is better for "
+        + "MAE and RMSE, higher for the rest).";
+  }
+
+  private static String num4(double d) {
+    return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "–";
+  }
+
+  private static String signed(double d) {
+    return Double.isFinite(d) ? String.format(Locale.ROOT, "%+.4f", d) : "–";
+  }
+
+  private static String interval(HeadlineRow h) {
+    if (!Double.isFinite(h.diff()) || !Double.isFinite(h.ci95())) {
+      return "–";
+    }
+    return String.format(Locale.ROOT, "[%+.4f, %+.4f]", h.diff() - h.ci95(), h.diff() + h.ci95());
+  }
+
+  private static String verdict(HeadlineRow h) {
+    if (!h.significant()) {
+      return "tie";
+    }
+    return h.better() ? "better" : "worse";
+  }
+
   private static String cell(MetricValue v) {
     if (v == null || !Double.isFinite(v.mean())) {
       return "–";
@@ -351,6 +410,19 @@ public final class ReportWriter {
     sb.append("# MetaRec cold-start evaluation: ").append(r.name()).append("\n\n");
     sb.append("Created ").append(r.createdAt()).append(" by MetaRec ").append(r.codeVersion())
         .append(". Every number here is also in `metrics.json`.\n\n");
+    if (!r.headline().isEmpty()) {
+      sb.append("## Headline\n\n").append(headlineIntro(r)).append("\n\n")
+          .append("| K | metric | ").append(r.headline().get(0).method())
+          .append(" | best baseline | baseline | difference | paired 95% interval | |\n")
+          .append("|---|---|---|---|---|---|---|---|\n");
+      for (HeadlineRow h : r.headline()) {
+        sb.append("| ").append(h.k()).append(" | ").append(h.metric()).append(" | ")
+            .append(num4(h.methodMean())).append(" | ").append(h.baseline()).append(" | ")
+            .append(num4(h.baselineMean())).append(" | ").append(signed(h.diff())).append(" | ")
+            .append(interval(h)).append(" | ").append(verdict(h)).append(" |\n");
+      }
+      sb.append('\n');
+    }
     sb.append("## Data set and protocol\n\n");
     Map<String, Object> blocks = new LinkedHashMap<>();
     r.dataset().forEach((k, v) -> {
@@ -420,7 +492,23 @@ public final class ReportWriter {
         + "pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head><body>\n");
     sb.append("<h1>MetaRec cold-start evaluation: ").append(esc(r.name())).append("</h1>\n<p>Created ")
         .append(esc(r.createdAt())).append(" by MetaRec ").append(esc(r.codeVersion()))
-        .append(".</p>\n<h2>Data set and protocol</h2>\n<ul>\n");
+        .append(".</p>\n");
+    if (!r.headline().isEmpty()) {
+      sb.append("<h2>Headline</h2>\n<p>").append(esc(headlineIntro(r)))
+          .append("</p>\n<table><tr><th>K</th><th>metric</th><th>")
+          .append(esc(r.headline().get(0).method())).append("</th><th>best baseline</th>"
+              + "<th>baseline</th><th>difference</th><th>paired 95% interval</th><th></th></tr>\n");
+      for (HeadlineRow h : r.headline()) {
+        sb.append("<tr><td>").append(h.k()).append("</td><td>").append(esc(h.metric()))
+            .append("</td><td>").append(num4(h.methodMean())).append("</td><td>")
+            .append(esc(h.baseline())).append("</td><td>").append(num4(h.baselineMean()))
+            .append("</td><td>").append(signed(h.diff())).append("</td><td>")
+            .append(esc(interval(h))).append("</td><td>").append(esc(verdict(h)))
+            .append("</td></tr>\n");
+      }
+      sb.append("</table>\n");
+    }
+    sb.append("<h2>Data set and protocol</h2>\n<ul>\n");
     for (Map.Entry<String, Object> e : r.dataset().entrySet()) {
       if (isBlock(e.getValue())) {
         sb.append("<li><details><summary><b>").append(esc(e.getKey())).append("</b> (")

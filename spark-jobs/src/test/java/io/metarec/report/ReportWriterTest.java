@@ -1,6 +1,7 @@
 package io.metarec.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -102,6 +103,36 @@ class ReportWriterTest {
     assertTrue(html.contains("<li><details><summary><b>taskSet.config</b> (5 keys)</summary><pre>{\n"
         + "  &quot;input&quot; : {"), html);
     assertTrue(html.contains("<li><b>taskSet.splits</b>: {&quot;train&quot;:80}</li>"), html);
+  }
+
+  @Test
+  void theHeadlineOpensTheReportAndRoundTrips(@TempDir Path dir) throws Exception {
+    EvalReport base = report();
+    List<HeadlineRow> headline = List.of(
+        new HeadlineRow(5, "mae", "meta", "bias", 0.85, 0.90, -0.05, 0.01, 100),
+        new HeadlineRow(5, "ndcg@10", "meta", "bias", 0.705, 0.705, 0.0004, 0.002, 100),
+        new HeadlineRow(10, "mae", "meta", "bias", 0.82, 0.80, 0.02, 0.015, 100));
+    EvalReport r = new EvalReport(base.name(), base.createdAt(), base.codeVersion(),
+        base.dataset(), base.config(), base.ks(), base.methods(), base.steps(), base.training(),
+        base.run(), headline);
+    ReportWriter.write(r, dir);
+    String md = Files.readString(dir.resolve("report.md"));
+    assertTrue(md.indexOf("## Headline") > 0 && md.indexOf("## Headline") < md.indexOf("## Data set"),
+        md);
+    assertTrue(md.contains("| 5 | mae | 0.8500 | bias | 0.9000 | -0.0500 | [-0.0600, -0.0400] | better |"),
+        md);
+    assertTrue(md.contains("| 5 | ndcg@10 | 0.7050 | bias | 0.7050 | +0.0004 | [-0.0016, +0.0024] | tie |"),
+        md);
+    assertTrue(md.contains("| 10 | mae | 0.8200 | bias | 0.8000 | +0.0200 | [+0.0050, +0.0350] | worse |"),
+        md);
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.indexOf("<h2>Headline</h2>") < html.indexOf("<h2>Data set"), html);
+    assertTrue(html.contains("<td>[-0.0600, -0.0400]</td><td>better</td>"), html);
+    assertEquals(headline, ReportWriter.read(dir.resolve("metrics.json")).headline());
+    // A report without one (older metrics.json files too) has none.
+    ReportWriter.write(base, dir.resolve("plain"));
+    assertFalse(Files.readString(dir.resolve("plain/report.md")).contains("## Headline"));
+    assertTrue(ReportWriter.read(dir.resolve("plain/metrics.json")).headline().isEmpty());
   }
 
   @Test

@@ -21,6 +21,11 @@ final class EvalAccumulator implements Serializable {
   final long[] pooledRows;
   /** [step][metric], flattened. */
   final MeanStat[] stepStats;
+  /**
+   * [baseline][k][metric], flattened: the per-user differences (headline method - baseline) of
+   * the same users on the same query items, for the headline's paired intervals.
+   */
+  final MeanStat[] diffStats;
   long users;
   long skipped;
   long queryRows;
@@ -28,6 +33,11 @@ final class EvalAccumulator implements Serializable {
   long adaptNanos;
 
   EvalAccumulator(int methods, int ks, int metrics, int steps) {
+    this(methods, ks, metrics, steps, 0);
+  }
+
+  /** With {@code pairs} headline baselines whose paired differences are kept. */
+  EvalAccumulator(int methods, int ks, int metrics, int steps, int pairs) {
     this.methods = methods;
     this.ks = ks;
     this.metrics = metrics;
@@ -37,6 +47,7 @@ final class EvalAccumulator implements Serializable {
     this.pooledSq = new double[methods * ks];
     this.pooledRows = new long[methods * ks];
     this.stepStats = fresh(steps * metrics);
+    this.diffStats = fresh(pairs * ks * metrics);
   }
 
   private static MeanStat[] fresh(int n) {
@@ -55,6 +66,28 @@ final class EvalAccumulator implements Serializable {
     return stepStats[step * metrics + metric];
   }
 
+  /** The differences (headline - baseline {@code pair}) at support index k of metric. */
+  MeanStat diffStat(int pair, int k, int metric) {
+    return diffStats[(pair * ks + k) * metrics + metric];
+  }
+
+  /**
+   * Adds one user's paired differences at support index {@code k}: {@code values[m]} holds the
+   * user's metric values of method m (null when not scored).
+   */
+  void addPaired(int k, int headline, java.util.List<Integer> baselines, double[][] values) {
+    double[] h = values[headline];
+    for (int b = 0; b < baselines.size(); b++) {
+      double[] v = values[baselines.get(b)];
+      if (h == null || v == null) {
+        continue;
+      }
+      for (int j = 0; j < metrics; j++) {
+        diffStat(b, k, j).add(h[j] - v[j]);
+      }
+    }
+  }
+
   /** Adds one user's pooled errors of a method at one support size. */
   void addPooled(int method, int k, double absSum, double sqSum, int rows) {
     int i = method * ks + k;
@@ -65,7 +98,8 @@ final class EvalAccumulator implements Serializable {
 
   /** Merges {@code o} into this accumulator; returns this. */
   EvalAccumulator mergeInPlace(EvalAccumulator o) {
-    if (o.stats.length != stats.length || o.stepStats.length != stepStats.length) {
+    if (o.stats.length != stats.length || o.stepStats.length != stepStats.length
+        || o.diffStats.length != diffStats.length) {
       throw new IllegalArgumentException("accumulators of different shapes");
     }
     for (int i = 0; i < stats.length; i++) {
@@ -78,6 +112,9 @@ final class EvalAccumulator implements Serializable {
     }
     for (int i = 0; i < stepStats.length; i++) {
       stepStats[i].mergeInPlace(o.stepStats[i]);
+    }
+    for (int i = 0; i < diffStats.length; i++) {
+      diffStats[i].mergeInPlace(o.diffStats[i]);
     }
     users += o.users;
     skipped += o.skipped;

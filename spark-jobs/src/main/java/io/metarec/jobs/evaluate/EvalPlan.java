@@ -22,12 +22,25 @@ import java.util.List;
  * @param specs the model specs, by model index
  * @param taskSplit evaluate each task's own split (ks = [0]) instead of the strict protocol
  * @param recallK cut-off of the full-ranking recall (implicit feedback)
+ * @param headline index of the method the report's headline compares with the baselines (the
+ *     first meta-learned model), or -1 for none
+ * @param headlineBaselines indices of the methods it is compared with (every baseline, the
+ *     pretrained models included; not the other meta-learned models or their ensemble)
  */
 record EvalPlan(List<Integer> ks, int rankK, double relevanceThreshold, int negatives,
     List<Integer> steps, int stepsK, int stepsMethod, long seed, boolean explicit,
     double labelMin, double labelMax, List<EvalMethod> methods, List<ModelSpec> specs,
-    boolean taskSplit, int recallK)
+    boolean taskSplit, int recallK, int headline, List<Integer> headlineBaselines)
     implements Serializable {
+
+  /** A plan without a headline. */
+  EvalPlan(List<Integer> ks, int rankK, double relevanceThreshold, int negatives,
+      List<Integer> steps, int stepsK, int stepsMethod, long seed, boolean explicit,
+      double labelMin, double labelMax, List<EvalMethod> methods, List<ModelSpec> specs,
+      boolean taskSplit, int recallK) {
+    this(ks, rankK, relevanceThreshold, negatives, steps, stepsK, stepsMethod, seed, explicit,
+        labelMin, labelMax, methods, specs, taskSplit, recallK, -1, List.of());
+  }
 
   /** @return the support size of a task at the K entry {@code k} */
   int support(io.metarec.task.Task t, int k) {

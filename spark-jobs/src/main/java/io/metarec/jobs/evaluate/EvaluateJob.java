@@ -14,6 +14,7 @@ import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;
 import io.metarec.model.ParamInitializer;
 import io.metarec.report.EvalReport;
+import io.metarec.report.HeadlineRow;
 import io.metarec.report.MethodResult;
 import io.metarec.report.MetricValue;
 import io.metarec.report.ReportWriter;
@@ -149,6 +150,7 @@ public final class EvaluateJob {
             + describe(own), Kind.MODEL, i, own));
       }
     }
+    int givenEnd = methods.size();
     List<Integer> metaMethods = new ArrayList<>();
     for (int i = 0; i < methods.size(); i++) {
       if (!models.get(methods.get(i).model()).pretrained()) {
@@ -220,11 +222,26 @@ public final class EvaluateJob {
           Kind.MODEL, specs.size() - 1, scratch));
     }
     int stepsMethod = ec.steps().isEmpty() ? -1 : stepsMethod(methods, Math.max(metaModel, 0));
+    // The headline: the first meta-learned model against every baseline (pretrained models
+    // included; not the other meta-learned models or their ensemble), paired over users.
+    int headline = metaModel >= 0 ? stepsMethod(methods, metaModel) : -1;
+    List<Integer> headlineBaselines = new ArrayList<>();
+    for (int i = 0; i < methods.size() && headline >= 0; i++) {
+      EvalMethod mi = methods.get(i);
+      boolean given = i < givenEnd;
+      boolean pretrained = given && mi.kind() == Kind.MODEL && models.get(mi.model()).pretrained();
+      if (i != headline && mi.kind() != Kind.ENSEMBLE && (!given || pretrained)) {
+        headlineBaselines.add(i);
+      }
+    }
+    if (headlineBaselines.isEmpty()) {
+      headline = -1;
+    }
     List<Integer> ks = ec.taskSplit() ? List.of(0) : ec.ks();
     EvalPlan plan = new EvalPlan(ks, ec.rankK(), ec.relevanceThreshold(), ec.negatives(),
         stepsMethod < 0 ? List.of() : ec.steps(), ec.taskSplit() ? 0 : ec.stepsK(), stepsMethod,
         seed, explicit, data.labelMin(), data.labelMax(), methods, specs, ec.taskSplit(),
-        ec.recallK());
+        ec.recallK(), headline, List.copyOf(headlineBaselines));
 
     // Tasks.
     ItemFeatureTable items = TaskSet.items(spark, tasksDir, data);
@@ -277,7 +294,7 @@ public final class EvaluateJob {
         acc = evalTasks.mapPartitions(it -> {
           EvalPlan p = bPlan.value();
           EvalAccumulator a = new EvalAccumulator(p.methods().size(), p.ks().size(),
-              p.metricNames().size(), p.steps().size());
+              p.metricNames().size(), p.steps().size(), p.headlineBaselines().size());
           UserScorer scorer = new UserScorer(p, bThetas.value(), bItems.value(), bBase.value(),
               bAls.value(), bKnn.value());
           while (it.hasNext()) {
@@ -488,7 +505,48 @@ public final class EvaluateJob {
     run.put("master", master); // the one Spark ran with, not spark.master's default
     String name = ec.name().isBlank() ? folderName(ec.report()) : ec.name();
     return new EvalReport(name, Instant.now().toString(), io.metarec.spark.CodeVersion.get(), dataset, config,
-        plan.ks(), results, steps, training, run);
+        plan.ks(), results, steps, training, run, headline(plan, acc));
+  }
+
+  /**
+   * Per support size and leading metric (explicit: MAE, RMSE, nDCG; implicit: the three
+   * full-ranking metrics), the headline method against the baseline with the best mean, with the
+   * paired interval of their per-user differences.
+   */
+  static List<HeadlineRow> headline(EvalPlan plan, EvalAccumulator acc) {
+    List<HeadlineRow> rows = new ArrayList<>();
+    if (plan.headline() < 0) {
+      return rows;
+    }
+    List<String> metricNames = plan.metricNames();
+    List<Integer> baselines = plan.headlineBaselines();
+    for (int ki = 0; ki < plan.ks().size(); ki++) {
+      for (int j = 0; j < Math.min(3, metricNames.size()); j++) {
+        String metric = metricNames.get(j);
+        boolean lower = EvalReport.lowerIsBetter(metric);
+        int best = -1;
+        double bestMean = Double.NaN;
+        for (int b = 0; b < baselines.size(); b++) {
+          MeanStat s = acc.stat(baselines.get(b), ki, j);
+          double mean = s.mean();
+          if (s.count() > 0 && Double.isFinite(mean)
+              && (best < 0 || (lower ? mean < bestMean : mean > bestMean))) {
+            best = b;
+            bestMean = mean;
+          }
+        }
+        if (best < 0) {
+          continue;
+        }
+        MeanStat h = acc.stat(plan.headline(), ki, j);
+        MeanStat d = acc.diffStat(best, ki, j);
+        rows.add(new HeadlineRow(plan.ks().get(ki), metric,
+            plan.methods().get(plan.headline()).name(),
+            plan.methods().get(baselines.get(best)).name(), h.mean(), bestMean, d.mean(),
+            d.ci95(), d.count()));
+      }
+    }
+    return rows;
   }
 
   private static MetricValue value(MeanStat s) {

@@ -92,13 +92,17 @@ final class UserScorer {
       int k = plan.support(t, plan.ks().get(ki));
       int[] supItems = Arrays.copyOf(t.items(), k);
       float[] supLabels = Arrays.copyOf(t.labels(), k);
+      double[][] values = new double[methods.size()][];
       for (int m = 0; m < methods.size(); m++) {
         EvalMethod method = methods.get(m);
         scores = method.kind() == EvalMethod.Kind.ENSEMBLE
             ? mean(method.members(), last, candidates.length)
             : predict(method, method.inner(), index, ki, t, supItems, supLabels, candidates, acc);
         last[m] = scores;
-        addMetrics(acc, m, ki, -1, scores, queryLabels, q, sampled);
+        values[m] = addMetrics(acc, m, ki, -1, scores, queryLabels, q, sampled);
+      }
+      if (plan.headline() >= 0) {
+        acc.addPaired(ki, plan.headline(), plan.headlineBaselines(), values);
       }
     }
     if (!plan.steps().isEmpty()) {
@@ -226,8 +230,11 @@ final class UserScorer {
     return out;
   }
 
-  /** Adds one user's metric values: method m at support index ki, or steps index s when m < 0. */
-  private void addMetrics(EvalAccumulator acc, int m, int ki, int s, float[] scores,
+  /**
+   * Adds one user's metric values: method m at support index ki, or steps index s when m < 0;
+   * returns them.
+   */
+  private double[] addMetrics(EvalAccumulator acc, int m, int ki, int s, float[] scores,
       float[] queryLabels, int q, int[] sampled) {
     int rankK = plan.rankK();
     double[] v;
@@ -262,5 +269,6 @@ final class UserScorer {
     for (int j = 0; j < v.length; j++) {
       (m >= 0 ? acc.stat(m, ki, j) : acc.stepStat(s, j)).add(v[j]);
     }
+    return v;
   }
 }

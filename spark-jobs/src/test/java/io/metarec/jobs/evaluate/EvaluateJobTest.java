@@ -96,6 +96,24 @@ class EvaluateJobTest {
     EvalReport back = ReportWriter.read(report.resolve("metrics.json"));
     assertEquals(mae(rep, "meta", 5), mae(back, "meta", 5), 1e-12);
     assertEquals(1, rep.training().size(), "the model's metrics.csv is in the report");
+    // The headline: meta against the best of the baselines (no-adapt, scratch included) per K and
+    // leading metric; the paired mean difference is the difference of the two means (same users).
+    assertEquals(3 * 3, rep.headline().size(), rep.headline().toString());
+    for (io.metarec.report.HeadlineRow h : rep.headline()) {
+      assertEquals("meta", h.method());
+      assertTrue(!h.baseline().equals("meta") && names.contains(h.baseline()), h.toString());
+      boolean lower = EvalReport.lowerIsBetter(h.metric());
+      for (MethodResult m : rep.methods().subList(1, rep.methods().size())) {
+        double v = m.byK().get(h.k()).get(h.metric()).mean();
+        assertTrue(lower ? v >= h.baselineMean() : v <= h.baselineMean(), m.name() + " " + h);
+      }
+      assertEquals(method(rep, "meta").byK().get(h.k()).get(h.metric()).mean(), h.methodMean(), 1e-12);
+      assertEquals(h.methodMean() - h.baselineMean(), h.diff(), 1e-9, h.toString());
+      assertTrue(Double.isFinite(h.ci95()) && h.ci95() >= 0, h.toString());
+      assertEquals(r.users(), h.users());
+    }
+    assertTrue(md.indexOf("## Headline") < md.indexOf("## Results"), md);
+    assertEquals(rep.headline(), back.headline());
   }
 
   @Test
