@@ -33,6 +33,10 @@ import java.util.List;
  *     TCP connection from each task to the driver) or {@code auto} (rounds where the cluster allows
  *     it)
  * @param exchangePort the driver's TCP port for {@code rounds}; 0 = any free port
+ * @param selectAdaptation after training, choose the inner-loop settings the model is adapted
+ *     with on the validation users ({@code train.selectAdaptation.enabled})
+ * @param selectSteps the inner step counts tried (each >= 0)
+ * @param selectLrScales the scales of every inner step size tried (each > 0)
  */
 public record TrainConfig(
     String tasks,
@@ -51,7 +55,10 @@ public record TrainConfig(
     EngineKind engine,
     int engineBlockSize,
     ExchangeKind exchange,
-    int exchangePort)
+    int exchangePort,
+    boolean selectAdaptation,
+    List<Integer> selectSteps,
+    List<Double> selectLrScales)
     implements Serializable {
 
   /** Validates the ranges. */
@@ -79,6 +86,22 @@ public record TrainConfig(
     }
     Checks.intAtLeast("train.engineBlockSize", engineBlockSize, 1);
     Checks.intIn("train.exchangePort", exchangePort, 0, 65535);
+    selectSteps = List.copyOf(selectSteps);
+    selectLrScales = List.copyOf(selectLrScales);
+    for (int i = 0; i < selectSteps.size(); i++) {
+      Checks.intAtLeast("train.selectAdaptation.steps[" + i + "]", selectSteps.get(i), 0);
+    }
+    for (int i = 0; i < selectLrScales.size(); i++) {
+      double v = selectLrScales.get(i);
+      if (!(v > 0) || Double.isInfinite(v)) {
+        throw new ConfigValidationException("train.selectAdaptation.lrScales[" + i
+            + "] must be a positive number, got " + v);
+      }
+    }
+    if (selectAdaptation && (selectSteps.isEmpty() || selectLrScales.isEmpty())) {
+      throw new ConfigValidationException("train.selectAdaptation.steps and .lrScales must each "
+          + "list at least one value when train.selectAdaptation.enabled = true");
+    }
     // train.resume with train.initFrom: a checkpoint of this (warm-started) run wins, else the
     // run warm-starts; the checkpoint's run identity records initFrom.
   }
@@ -106,6 +129,9 @@ public record TrainConfig(
         r.getEnum("train.engine", EngineKind.class),
         r.getInt("train.engineBlockSize"),
         r.getEnum("train.exchange", ExchangeKind.class),
-        r.getInt("train.exchangePort"));
+        r.getInt("train.exchangePort"),
+        r.getBoolean("train.selectAdaptation.enabled"),
+        r.getIntList("train.selectAdaptation.steps"),
+        r.getDoubleList("train.selectAdaptation.lrScales"));
   }
 }

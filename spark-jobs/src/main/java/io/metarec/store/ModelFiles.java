@@ -106,7 +106,17 @@ public final class ModelFiles {
    */
   public record Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
       Map<String, Object> training, String configHash, long trainTasks,
-      ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv) {}
+      ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv,
+      Map<String, Object> adaptation) {
+
+    /** A publication without chosen adaptation settings (the model adapts as it was trained). */
+    public Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
+        Map<String, Object> training, String configHash, long trainTasks,
+        ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv) {
+      this(theta, tasksDir, data, trainedBy, training, configHash, trainTasks, metrics, run,
+          metricsCsv, null);
+    }
+  }
 
   /** The resolved values of config sections (or single keys) as JSON-ready maps, by name. */
   public static Map<String, Object> configSections(MetaRecConfig cfg, String... sections) {
@@ -164,6 +174,9 @@ public final class ModelFiles {
           ModelManifest.segmentsOf(layout), ModelManifest.tree(p.training()), p.configHash(),
           new ModelManifest.DataInfo(p.tasksDir(), p.data().fingerprint(), p.trainTasks()),
           p.metrics(), p.run(), null);
+      if (p.adaptation() != null) {
+        m = m.withAdaptation(p.adaptation());
+      }
       out.writeText("model.json", m.toJson());
       out.commit();
     } catch (IOException e) {

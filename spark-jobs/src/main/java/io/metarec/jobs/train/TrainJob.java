@@ -21,6 +21,7 @@ import io.metarec.store.ModelFiles;
 import io.metarec.store.TaskSet;
 import io.metarec.task.ItemFeatureTable;
 import io.metarec.task.Task;
+import io.metarec.train.AdaptationSelection;
 import io.metarec.train.BatchSummer;
 import io.metarec.train.InProcessTraining;
 import io.metarec.train.IterationReport;
@@ -33,6 +34,7 @@ import io.metarec.train.TrainingPolicy;
 import io.metarec.train.TrainingState;
 import io.metarec.train.ValidationMetrics;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -194,6 +196,17 @@ public final class TrainJob {
     }
     ExchangeStats exchange = batches instanceof RoundBatches r ? r.stats() : ExchangeStats.NONE;
     long kernelNanos = batches.kernelNanos();
+    Map<String, Object> chosenInner = null;
+    if (tc.selectAdaptation() && out.state().best() != null) {
+      Params trained = out.bestTheta();
+      JavaRDD<Task> validTasks = valid;
+      Broadcast<ModelSpec> vSpec = bSpec;
+      Broadcast<ItemFeatureTable> vItems = bItems;
+      long vSeed = seed;
+      chosenInner = selectAdaptation(cfg, tc, direction,
+          inner -> new SparkValidator(jsc, validTasks, vSpec, vItems, inner, vSeed,
+              tc.validationSupportArray()).validate(trained));
+    }
     bItems.destroy();
     bSpec.destroy();
     bSettings.destroy();
@@ -212,11 +225,37 @@ public final class TrainJob {
         new ModelManifest.RunStats(wall, end.iteration(),
             (double) end.iteration() * perIteration / nTrain, rate, out.stoppedEarly(),
             kernelNanos / 1e9, outside, cachedBytesPerInteraction, null, null, null, null),
-        end.metricsCsv()));
+        end.metricsCsv(), chosenInner));
     LOG.info("model written to {} (best iteration {}, {})", tc.model(), out.bestIteration(),
         end.best() == null ? "not validated" : end.best());
     return new Result(tc.model(), out.state().iteration(), out.bestIteration(),
         out.state().best(), out.stoppedEarly(), wall, rate, out.bestTheta(), exchange);
+  }
+
+  /**
+   * The inner-loop settings chosen on the validation users for the trained θ
+   * ({@code train.selectAdaptation}; {@link AdaptationSelection}), logged with every candidate's
+   * validation; the inner section model.json records as its adaptation.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> selectAdaptation(MetaRecConfig cfg, TrainConfig tc,
+      ValidationMetrics.Direction direction,
+      java.util.function.Function<io.metarec.config.InnerLoopConfig, ValidationMetrics> validate) {
+    long t0 = System.nanoTime();
+    Map<String, Object> trained = (Map<String, Object>) ModelFiles.configSections(cfg, "inner")
+        .get("inner");
+    var candidates = AdaptationSelection.candidates(trained, tc.selectSteps(),
+        tc.selectLrScales());
+    AdaptationSelection.Outcome o = AdaptationSelection.select(candidates,
+        TrainSettings.withDefaults(com.typesafe.config.ConfigFactory.empty()).getConfig("inner"),
+        direction, validate);
+    for (AdaptationSelection.Trial t : o.trials()) {
+      LOG.info("adaptation candidate {}: {}", t.label(), t.metrics());
+    }
+    LOG.info("adaptation chosen on the validation users: {} ({}; {} candidates in {} s)",
+        o.chosen().label(), o.chosen().metrics(), o.trials().size(),
+        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    return o.chosen().inner();
   }
 
   /** Share of the task slots' time outside the kernel: 1 − kernel time / (seconds × slots). */

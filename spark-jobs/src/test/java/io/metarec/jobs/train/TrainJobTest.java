@@ -68,6 +68,34 @@ class TrainJobTest {
   }
 
   @Test
+  void theAdaptationIsChosenOnTheValidationUsersAndRecordedForEveryUserOfTheModel(@TempDir Path dir)
+      throws Exception {
+    com.typesafe.config.Config defaults = io.metarec.config.TrainSettings.withDefaults(
+        com.typesafe.config.ConfigFactory.empty()).getConfig("inner");
+    // A model trained without adaptation (0 inner steps) on a set where adapting helps by more
+    // than 5% (the test above): the grid [0, 5] steps must pick 5, and model.json says so.
+    Path model = dir.resolve("model");
+    TrainJob.run(SPARK, config(small(model, "meta.iterations=30", "inner.steps=0",
+        "train.selectAdaptation.enabled=true", "train.selectAdaptation.steps=[0, 5]",
+        "train.selectAdaptation.lrScales=[1.0]")));
+    io.metarec.io.ModelManifest m = io.metarec.io.ModelManifest.parse(
+        Files.readString(model.resolve("model.json")), "model.json");
+    assertEquals(5, m.innerLoop(defaults, "model.json").steps(), "the chosen adaptation");
+    // Without the selection the same run records none and adapts as trained; θ is the same.
+    Path plain = dir.resolve("plain");
+    TrainJob.run(SPARK, config(small(plain, "meta.iterations=30", "inner.steps=0",
+        "train.selectAdaptation.enabled=false")));
+    io.metarec.io.ModelManifest p = io.metarec.io.ModelManifest.parse(
+        Files.readString(plain.resolve("model.json")), "model.json");
+    assertEquals(null, p.adaptation());
+    assertEquals(0, p.innerLoop(defaults, "model.json").steps());
+    assertTrue(java.util.Arrays.equals(Files.readAllBytes(model.resolve("params.bin")),
+        Files.readAllBytes(plain.resolve("params.bin"))), "the selection does not touch θ");
+    assertThrows(ConfigValidationException.class, () -> config(small(plain,
+        "train.selectAdaptation.lrScales=[0]")).train());
+  }
+
+  @Test
   void resumedRunEqualsAnUninterruptedOne(@TempDir Path dir) {
     Path straight = dir.resolve("straight");
     TrainJob.Result a = TrainJob.run(SPARK, config(small(straight, "meta.iterations=10",
