@@ -3,11 +3,8 @@ package io.metarec.kernel;
 import static io.metarec.kernel.TestMatrices.copy;
 import static io.metarec.kernel.TestMatrices.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.model.Activation;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -151,44 +148,6 @@ class VectorKernelsTest {
       }
     }
     return m;
-  }
-
-  @Test
-  void forwardAndFusedSgdBackwardAllocateNothingOnceCompiled() {
-    Assumptions.assumeTrue(KernelPath.vectorized(), KernelPath.description());
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
-    com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-    long id = Thread.currentThread().getId();
-    SplittableRandom rng = new SplittableRandom(23);
-    int in = 72;
-    int[] hidden = {64, 48};
-    int n = 13;
-    float[][][] w = {uniform(rng, in, 64, 0.1), uniform(rng, 64, 48, 0.1)};
-    float[][] b = {new float[64], new float[48]};
-    float[] wOut = uniform(rng, 1, 48, 0.1)[0];
-    float[] bOut = {0f};
-    float[][] x = uniform(rng, n, in, 1.0);
-    MlpKernel k = new MlpKernel(in, hidden, Activation.RELU);
-    MlpBuffers buf = new MlpBuffers(in, hidden, n);
-    float[] out = new float[n];
-    float[][] dx = new float[n][in];
-    // Until C2 has compiled the microkernels the Vector API runs as Java code that allocates every
-    // vector; then nothing. Three clean rounds in a row, within a generous bound on the warm-up.
-    int clean = 0;
-    long allocated = -1;
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (clean < 3 && System.nanoTime() < deadline) {
-      long a0 = bean.getThreadAllocatedBytes(id);
-      for (int j = 0; j < 20; j++) {
-        int rows = j % 4 == 0 ? 1 : n;
-        k.forwardInto(w, b, wOut, bOut, x, rows, buf, out);
-        k.backwardSgdInPlace(w, b, wOut, bOut, 1e-6f, x, rows, buf, dx, 0, in);
-      }
-      allocated = bean.getThreadAllocatedBytes(id) - a0;
-      clean = allocated == 0 ? clean + 1 : 0;
-    }
-    assertTrue(clean == 3, "20 steps still allocate " + allocated + " bytes after a minute of warm-up");
   }
 
   private static void assertSameBits(float[][] expected, float[][] actual, String what) {
