@@ -358,16 +358,10 @@ final class CatalogScorer {
           continue;
         }
         marks[i] = listed;
-        chunk[len++] = i;
-        if (len == CHUNK) {
-          forwardChunk(s, len);
-          offerChunk(len);
-          len = 0;
-        }
+        len = push(s, len, i);
       }
       if (len > 0) {
-        forwardChunk(s, len);
-        offerChunk(len);
+        scoreChunk(s, len);
       }
       return best.drainInto(this);
     }
@@ -378,16 +372,10 @@ final class CatalogScorer {
         if (marks[i] == excluded) {
           continue;
         }
-        chunk[len++] = i;
-        if (len == CHUNK) {
-          forwardChunk(s, len);
-          offerChunk(len);
-          len = 0;
-        }
+        len = push(s, len, i);
       }
       if (len > 0) {
-        forwardChunk(s, len);
-        offerChunk(len);
+        scoreChunk(s, len);
       }
       return best.drainInto(this);
     }
@@ -402,21 +390,27 @@ final class CatalogScorer {
     int[] ids = candidates.items;
     int len = 0;
     for (int k = 0; k < found; k++) {
-      chunk[len++] = ids[k];
-      if (len == CHUNK) {
-        forwardChunk(s, len);
-        offerChunk(len);
-        len = 0;
-      }
+      len = push(s, len, ids[k]);
     }
     if (len > 0) {
-      forwardChunk(s, len);
-      offerChunk(len);
+      scoreChunk(s, len);
     }
     return best.drainInto(this);
   }
 
-  private void offerChunk(int len) {
+  /** Appends item {@code i} to the chunk of {@code len}, scoring a full chunk; the new length. */
+  private int push(UserState s, int len, int i) {
+    chunk[len++] = i;
+    if (len == CHUNK) {
+      scoreChunk(s, len);
+      return 0;
+    }
+    return len;
+  }
+
+  /** Scores the first {@code len} items of the chunk by the whole model and offers them to the list. */
+  private void scoreChunk(UserState s, int len) {
+    forwardChunk(s, len);
     for (int r = 0; r < len; r++) {
       best.offer(chunk[r], pred[r]);
     }
