@@ -75,6 +75,17 @@ public record InnerLoopConfig(
    * Reads the {@code inner} section (see conf/metarec.conf); {@code adapt} entries are
    * {@code decision|user|embedding}, or {@code all} for the three.
    */
+  /**
+   * The settings of an {@code inner} section given as nested maps (as {@code model.json} records
+   * them), each missing key from {@code defaults} (the defaults' {@code inner} section).
+   */
+  public static InnerLoopConfig fromSection(java.util.Map<String, ?> inner,
+      com.typesafe.config.Config defaults) {
+    com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseMap(inner)
+        .withFallback(defaults);
+    return from(new ConfigReader(c, "inner"));
+  }
+
   public static InnerLoopConfig from(ConfigReader inner) {
     EnumSet<ParamGroup> groups = EnumSet.noneOf(ParamGroup.class);
     for (String s : inner.getStringList("adapt")) {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metarec.config.Checks;
-import io.metarec.config.ConfigReader;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
@@ -220,14 +219,11 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
   public InnerLoopConfig innerLoop(com.typesafe.config.Config defaults, String source) {
     JsonNode inner = adaptation != null ? adaptation
         : training != null && training.has("inner") ? training.get("inner") : null;
-    com.typesafe.config.Config c = defaults;
-    if (inner != null && inner.isObject()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = MAPPER.convertValue(inner, Map.class);
-      c = com.typesafe.config.ConfigFactory.parseMap(m).withFallback(defaults);
-    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = inner != null && inner.isObject()
+        ? MAPPER.convertValue(inner, Map.class) : Map.of();
     try {
-      return InnerLoopConfig.from(new ConfigReader(c, "inner"));
+      return InnerLoopConfig.fromSection(m, defaults);
     } catch (RuntimeException e) {
       throw new ModelManifestException(source + ": its " + (adaptation != null ? "adaptation"
           : "training.inner") + " settings are invalid: " + e.getMessage(), e);

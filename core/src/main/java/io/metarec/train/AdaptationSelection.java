@@ -1,8 +1,6 @@
 package io.metarec.train;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.metarec.config.ConfigReader;
 import io.metarec.config.InnerLoopConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,10 +82,13 @@ public final class AdaptationSelection {
     return new Outcome(best != null ? best : trials.get(0), List.copyOf(trials));
   }
 
-  /** The inner-loop settings of an inner section, each missing key from {@code defaults}. */
+  /**
+   * The inner-loop settings of an inner section, each missing key from {@code defaults}: the parse
+   * {@code model.json}'s readers use ({@link InnerLoopConfig#fromSection}), so what is validated here
+   * is what evaluate, recommend and serve adapt with.
+   */
   public static InnerLoopConfig parse(Map<String, Object> inner, Config defaults) {
-    Config c = ConfigFactory.parseMap(inner).withFallback(defaults);
-    return InnerLoopConfig.from(new ConfigReader(c, "inner"));
+    return InnerLoopConfig.fromSection(inner, defaults);
   }
 
   private static void add(List<Map.Entry<String, Map<String, Object>>> out, String label,
