@@ -33,6 +33,11 @@ public record TrainSettings(InnerLoopConfig inner, MetaConfig meta) implements S
     return root.withFallback(defaultsConfig()).resolve();
   }
 
+  /** @return the defaults' {@code inner} section (what a recorded inner section falls back to) */
+  public static Config innerDefaults() {
+    return withDefaults(ConfigFactory.empty()).getConfig("inner");
+  }
+
   /** @return the engine defaults */
   public static Config defaultsConfig() {
     Config d = ConfigFactory.parseResources(TrainSettings.class.getClassLoader(), DEFAULTS_RESOURCE);

@@ -1,6 +1,5 @@
 package io.metarec.serve;
 
-import com.typesafe.config.ConfigFactory;
 import io.metarec.config.ConfigReader;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.config.TrainSettings;
@@ -171,8 +170,7 @@ public final class MetaRecModel {
    * defaults' for a model of {@code pretrain} (which was not trained to adapt).
    */
   private static InnerLoopConfig innerLoopOf(ModelManifest manifest, String dir) {
-    com.typesafe.config.Config defaults = TrainSettings.withDefaults(ConfigFactory.empty())
-        .getConfig("inner");
+    com.typesafe.config.Config defaults = TrainSettings.innerDefaults();
     if (manifest.pretrained()) {
       return InnerLoopConfig.from(new ConfigReader(defaults, "inner"));
     }

@@ -1,7 +1,6 @@
 package io.metarec.jobs.evaluate;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.metarec.config.EvaluateConfig;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.jobs.evaluate.EvalMethod.Kind;
@@ -123,7 +122,7 @@ public final class EvaluateJob {
       checkCompatible(m, data, tasksDir);
       models.add(m);
     }
-    Config innerDefaults = TrainSettings.withDefaults(ConfigFactory.empty()).getConfig("inner");
+    Config innerDefaults = TrainSettings.innerDefaults();
     InnerLoopConfig runInner = cfg.engine().inner();
     List<EvalMethod> methods = new ArrayList<>();
     List<ModelSpec> specs = new ArrayList<>();

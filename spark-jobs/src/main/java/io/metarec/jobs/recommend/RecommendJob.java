@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
-import com.typesafe.config.ConfigFactory;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.config.RecommendConfig;
 import io.metarec.input.InputCounts;
@@ -129,7 +128,7 @@ public final class RecommendJob {
     InnerLoopConfig inner = model.pretrained()
         ? cfg.engine().inner()
         : model.manifest().innerLoop(
-            TrainSettings.withDefaults(ConfigFactory.empty()).getConfig("inner"),
+            TrainSettings.innerDefaults(),
             model.dir() + "/model.json");
     boolean implicit = spec.feedback().name().equalsIgnoreCase("implicit");
 

@@ -247,7 +247,7 @@ public final class TrainJob {
     var candidates = AdaptationSelection.candidates(trained, tc.selectSteps(),
         tc.selectLrScales());
     AdaptationSelection.Outcome o = AdaptationSelection.select(candidates,
-        TrainSettings.withDefaults(com.typesafe.config.ConfigFactory.empty()).getConfig("inner"),
+        TrainSettings.innerDefaults(),
         direction, validate);
     for (AdaptationSelection.Trial t : o.trials()) {
       LOG.info("adaptation candidate {}: {}", t.label(), t.metrics());
