@@ -71,6 +71,7 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
         }
       }
     }
+    theta.markChangedInPlace();
   }
 
   private void updateRow(float[] p, float[] mr, float[] vr, float[] g, int off, float inv, float stepSize, float epsHat,

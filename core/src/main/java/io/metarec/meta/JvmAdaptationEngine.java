@@ -86,6 +86,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private final WlsSolver wls;
   private final double[][] gram;
   private Params gramOf;
+  private long gramRevision;
   /** Leading support rows that are positives (the SVD++ term and the implicit solve read them). */
   private int positives;
   /** The implicit settings of the task being adapted; null for explicit feedback. */
@@ -539,11 +540,17 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     uMlp = uEff;
   }
 
-  /** The Gramian of {@code theta}'s item factors, computed once per θ instance. */
+  /**
+   * The Gramian of {@code theta}'s item factors, computed once per θ instance and revision: the
+   * driver's θ and an executor's replica are the same instance from iteration to iteration, changed
+   * in place ({@link Params#revision}).
+   */
   private void gramianOf(Params theta) {
-    if (gramOf != theta) {
+    long rev = theta.revision();
+    if (gramOf != theta || gramRevision != rev) {
       WlsSolver.gramianInto(theta.segment(layout.itemFactor), gram);
       gramOf = theta;
+      gramRevision = rev;
     }
   }
 

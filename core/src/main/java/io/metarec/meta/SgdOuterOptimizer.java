@@ -53,6 +53,7 @@ public final class SgdOuterOptimizer extends StepCountingOptimizer {
       }
     }
     steps++;
+    theta.markChangedInPlace();
   }
 
   @Override

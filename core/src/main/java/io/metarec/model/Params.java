@@ -17,8 +17,17 @@ import java.util.Arrays;
 public final class Params implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
 
+  /** Source of revision stamps, unique within a JVM. */
+  private static final java.util.concurrent.atomic.AtomicLong REVISIONS =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final ParamLayout layout;
   private final float[][][] data;
+  /**
+   * Changes whenever the values change in place ({@link #markChangedInPlace}); not serialized (a
+   * deserialized copy starts at 0), so caches derived from θ key on the instance and this stamp.
+   */
+  private transient volatile long revision = REVISIONS.incrementAndGet();
 
   /** Zero parameters of {@code layout}. */
   public Params(ParamLayout layout) {
@@ -31,6 +40,25 @@ public final class Params implements Serializable {
 
   public ParamLayout layout() {
     return layout;
+  }
+
+  /**
+   * A stamp that differs after every in-place change of the values; with the instance it keys
+   * what is computed from θ (the item factors' Gramian of the implicit solve), so that a θ that
+   * lives across iterations (the driver's, an executor's replica) is never read through a stale
+   * cache.
+   */
+  public long revision() {
+    return revision;
+  }
+
+  /**
+   * Records that the values changed in place. Every writer of a θ that outlives one iteration calls
+   * it after writing: the outer optimizers, {@link #copyFromInPlace}, {@link #unflattenInPlace},
+   * and the replicas that executors patch.
+   */
+  public void markChangedInPlace() {
+    revision = REVISIONS.incrementAndGet();
   }
 
   /** @return the row arrays of segment {@code id} (live, not a copy) */
@@ -60,6 +88,7 @@ public final class Params implements Serializable {
         System.arraycopy(src[r], 0, dst[r], 0, dst[r].length);
       }
     }
+    markChangedInPlace();
   }
 
   /** @return the flat vector in layout order */
@@ -95,6 +124,7 @@ public final class Params implements Serializable {
         p += row.length;
       }
     }
+    markChangedInPlace();
   }
 
   /** @return new parameters of {@code layout} read from the flat vector */

@@ -143,6 +143,32 @@ class ImplicitSolveTest {
         "no negatives: nothing random");
   }
 
+  /**
+   * The weighted solve's Gramian is cached per θ; a θ changed in place between iterations (the
+   * driver's in-process θ, an executor's replica) must not be solved against the old factors.
+   */
+  @Test
+  void aThetaChangedInPlaceIsSolvedAgainstItsNewFactors() {
+    Params theta = TestFixtures.randomParams(SPEC, 9);
+    InnerLoopConfig inner = TestFixtures.inner(1, UserSolver.RIDGE, Set.of(ParamGroup.USER,
+        ParamGroup.DECISION));
+    JvmAdaptationEngine kept = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems()));
+    Task t = TestFixtures.tinyTask(Feedback.IMPLICIT, 31);
+    float[] before = contribution(kept, theta, inner, t, 1, 4);
+    float[][] q = theta.segment(theta.layout().itemFactor);
+    for (int i = 1; i < q.length; i++) {
+      for (int c = 0; c < q[i].length; c++) {
+        q[i][c] *= 1.5f;
+      }
+    }
+    theta.markChangedInPlace();
+    float[] after = contribution(kept, theta, inner, t, 1, 4);
+    JvmAdaptationEngine fresh = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems()));
+    assertArrayEquals(contribution(fresh, theta, inner, t, 1, 4), after,
+        "an engine that solved for the old θ gives the fresh engine's bits");
+    assertFalse(java.util.Arrays.equals(before, after), "the factors changed the solve");
+  }
+
   private static float[] contribution(JvmAdaptationEngine e, Params theta, InnerLoopConfig inner,
       Task t, long seed, long iteration) {
     MetaGradientAccumulator acc = new MetaGradientAccumulator(theta.layout());
