@@ -10,7 +10,12 @@ import io.metarec.model.Params;
  * same partition count they give the same bits.
  */
 public interface BatchSummer extends AutoCloseable {
-  /** Iteration {@code iteration}'s meta-batch adapted from {@code theta}, summed. */
+  /**
+   * Iteration {@code iteration}'s meta-batch adapted from {@code theta}, summed. The trainer passes
+   * the same θ instance from iteration to iteration, changed in between only by the outer step on
+   * the accumulator this returned (dense segments and the table rows it holds), so a summer may
+   * send executors only those ({@link ThetaUpdates}).
+   */
   MetaGradientAccumulator sum(long iteration, Params theta);
 
   /**
@@ -21,6 +26,11 @@ public interface BatchSummer extends AutoCloseable {
 
   /** Kernel nanoseconds spent so far, summed over the threads that adapted tasks. */
   default long kernelNanos() {
+    return 0;
+  }
+
+  /** Bytes of θ sent to the executors so far (full θ and deltas), 0 where nothing travels. */
+  default long thetaBytesSent() {
     return 0;
   }
 

@@ -30,10 +30,22 @@ import org.apache.spark.broadcast.Broadcast;
  * @param seed the run's seed
  * @param fraction the probability that a task is in an iteration's meta-batch
  * @param faults what a test makes the tasks do ({@link TaskFaults#NONE} in production)
+ * @param run this training run's id (random, positive): the key of the executors' copies of θ
+ *     ({@link io.metarec.train.ThetaReplica}) and of the partitions that share work
  */
 record Adaptation(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
     Broadcast<TrainSettings> settings, EngineKind engineKind, int blockSize, long seed,
-    double fraction, TaskFaults faults) implements Serializable {
+    double fraction, TaskFaults faults, long run) implements Serializable {
+
+  /** A fresh run id: random and positive, so it never equals a training round's (negative) id. */
+  static long newRun() {
+    return new java.security.SecureRandom().nextLong() >>> 1 | 1L << 40;
+  }
+
+  /** The layout of the model spec (built on each call: cheap, a list of segments). */
+  io.metarec.model.ParamLayout layout() {
+    return new io.metarec.model.ParamLayout(spec.value());
+  }
 
   /**
    * Adapts the tasks of {@code tasks} that belong to iteration {@code iteration}'s meta-batch from

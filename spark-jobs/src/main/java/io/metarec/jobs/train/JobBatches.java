@@ -6,6 +6,9 @@ import io.metarec.model.Params;
 import io.metarec.task.Task;
 import io.metarec.train.BatchSummer;
 import io.metarec.train.MetaBatch;
+import io.metarec.train.ThetaDelta;
+import io.metarec.train.ThetaReplica;
+import io.metarec.train.ThetaUpdates;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,11 +21,17 @@ import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
- * {@code train.exchange=jobs}: one Spark job per iteration. θ goes out as a broadcast of its own
- * rows (the previous one destroyed, so nothing piles up over thousands of iterations), each
- * partition's accumulator comes back as its task's result, and the driver merges them in the order
- * {@link MetaBatch#sum} fixes: directly up to {@value MetaBatch#DIRECT_MERGE_PARTITIONS}
- * partitions, beyond in groups merged on the executors ({@link #treeMerge}).
+ * {@code train.exchange=jobs}: one Spark job per iteration. Each executor JVM keeps one copy of θ
+ * for all its partitions ({@link ThetaReplica}); what goes out per iteration is a broadcast of
+ * what the last outer step changed ({@link ThetaDelta}: the dense part and the touched table rows,
+ * sized by the meta-batch, not the catalog), and each job names the chain of such deltas since the
+ * last full θ (the base, also a broadcast), so an executor that joins late or lost its copy catches
+ * up from the base. The chain is cut and a new base broadcast once the deltas since the base add up
+ * to the size of θ, and the old broadcasts are destroyed then, so nothing piles up over thousands
+ * of iterations. Each partition's accumulator comes back as its task's result, and the driver
+ * merges them in the order {@link MetaBatch#sum} fixes: directly up to {@value
+ * MetaBatch#DIRECT_MERGE_PARTITIONS} partitions, beyond in groups merged on the executors ({@link
+ * #treeMerge}).
  */
 final class JobBatches implements BatchSummer {
   private final JavaSparkContext jsc;
@@ -30,7 +39,13 @@ final class JobBatches implements BatchSummer {
   private final Adaptation adaptation;
   private final ParamLayout layout;
   private final LongAccumulator kernelNanos;
-  private Broadcast<Params> previous;
+  private final ThetaUpdates updates = new ThetaUpdates();
+  private Broadcast<ThetaDelta> base;
+  private long baseVersion;
+  private long baseBytes;
+  private final List<Broadcast<ThetaDelta>> chain = new ArrayList<>();
+  private long chainBytes;
+  private long sentBytes;
 
   JobBatches(JavaSparkContext jsc, JavaRDD<Task> train, Adaptation adaptation, ParamLayout layout) {
     this.jsc = jsc;
@@ -42,19 +57,54 @@ final class JobBatches implements BatchSummer {
 
   @Override
   public MetaGradientAccumulator sum(long iteration, Params theta) {
-    Broadcast<Params> bTheta = jsc.broadcast(theta);
-    if (previous != null) {
-      previous.destroy();
+    ThetaDelta d = updates.deltaFor(iteration, theta);
+    if (d == null || base == null || chainBytes + d.bytes() > baseBytes) {
+      rebase(ThetaDelta.full(theta, iteration));
+    } else {
+      chain.add(jsc.broadcast(d));
+      chainBytes += d.bytes();
+      sentBytes += d.bytes();
     }
-    previous = bTheta;
-    IterationStep step = new IterationStep(bTheta, adaptation, iteration, kernelNanos);
+    IterationStep step = new IterationStep(adaptation.run(), base, baseVersion,
+        new ArrayList<>(chain), adaptation, iteration, kernelNanos);
+    MetaGradientAccumulator acc;
     if (train.getNumPartitions() > MetaBatch.DIRECT_MERGE_PARTITIONS) {
-      return treeMerge(train.mapPartitions(it -> List.of(step.accumulate(it)).iterator()), layout);
+      acc = treeMerge(train.mapPartitions(it -> List.of(step.accumulate(it)).iterator()), layout);
+    } else {
+      MetaGradientAccumulator[] perPartition = (MetaGradientAccumulator[]) train.context()
+          .runJob(train.rdd(), step, scala.reflect.ClassTag$.MODULE$.apply(
+              MetaGradientAccumulator.class));
+      acc = MetaBatch.sumInOrder(Arrays.asList(perPartition), layout);
     }
-    MetaGradientAccumulator[] perPartition = (MetaGradientAccumulator[]) train.context()
-        .runJob(train.rdd(), step, scala.reflect.ClassTag$.MODULE$.apply(
-            MetaGradientAccumulator.class));
-    return MetaBatch.sumInOrder(Arrays.asList(perPartition), layout);
+    updates.summed(iteration, theta, acc);
+    return acc;
+  }
+
+  /** A new base: {@code full} broadcast, the old base and chain destroyed. */
+  private void rebase(ThetaDelta full) {
+    destroyAll();
+    base = jsc.broadcast(full);
+    baseVersion = full.to();
+    baseBytes = full.bytes();
+    sentBytes += baseBytes;
+  }
+
+  private void destroyAll() {
+    for (Broadcast<ThetaDelta> b : chain) {
+      b.destroy();
+    }
+    chain.clear();
+    chainBytes = 0;
+    if (base != null) {
+      base.destroy();
+      base = null;
+    }
+  }
+
+  /** Bytes of θ broadcast so far (full θ and deltas). */
+  @Override
+  public long thetaBytesSent() {
+    return sentBytes;
   }
 
   @Override
@@ -64,10 +114,8 @@ final class JobBatches implements BatchSummer {
 
   @Override
   public void close() {
-    if (previous != null) {
-      previous.destroy();
-      previous = null;
-    }
+    destroyAll();
+    updates.reset();
   }
 
   /**
@@ -79,15 +127,25 @@ final class JobBatches implements BatchSummer {
    */
   static final class IterationStep extends scala.runtime.AbstractFunction2<org.apache.spark.TaskContext,
       scala.collection.Iterator<Task>, MetaGradientAccumulator> implements java.io.Serializable {
-    private static final long serialVersionUID = 2L;
-    private final Broadcast<Params> bTheta;
+    private static final long serialVersionUID = 3L;
+    private final long run;
+    private final Broadcast<ThetaDelta> base;
+    private final long baseVersion;
+    private final List<Broadcast<ThetaDelta>> chain;
     private final Adaptation adaptation;
     private final long iteration;
     private final LongAccumulator kernelNanos;
 
-    IterationStep(Broadcast<Params> bTheta, Adaptation adaptation, long iteration,
+    /**
+     * @param chain the deltas after the base, one per iteration up to {@code iteration}
+     */
+    IterationStep(long run, Broadcast<ThetaDelta> base, long baseVersion,
+        List<Broadcast<ThetaDelta>> chain, Adaptation adaptation, long iteration,
         LongAccumulator kernelNanos) {
-      this.bTheta = bTheta;
+      this.run = run;
+      this.base = base;
+      this.baseVersion = baseVersion;
+      this.chain = chain;
       this.adaptation = adaptation;
       this.iteration = iteration;
       this.kernelNanos = kernelNanos;
@@ -102,9 +160,26 @@ final class JobBatches implements BatchSummer {
 
     MetaGradientAccumulator accumulate(Iterator<Task> tasks) {
       adaptation.faults().beforeIteration(iteration, 0);
+      Params theta = ThetaReplica.of(run, adaptation.layout()).advance(iteration,
+          new ThetaReplica.Source() {
+            @Override
+            public ThetaDelta base() {
+              return base.value();
+            }
+
+            @Override
+            public long baseVersion() {
+              return baseVersion;
+            }
+
+            @Override
+            public ThetaDelta delta(long version) {
+              return chain.get((int) (version - baseVersion - 1)).value();
+            }
+          });
       long[] ns = new long[1];
-      MetaGradientAccumulator a = adaptation.share(tasks, bTheta.value(),
-          new MetaBatch.ShareKey(bTheta.id(), iteration), iteration, ns);
+      MetaGradientAccumulator a = adaptation.share(tasks, theta,
+          new MetaBatch.ShareKey(run, iteration), iteration, ns);
       kernelNanos.add(ns[0]);
       return a;
     }

@@ -6,6 +6,9 @@ import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
 import io.metarec.task.Task;
 import io.metarec.train.BatchSummer;
+import io.metarec.train.ThetaDelta;
+import io.metarec.train.ThetaReplica;
+import io.metarec.train.ThetaUpdates;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -31,9 +34,11 @@ import scala.reflect.ClassTag$;
  *
  * <p>A round is a barrier stage over the cached training tasks ({@link RoundTask}): every partition
  * holds a task slot for the whole round and keeps a TCP connection to this driver. Each iteration
- * the driver sends θ down every connection and reads every partition's accumulator back, summing
- * them in partition order, as {@link JobBatches} sums the task results of its per-iteration
- * jobs. What this saves per iteration is Spark's scheduling of a job (submission, task
+ * the driver sends down every connection what the last outer step changed ({@link ThetaDelta},
+ * sized by the meta-batch), which brings the executor JVM's one copy of θ ({@link
+ * io.metarec.train.ThetaReplica}) to this iteration, θ in full only to the first partition of a
+ * JVM without a copy; then it reads every partition's accumulator back, summing them in partition
+ * order, as {@link JobBatches} sums the task results of its per-iteration jobs. What this saves per iteration is Spark's scheduling of a job (submission, task
  * serialization and launch, result handling, the θ broadcast and its removal): ~30 ms on a two-core
  * machine, where a MovieLens-100K iteration adapts for ~110 ms.
  *
@@ -54,8 +59,10 @@ final class RoundBatches implements BatchSummer {
   private final RoundServer server;
   private final RoundWire.Endpoint endpoint;
   private final SerializerInstance ser = SparkEnv.get().serializer().newInstance();
+  private final ThetaUpdates updates = new ThetaUpdates();
   private Round round;
   private long kernelNanos;
+  private long sentBytes;
   private long failedIteration = -1;
   private int failures;
   private long failedRounds;
@@ -87,18 +94,21 @@ final class RoundBatches implements BatchSummer {
 
   @Override
   public MetaGradientAccumulator sum(long iteration, Params theta) {
-    byte[] bytes = RoundWire.encode(theta);
+    ThetaDelta d = updates.deltaFor(iteration, theta);
+    byte[] bytes = d == null ? null : RoundWire.encode(d, layout);
+    FullTheta full = new FullTheta(theta, iteration);
     while (true) {
       if (round == null) {
         round = new Round(server.newRoundId());
       }
       int attempts = iteration == failedIteration ? failures : 0;
       try {
-        MetaGradientAccumulator acc = round.iterate(iteration, attempts, bytes);
+        MetaGradientAccumulator acc = round.iterate(iteration, attempts, bytes, full);
         if (iteration != failedIteration) {
           failedIteration = -1;
           failures = 0;
         }
+        updates.summed(iteration, theta, acc);
         return acc;
       } catch (RoundFailedException e) {
         round.abandon();
@@ -140,6 +150,31 @@ final class RoundBatches implements BatchSummer {
     return kernelNanos;
   }
 
+  /** Bytes of θ sent so far (deltas and full θ, counted per connection). */
+  @Override
+  public long thetaBytesSent() {
+    return sentBytes;
+  }
+
+  /** θ of one iteration in full, made when the first partition asks for it. */
+  private static final class FullTheta {
+    private final Params theta;
+    private final long iteration;
+    private ThetaDelta full;
+
+    FullTheta(Params theta, long iteration) {
+      this.theta = theta;
+      this.iteration = iteration;
+    }
+
+    ThetaDelta get() {
+      if (full == null) {
+        full = ThetaDelta.full(theta, iteration);
+      }
+      return full;
+    }
+  }
+
   /** What the exchange's server did with the connections it was offered, and the failed rounds. */
   ExchangeStats stats() {
     ExchangeStats s = server.stats();
@@ -149,6 +184,7 @@ final class RoundBatches implements BatchSummer {
 
   @Override
   public void close() {
+    updates.reset();
     if (round != null) {
       round.abandon();
       round = null;
@@ -197,16 +233,29 @@ final class RoundBatches implements BatchSummer {
       throw new RoundFailedException("the round's tasks ended while the driver expected results", null);
     }
 
-    MetaGradientAccumulator iterate(long iteration, int attempts, byte[] theta) {
+    MetaGradientAccumulator iterate(long iteration, int attempts, byte[] delta, FullTheta full) {
       while (connected < peers.length) {
         accept();
       }
       int part = -1;
+      String doing = "sending θ";
       try {
         for (Peer p : peers) {
-          RoundWire.writeIterate(p.out(), iteration, attempts, theta);
+          RoundWire.writeIterate(p.out(), iteration, attempts, delta);
           p.out().flush();
+          sentBytes += delta == null ? 0 : delta.length;
         }
+        doing = "reading the status of partition ";
+        for (part = 0; part < peers.length; part++) {
+          if (RoundWire.readStatus(peers[part].in(), iteration, part)
+              == ThetaReplica.Receipt.FETCH) {
+            ThetaDelta f = full.get();
+            RoundWire.writeTheta(peers[part].out(), iteration, f, layout);
+            peers[part].out().flush();
+            sentBytes += f.bytes();
+          }
+        }
+        doing = "reading the accumulator of partition ";
         MetaGradientAccumulator total = new MetaGradientAccumulator(layout);
         for (part = 0; part < peers.length; part++) {
           RoundWire.Result r = RoundWire.readResult(peers[part].in(), iteration, part, layout,
@@ -217,9 +266,9 @@ final class RoundBatches implements BatchSummer {
         return total;
       } catch (IOException e) {
         checkJob();
-        throw new RoundFailedException((part < 0 ? "sending θ" : "reading partition " + part
-            + "'s accumulator") + " failed: " + (e instanceof java.io.EOFException
-            ? "the task closed its connection" : e.toString()), e);
+        throw new RoundFailedException((part < 0 ? doing : doing + part) + " failed: "
+            + (e instanceof java.io.EOFException ? "the task closed its connection"
+            : e.toString()), e);
       }
     }
 

@@ -5,6 +5,8 @@ import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.task.Task;
 import io.metarec.train.MetaBatch;
+import io.metarec.train.ThetaDelta;
+import io.metarec.train.ThetaReplica;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -22,8 +24,9 @@ import org.apache.spark.serializer.SerializerInstance;
 
 /**
  * One partition's side of a training round ({@code train.exchange=rounds}): connects to the
- * driver, then adapts the partition's share of every iteration's meta-batch from the θ the driver
- * sends and sends back the partition's accumulator, until the driver says stop. Runs as a task of
+ * driver, then adapts the partition's share of every iteration's meta-batch from θ, which the
+ * driver's deltas keep current in this JVM's copy ({@link ThetaReplica}, shared by the partitions
+ * of the JVM), and sends back the partition's accumulator, until the driver says stop. Runs as a task of
  * a barrier stage, so that every partition of the round holds a task slot at once (the driver needs
  * all accumulators of an iteration before it can send the next θ). A named class, not a lambda, for
  * the reason given at {@link TrainJob.IterationStep}.
@@ -52,7 +55,8 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
     TaskContext ctx = TaskContext.get();
     List<Task> tasks = new ArrayList<>();
     scala.collection.JavaConverters.asJavaIterator(partition).forEachRemaining(tasks::add);
-    ParamLayout layout = new ParamLayout(adaptation.spec().value());
+    ParamLayout layout = adaptation.layout();
+    ThetaReplica replica = ThetaReplica.of(adaptation.run(), layout);
     SerializerInstance ser = SparkEnv.get().serializer().newInstance();
     long iterations = 0;
     try (Socket s = connect(ctx)) {
@@ -64,7 +68,6 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
               throw new TaskKilledException("killed while waiting for the driver");
             }
           }), 1 << 16));
-      byte[] scratch = new byte[0];
       while (true) {
         int type;
         try {
@@ -82,15 +85,15 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         }
         long iteration = in.readLong();
         int attempts = in.readInt();
-        int floats = in.readInt();
-        if (floats != layout.flatSize()) {
-          throw new IOException("round " + round + ": θ of " + floats + " floats from the driver, the "
-              + "model has " + layout.flatSize());
-        }
-        if (scratch.length < floats * Float.BYTES) {
-          scratch = new byte[floats * Float.BYTES];
-        }
-        Params theta = RoundWire.readTheta(in, floats, scratch, layout);
+        ThetaDelta sent = in.readBoolean() ? ThetaDelta.read(in, layout) : null;
+        ThetaReplica.Receipt receipt = replica.receive(iteration, sent);
+        RoundWire.writeStatus(out, iteration, receipt);
+        out.flush();
+        Params theta = switch (receipt) {
+          case READY -> replica.theta();
+          case FETCH -> fetch(in, replica, iteration, layout);
+          case WAIT -> await(replica, iteration, ctx);
+        };
         adaptation.faults().beforeIteration(iteration, attempts);
         long[] ns = new long[1];
         MetaGradientAccumulator acc = adaptation.share(tasks.iterator(), theta,
@@ -113,6 +116,38 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
           + ": exchange with the driver at " + driver.host() + ":" + driver.port() + " failed", e);
     }
     return scala.collection.Iterator$.MODULE$.single(iterations);
+  }
+
+  /** Reads the full θ the driver sends after a FETCH status into this JVM's copy. */
+  private static Params fetch(DataInputStream in, ThetaReplica replica, long iteration,
+      ParamLayout layout) throws IOException {
+    boolean done = false;
+    try {
+      ThetaDelta full = RoundWire.readTheta(in, iteration, layout);
+      if (replica.receive(iteration, full) != ThetaReplica.Receipt.READY) {
+        throw new IOException("the full θ of iteration " + iteration + " did not take");
+      }
+      done = true;
+      return replica.theta();
+    } finally {
+      if (!done) {
+        replica.fetchFailed();
+      }
+    }
+  }
+
+  /** Waits for another partition of this JVM to fetch θ of {@code iteration}. */
+  private static Params await(ThetaReplica replica, long iteration, TaskContext ctx) {
+    try {
+      return replica.awaitVersion(iteration, RoundWire.POLL_MS, () -> {
+        if (ctx.isInterrupted()) {
+          throw new TaskKilledException("killed while another partition fetched θ");
+        }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TaskKilledException("interrupted while another partition fetched θ");
+    }
   }
 
   /**

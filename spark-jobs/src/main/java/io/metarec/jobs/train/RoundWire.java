@@ -4,6 +4,8 @@ import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.model.Segment;
+import io.metarec.train.ThetaDelta;
+import io.metarec.train.ThetaReplica;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FilterInputStream;
@@ -16,8 +18,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import org.apache.spark.serializer.SerializerInstance;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -30,11 +30,21 @@ import scala.reflect.ClassTag$;
  * task   → driver  RESPONSE  int magic, long round, int partition,
  *                            32 bytes HMAC-SHA256(run secret, nonce ‖ round ‖ partition)
  * driver → task    ACCEPTED  int magic
- * driver → task    ITERATE   int 1, long iteration, int earlier attempts, int n, n little-endian float32 (θ)
+ * driver → task    ITERATE   int 1, long iteration, int earlier attempts, byte 1 and a θ delta
+ *                            ({@link ThetaDelta#write}: what the last outer step changed), or byte 0
+ * task   → driver  STATUS    int 4, long iteration, byte receipt ({@link ThetaReplica.Receipt}:
+ *                            0 ready, 1 send me θ in full, 2 another partition of my JVM asked)
+ * driver → task    THETA     int 5, long iteration, a full θ delta (only after STATUS 1)
  * task   → driver  RESULT    int 3, long iteration, long kernel ns, int length, length bytes (the
  *                            accumulator in Spark's serializer, Kryo as configured)
  * driver → task    STOP      int 2
  * </pre>
+ * The tasks of one executor JVM share one copy of θ ({@link ThetaReplica}): the delta brings it
+ * from the last iteration to this one, and the full θ goes once to a JVM that has no copy (a new
+ * run, a new or restarted executor), to the first of its partitions that asks. Every task answers
+ * ITERATE with STATUS before it adapts anything, so the driver, which reads the statuses in
+ * partition order and answers each request for θ at once, never waits on a task that waits for
+ * another.
  * The run secret ({@value #SECRET_BYTES} random bytes) reaches the tasks only inside the job's
  * closure, so through Spark's own (possibly authenticated and encrypted) channel; it never
  * travels on this connection. A captured RESPONSE is worth nothing on another connection, whose
@@ -51,6 +61,8 @@ final class RoundWire {
   static final int ITERATE = 1;
   static final int STOP = 2;
   static final int RESULT = 3;
+  static final int STATUS = 4;
+  static final int THETA = 5;
   /** Bytes of a handshake nonce. */
   static final int NONCE_BYTES = 16;
   /** Bytes of the run secret (256 bits). */
@@ -226,50 +238,87 @@ final class RoundWire {
     return (int) Math.min(bound, Integer.MAX_VALUE - 64);
   }
 
-  /**
-   * θ as little-endian float32 bytes in layout order (the order of {@link Params#flatten}), the
-   * ITERATE message's payload: one pass over the parameters, encoded once for every connection.
-   */
-  static byte[] encode(Params theta) {
-    ByteBuffer b = ByteBuffer.allocate(theta.layout().flatSize() * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN);
-    FloatBuffer f = b.asFloatBuffer();
-    for (int seg = 0; seg < theta.layout().numSegments(); seg++) {
-      for (float[] row : theta.segment(seg)) {
-        f.put(row);
-      }
+  /** A delta's wire form ({@link ThetaDelta#write}), encoded once for every connection. */
+  static byte[] encode(ThetaDelta delta, ParamLayout layout) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(b)) {
+      delta.write(out, layout);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a byte array does not fail
     }
-    return b.array();
+    return b.toByteArray();
   }
 
-  /** Writes an ITERATE message (not flushed). */
-  static void writeIterate(DataOutputStream out, long iteration, int attempts, byte[] theta)
+  /**
+   * Writes an ITERATE message (not flushed).
+   *
+   * @param delta the encoded delta ({@link #encode}), or null to send none
+   */
+  static void writeIterate(DataOutputStream out, long iteration, int attempts, byte[] delta)
       throws IOException {
     out.writeInt(ITERATE);
     out.writeLong(iteration);
     out.writeInt(attempts);
-    out.writeInt(theta.length / Float.BYTES);
-    out.write(theta);
+    out.writeBoolean(delta != null);
+    if (delta != null) {
+      out.write(delta);
+    }
+  }
+
+  /** Writes a STATUS message (not flushed). */
+  static void writeStatus(DataOutputStream out, long iteration, ThetaReplica.Receipt receipt)
+      throws IOException {
+    out.writeInt(STATUS);
+    out.writeLong(iteration);
+    out.writeByte(receipt.ordinal());
   }
 
   /**
-   * Reads the θ of an ITERATE message whose header up to the float count has been read, straight
-   * into new parameters of {@code layout}.
+   * Reads partition {@code partition}'s STATUS message of iteration {@code iteration}.
    *
-   * @param scratch at least {@code floats * 4} bytes
+   * @throws IOException for another message or iteration
    */
-  static Params readTheta(DataInputStream in, int floats, byte[] scratch, ParamLayout layout)
+  static ThetaReplica.Receipt readStatus(DataInputStream in, long iteration, int partition)
       throws IOException {
-    in.readFully(scratch, 0, floats * Float.BYTES);
-    FloatBuffer f = ByteBuffer.wrap(scratch, 0, floats * Float.BYTES)
-        .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    Params theta = new Params(layout);
-    for (int seg = 0; seg < layout.numSegments(); seg++) {
-      for (float[] row : theta.segment(seg)) {
-        f.get(row);
-      }
+    int type = in.readInt();
+    long it = in.readLong();
+    int r = in.readByte();
+    ThetaReplica.Receipt[] all = ThetaReplica.Receipt.values();
+    if (type != STATUS || it != iteration || r < 0 || r >= all.length) {
+      throw new IOException("partition " + partition + " sent message " + type + " (" + r
+          + ") for iteration " + it + " where its status for iteration " + iteration
+          + " was due");
     }
-    return theta;
+    return all[r];
+  }
+
+  /** Writes a THETA message: θ in full, straight to the stream (not flushed). */
+  static void writeTheta(DataOutputStream out, long iteration, ThetaDelta full, ParamLayout layout)
+      throws IOException {
+    out.writeInt(THETA);
+    out.writeLong(iteration);
+    full.write(out, layout);
+  }
+
+  /**
+   * Reads a THETA message of iteration {@code iteration}.
+   *
+   * @throws IOException for another message or iteration, or θ that is not full
+   */
+  static ThetaDelta readTheta(DataInputStream in, long iteration, ParamLayout layout)
+      throws IOException {
+    int type = in.readInt();
+    long it = in.readLong();
+    if (type != THETA || it != iteration) {
+      throw new IOException("message " + type + " for iteration " + it + " from the driver where "
+          + "θ of iteration " + iteration + " was due");
+    }
+    ThetaDelta d = ThetaDelta.read(in, layout);
+    if (!d.isFull() || d.to() != iteration) {
+      throw new IOException("the driver sent a θ delta " + d.from() + " -> " + d.to() + " where "
+          + "the full θ of iteration " + iteration + " was due");
+    }
+    return d;
   }
 
   /** Writes a RESULT message: the partition's accumulator in {@code ser}, and its kernel time. */

@@ -161,6 +161,13 @@ public final class TrainJob {
     LOG.info("training on {} tasks ({} validation) in {} partitions: {} iterations of ~{} tasks, "
             + "{} parameters, {}", nTrain, nValid, parts, settings.meta().iterations(),
         Math.round(fraction * nTrain), layout.flatSize(), settings.meta().algorithm());
+    long perItem = bytesPerItem(layout);
+    int copies = settings.meta().outerOptimizer() == io.metarec.config.OuterOptimizerKind.ADAM
+        ? 4 : 2;
+    LOG.info("driver memory for θ: {} MB per copy ({} B per item), {} copies (θ, the best θ{}) = "
+            + "{} MB", String.format(Locale.ROOT, "%.1f", paramsBytes(layout) / 1e6), perItem,
+        copies, copies == 4 ? ", Adam's two moments" : "",
+        String.format(Locale.ROOT, "%.1f", copies * paramsBytes(layout) / 1e6));
     LOG.info("adaptation engine: train.engine={}{}", engineKind, engineKind != EngineKind.AUTO ? ""
         : unsupported != null ? " (jvm on every executor: " + unsupported + ")"
         : " (nd4j on executors Spark gives a GPU, jvm elsewhere)");
@@ -169,7 +176,8 @@ public final class TrainJob {
     EngineKind effective = engineKind == EngineKind.AUTO && unsupported != null ? EngineKind.JVM
         : engineKind;
     Adaptation adaptation = new Adaptation(bSpec, bItems, bSettings, effective,
-        tc.engineBlockSize(), seed, fraction, TaskFaults.of(spark.sparkContext()));
+        tc.engineBlockSize(), seed, fraction, TaskFaults.of(spark.sparkContext()),
+        Adaptation.newRun());
     LOG.info("exchange: train.exchange={} -> {} ({})", tc.exchange(),
         plan.rounds() ? "rounds" : "jobs", plan.reason());
     BatchSummer batches = plan.rounds()
@@ -193,9 +201,15 @@ public final class TrainJob {
           + store.dir(), e);
     } finally {
       batches.close();
+      // In local mode the driver is the executor: its copy of θ goes with the run.
+      io.metarec.train.ThetaReplica.release(adaptation.run());
     }
     ExchangeStats exchange = batches instanceof RoundBatches r ? r.stats() : ExchangeStats.NONE;
     long kernelNanos = batches.kernelNanos();
+    LOG.info("exchange: {} MB of θ sent over {} iterations ({} MB full θ)",
+        String.format(Locale.ROOT, "%.1f", batches.thetaBytesSent() / 1e6),
+        out.state().iteration() - begin.state().iteration(),
+        String.format(Locale.ROOT, "%.1f", 4.0 * layout.flatSize() / 1e6));
     Map<String, Object> chosenInner = null;
     if (tc.selectAdaptation() && out.state().best() != null) {
       Params trained = out.bestTheta();
@@ -321,6 +335,30 @@ public final class TrainJob {
   }
 
   /** Console progress: iteration, tasks/s, train loss, last validation, elapsed, ETA. */
+  /**
+   * Heap bytes of one {@link Params} of {@code layout}: 4 per float, and per row array its header
+   * (16 bytes) and reference (4, compressed).
+   */
+  static long paramsBytes(ParamLayout layout) {
+    long n = 0;
+    for (io.metarec.model.Segment s : layout.segments()) {
+      n += 4 * s.size() + 20L * s.rows();
+    }
+    return n;
+  }
+
+  /** Heap bytes one more catalog item adds to one {@link Params}: its row in every item table. */
+  static long bytesPerItem(ParamLayout layout) {
+    long n = 0;
+    for (int seg : new int[] {layout.itemBias, layout.itemEmb, layout.itemFactor,
+        layout.implicitItem}) {
+      if (seg >= 0) {
+        n += 4L * layout.segment(seg).cols() + 20;
+      }
+    }
+    return n;
+  }
+
   static final class Progress implements TrainingListener {
     private final int every;
     private final long first;
