@@ -22,9 +22,10 @@ public final class MetaRecKryoRegistrator implements KryoRegistrator {
     kryo.register(io.metarec.task.Task.class);
     kryo.register(io.metarec.task.ItemFeatureTable.class);
     kryo.register(io.metarec.meta.MetaGradientAccumulator.class);
-    kryo.register(io.metarec.meta.SparseRows.class);
+    kryo.register(io.metarec.meta.SparseRows.class, new ParamSerializers.Rows());
     kryo.register(io.metarec.meta.IntIndex.class);
-    kryo.register(io.metarec.model.Params.class);
+    kryo.register(io.metarec.model.Params.class, new ParamSerializers.Theta());
+    kryo.register(io.metarec.train.ThetaDelta.class);
     kryo.register(io.metarec.train.ValidationAccumulator.class);
     kryo.register(io.metarec.model.ParamLayout.class, new ModelSpecSerializers.Layout());
     kryo.register(io.metarec.model.ModelSpec.class, new ModelSpecSerializers.Spec());

@@ -76,4 +76,57 @@ class RoundWireTest {
         frame(5, 0, new byte[0]), 4, 1, LAYOUT, RoundWire.maxResultBytes(LAYOUT), SER));
     assertTrue(e.getMessage().contains("for iteration 5"), e.getMessage());
   }
+
+  @Test
+  void tableRowsTravelCompactlyAndComeBackInTheirOrder() throws IOException {
+    io.metarec.model.Params theta = TestFixtures.randomParams(LAYOUT.spec(), 3);
+    MetaGradientAccumulator acc = new MetaGradientAccumulator(LAYOUT);
+    new io.metarec.meta.JvmAdaptationEngine(LAYOUT.spec(), TestFixtures.tinyItems(
+        LAYOUT.spec().numItems())).accumulate(TestFixtures.tinyTasks(Feedback.EXPLICIT, 5)
+        .iterator(), theta, io.metarec.config.TrainSettings.defaults(), 0, acc);
+    MetaGradientAccumulator back = SER.deserialize(SER.serialize(acc,
+        scala.reflect.ClassTag$.MODULE$.apply(MetaGradientAccumulator.class)),
+        scala.reflect.ClassTag$.MODULE$.apply(MetaGradientAccumulator.class));
+    io.metarec.meta.SparseRows a = acc.table(LAYOUT.itemEmb);
+    io.metarec.meta.SparseRows b = back.table(LAYOUT.itemEmb);
+    assertTrue(a.size() > 1);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(a.keys(), b.keys(), "insertion order kept");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(acc.toFlat(), back.toFlat());
+  }
+
+  @Test
+  void thetaAndADeltaLargerThanOneChunkSurviveTheSerializerABroadcastUses() {
+    // 300,000 items x 16 columns: more than one 4M-float chunk per table.
+    io.metarec.model.ModelSpec big = new io.metarec.model.ModelSpec(300_000,
+        java.util.List.of(new io.metarec.model.FieldSpec("age", 5, false)), java.util.List.of(),
+        16, java.util.List.of(8), Activation.RELU, 4, Feedback.EXPLICIT, false, false);
+    io.metarec.model.Params theta = io.metarec.model.ParamInitializer.initialize(big, 3, 0.4f, 0.7f);
+    var deltaTag = scala.reflect.ClassTag$.MODULE$.<io.metarec.train.ThetaDelta>apply(
+        io.metarec.train.ThetaDelta.class);
+    io.metarec.train.ThetaDelta full = io.metarec.train.ThetaDelta.full(theta, 3);
+    io.metarec.model.Params copy = new io.metarec.model.Params(theta.layout());
+    SER.deserialize(SER.serialize(full, deltaTag), deltaTag).applyTo(copy);
+    assertTrue(copy.bitEquals(theta));
+    var paramsTag = scala.reflect.ClassTag$.MODULE$.<io.metarec.model.Params>apply(
+        io.metarec.model.Params.class);
+    assertTrue(SER.deserialize(SER.serialize(theta, paramsTag), paramsTag).bitEquals(theta));
+  }
+
+  @Test
+  void aStatusOrThetaOfAnotherIterationIsRefused() throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    RoundWire.writeStatus(new DataOutputStream(b), 8, io.metarec.train.ThetaReplica.Receipt.FETCH);
+    assertEquals(io.metarec.train.ThetaReplica.Receipt.FETCH, RoundWire.readStatus(
+        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 8, 0));
+    assertThrows(IOException.class, () -> RoundWire.readStatus(
+        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 9, 0));
+    io.metarec.model.Params theta = TestFixtures.randomParams(LAYOUT.spec(), 4);
+    ByteArrayOutputStream t = new ByteArrayOutputStream();
+    RoundWire.writeTheta(new DataOutputStream(t), 8, io.metarec.train.ThetaDelta.full(theta, 8), LAYOUT);
+    assertTrue(RoundWire.readTheta(new DataInputStream(new ByteArrayInputStream(t.toByteArray())),
+        8, LAYOUT).isFull());
+    IOException e = assertThrows(IOException.class, () -> RoundWire.readTheta(
+        new DataInputStream(new ByteArrayInputStream(t.toByteArray())), 9, LAYOUT));
+    assertTrue(e.getMessage().contains("iteration 9"), e.getMessage());
+  }
 }
