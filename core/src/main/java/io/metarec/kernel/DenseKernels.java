@@ -325,6 +325,36 @@ public final class DenseKernels {
   }
 
   /**
+   * One row of an Adam step (Kingma and Ba 2015), in place, for {@code c < p.length}: {@code gc =
+   * g[off + c] * inv + l2 * p[c]}, the moments {@code m = b1 m + (1 - b1) gc}, {@code v = b2 v +
+   * (1 - b2) gc gc}, and {@code p -= stepSize m / (sqrt(v) + epsHat)}, each a float multiply, add,
+   * divide or square root in that order (no fused multiply-add), so both paths give the same bits.
+   */
+  public static void adamRowInPlace(float[] p, float[] m, float[] v, float[] g, int off, float inv,
+      float l2, float b1, float b2, float stepSize, float epsHat) {
+    if (KernelPath.VECTOR) {
+      VectorKernels.adamRowInPlace(p, m, v, g, off, inv, l2, b1, b2, stepSize, epsHat);
+    } else {
+      scalarAdamRowInPlace(p, m, v, g, off, 0, inv, l2, b1, b2, stepSize, epsHat);
+    }
+  }
+
+  /** The scalar loop of {@link #adamRowInPlace} from column {@code c0}, whatever {@link KernelPath} chose. */
+  static void scalarAdamRowInPlace(float[] p, float[] m, float[] v, float[] g, int off, int c0,
+      float inv, float l2, float b1, float b2, float stepSize, float epsHat) {
+    float a1 = 1 - b1;
+    float a2 = 1 - b2;
+    for (int c = c0; c < p.length; c++) {
+      float gc = g[off + c] * inv + l2 * p[c];
+      float mc = b1 * m[c] + a1 * gc;
+      float vc = b2 * v[c] + a2 * gc * gc;
+      m[c] = mc;
+      v[c] = vc;
+      p[c] -= stepSize * mc / ((float) Math.sqrt(vc) + epsHat);
+    }
+  }
+
+  /**
    * Writes {@code out[r] = bias + dot(a[r], v, len)} for {@code r < n} (a layer with one output).
    * Four rows per pass over {@code v}: four independent sums instead of one chain of dependent adds,
    * each row's sum in the order of {@link #dot} (bit for bit).

@@ -220,6 +220,25 @@ final class VectorKernels {
     }
   }
 
+  /** As {@link DenseKernels#adamRowInPlace}, bit for bit. */
+  static void adamRowInPlace(float[] p, float[] m, float[] v, float[] g, int off, float inv,
+      float l2, float b1, float b2, float stepSize, float epsHat) {
+    float a1 = 1 - b1;
+    float a2 = 1 - b2;
+    int n = p.length;
+    int c = 0;
+    for (; c + L <= n; c += L) {
+      FloatVector pc = FloatVector.fromArray(S, p, c);
+      FloatVector gc = FloatVector.fromArray(S, g, off + c).mul(inv).add(pc.mul(l2));
+      FloatVector mc = FloatVector.fromArray(S, m, c).mul(b1).add(gc.mul(a1));
+      FloatVector vc = FloatVector.fromArray(S, v, c).mul(b2).add(gc.mul(a2).mul(gc));
+      mc.intoArray(m, c);
+      vc.intoArray(v, c);
+      pc.sub(mc.mul(stepSize).div(vc.sqrt().add(epsHat))).intoArray(p, c);
+    }
+    DenseKernels.scalarAdamRowInPlace(p, m, v, g, off, c, inv, l2, b1, b2, stepSize, epsHat);
+  }
+
   // ---- y rows += a rows . w, columns [c, c + P L): the reduction runs over the rows of w.
 
   private static void rows4x4(float[] x0, float[] x1, float[] x2, float[] x3, int k, float[][] w, int c,

@@ -1,5 +1,6 @@
 package io.metarec.meta;
 
+import io.metarec.kernel.DenseKernels;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.model.Segment;
@@ -14,6 +15,8 @@ import io.metarec.model.Segment;
  * {@code [steps low bits, steps high bits, m (flat layout), v (flat layout)]}.
  */
 public final class AdamOuterOptimizer extends StepCountingOptimizer {
+  /** Touched table floats from which one step's rows are split between threads. */
+  private static final long PARALLEL_FLOATS = 1 << 16;
   private final ParamLayout layout;
   private final float beta1;
   private final float beta2;
@@ -59,10 +62,20 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
       float[][] vs = v.segment(s.id());
       if (s.table()) {
         SparseRows rows = acc.table(s.id());
-        for (int i = 0; i < rows.size(); i++) {
-          int k = rows.key(i);
-          updateRow(t[k], ms[k], vs[k], rows.row(i), 0, inv, stepSize, epsHat, tableL2);
-        }
+        int[] order = rows.ascendingKeys();
+        int n = order.length;
+        // Rows are independent: a large table's touched rows are split between the common pool's
+        // threads (memory-bound on a big catalog; the executors are idle during the step).
+        int parts = (long) n * s.cols() < PARALLEL_FLOATS ? 1
+            : Math.min(n, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
+        float l2 = tableL2;
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(q -> {
+          for (int j = (int) ((long) q * n / parts); j < (long) (q + 1) * n / parts; j++) {
+            int i = order[j];
+            int k = rows.key(i);
+            updateRow(t[k], ms[k], vs[k], rows.row(i), 0, inv, stepSize, epsHat, l2);
+          }
+        });
       } else {
         int off = acc.denseOffset(s.id());
         for (int r = 0; r < t.length; r++) {
@@ -76,16 +89,7 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
 
   private void updateRow(float[] p, float[] mr, float[] vr, float[] g, int off, float inv, float stepSize, float epsHat,
       float l2) {
-    float b1 = beta1;
-    float b2 = beta2;
-    for (int c = 0; c < p.length; c++) {
-      float gc = g[off + c] * inv + l2 * p[c];
-      float mc = b1 * mr[c] + (1 - b1) * gc;
-      float vc = b2 * vr[c] + (1 - b2) * gc * gc;
-      mr[c] = mc;
-      vr[c] = vc;
-      p[c] -= stepSize * mc / ((float) Math.sqrt(vc) + epsHat);
-    }
+    DenseKernels.adamRowInPlace(p, mr, vr, g, off, inv, l2, beta1, beta2, stepSize, epsHat);
   }
 
   @Override

@@ -135,6 +135,29 @@ class VectorKernelsTest {
         VectorKernels.axpyInPlace(dr[r], d[r], yV[0], h);
       }
       assertSameBits(y, yV, "axpy " + what);
+
+      // An outer Adam step on each row (moments: v >= 0), gradient read at an offset.
+      float[][] p = uniform(rng, n, h, 1.0);
+      float[][] m = uniform(rng, n, h, 0.1);
+      float[][] sq = uniform(rng, n, h, 0.01);
+      for (float[] row : sq) {
+        for (int c = 0; c < row.length; c++) {
+          row[c] = Math.abs(row[c]);
+        }
+      }
+      float[] grad = uniform(rng, 1, h + 3, 1.0)[0];
+      float[][] pV = copy(p);
+      float[][] mV = copy(m);
+      float[][] sqV = copy(sq);
+      for (int r = 0; r < n; r++) {
+        DenseKernels.scalarAdamRowInPlace(p[r], m[r], sq[r], grad, 3, 0, 0.25f, 0.01f, 0.9f,
+            0.999f, 0.003f, 1e-8f);
+        VectorKernels.adamRowInPlace(pV[r], mV[r], sqV[r], grad, 3, 0.25f, 0.01f, 0.9f, 0.999f,
+            0.003f, 1e-8f);
+      }
+      assertSameBits(p, pV, "adam parameters " + what);
+      assertSameBits(m, mV, "adam first moments " + what);
+      assertSameBits(sq, sqV, "adam second moments " + what);
     }
   }
 

@@ -12,6 +12,7 @@ import io.metarec.model.Activation;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;
+import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.model.Segment;
 import io.metarec.task.Task;
@@ -113,6 +114,61 @@ class OuterOptimizerTest {
       }
     }
     assertTrue(changedRows > 0);
+  }
+
+  /**
+   * Lazy Adam is dense Adam on the rows touched at every step and leaves the others' bits alone:
+   * the reference here is the textbook update over every row, applied only where a row has a
+   * gradient each step, on a table big enough that the step splits its rows between threads.
+   */
+  @Test
+  void lazyAdamEqualsDenseAdamOnRowsTouchedEveryStepAndLeavesTheOthersBitIdentical() {
+    ModelSpec big = new ModelSpec(40_000, List.of(), List.of(), 8, List.of(4),
+        Activation.RELU, 4, Feedback.EXPLICIT, false, false);
+    ParamLayout l = new ParamLayout(big);
+    Params theta = io.metarec.model.ParamInitializer.initialize(big, 7, 0.4f, 0.7f);
+    Params before = theta.copy();
+    Params ref = theta.copy();
+    float[][] m = new float[big.numItems()][8];
+    float[][] v = new float[big.numItems()][8];
+    int[] touched = new int[12_000];
+    for (int i = 0; i < touched.length; i++) {
+      touched[i] = 1 + 3 * i;
+    }
+    AdamOuterOptimizer adam = new AdamOuterOptimizer(l, 0.01f, 0.9f, 0.999f, 1e-8f);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    for (int step = 1; step <= 4; step++) {
+      MetaGradientAccumulator a = new MetaGradientAccumulator(l);
+      a.addTaskCountInPlace(2, 0);
+      for (int i = touched.length - 1; i >= 0; i--) {
+        float[] g = new float[8];
+        for (int c = 0; c < 8; c++) {
+          g[c] = (float) (rng.nextDouble() - 0.5);
+        }
+        a.table(l.itemEmb).addInPlace(touched[i], g, 1f);
+      }
+      adam.stepInPlace(theta, a);
+      double bc1 = 1 - Math.pow(0.9f, step);
+      double bc2 = 1 - Math.pow(0.999f, step);
+      float stepSize = (float) (0.01f * Math.sqrt(bc2) / bc1);
+      float epsHat = (float) (1e-8f * Math.sqrt(bc2));
+      float[][] p = ref.segment(l.itemEmb);
+      for (int r : touched) {
+        float[] g = a.table(l.itemEmb).get(r);
+        for (int c = 0; c < 8; c++) {
+          float gc = g[c] * 0.5f + 0f * p[r][c];
+          m[r][c] = 0.9f * m[r][c] + (1 - 0.9f) * gc;
+          v[r][c] = 0.999f * v[r][c] + (1 - 0.999f) * gc * gc;
+          p[r][c] -= stepSize * m[r][c] / ((float) Math.sqrt(v[r][c]) + epsHat);
+        }
+      }
+    }
+    float[][] got = theta.segment(l.itemEmb);
+    for (int r = 0; r < big.numItems(); r++) {
+      float[] expected = r % 3 == 1 && r <= 3 * (touched.length - 1) + 1
+          ? ref.segment(l.itemEmb)[r] : before.segment(l.itemEmb)[r];
+      assertArrayEquals(expected, got[r], "row " + r);
+    }
   }
 
   @Test
