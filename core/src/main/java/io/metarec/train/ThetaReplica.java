@@ -128,7 +128,7 @@ public final class ThetaReplica {
     READY,
     /** The caller is to get a full delta from the driver and {@link #receive} it. */
     FETCH,
-    /** Another thread of this JVM is getting the full delta; {@link #awaitVersion} it. */
+    /** Another thread of this JVM brings the copy to the version; {@link #awaitVersion} it. */
     WAIT
   }
 
@@ -169,19 +169,15 @@ public final class ThetaReplica {
   }
 
   /**
-   * Waits until the copy has version {@code target}, checking {@code alive} about every {@code
-   * pollMs} milliseconds.
+   * Waits until the copy has version {@code target} (another thread of this JVM brings it there),
+   * running {@code alive} about every {@code pollMs} milliseconds: it throws to give up (the task
+   * was killed because its round was abandoned).
    *
    * @return θ at {@code target}
-   * @throws IllegalStateException if the thread fetching it gave up
    */
   public synchronized Params awaitVersion(long target, long pollMs, Runnable alive)
       throws InterruptedException {
     while (version != target) {
-      if (!fetching || fetchingFor != target) {
-        throw new IllegalStateException("run " + run + ": the thread fetching θ of iteration "
-            + target + " gave up");
-      }
       wait(pollMs);
       alive.run();
     }

@@ -218,11 +218,13 @@ class ThetaSyncTest {
     waiter.join(10_000);
     assertTrue(waited.get().bitEquals(theta));
     assertEquals(ThetaReplica.Receipt.READY, r.receive(4, null), "already there");
-    // A failed fetch lets the next partition try, and waiters give up rather than hang.
+    // A failed fetch lets the next partition try; a waiter gives up when its liveness check throws.
     assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null));
     r.fetchFailed();
-    assertThrows(IllegalStateException.class, () -> r.awaitVersion(6, 10, () -> { }));
     assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null));
+    assertThrows(IllegalStateException.class, () -> r.awaitVersion(6, 10, () -> {
+      throw new IllegalStateException("killed");
+    }));
     ThetaReplica.release(run);
   }
 

@@ -2,6 +2,7 @@ package io.metarec.jobs.train;
 
 import io.metarec.config.ConfigValidationException;
 import io.metarec.config.ExchangeKind;
+import io.metarec.train.MetaBatch;
 import io.metarec.config.TrainConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
@@ -18,8 +19,17 @@ import org.slf4j.LoggerFactory;
 record ExchangePlan(boolean rounds, int partitions, String reason) {
   private static final Logger LOG = LoggerFactory.getLogger(ExchangePlan.class);
 
-  /** Rounds are chosen by {@code auto} up to this many partitions: the driver sends θ to each. */
-  static final int MAX_ROUND_PARTITIONS = 16;
+  /**
+   * Rounds are chosen by {@code auto} up to this many executors: the driver sends each iteration's
+   * θ delta to one partition of each (a broadcast fans out from executor to executor instead).
+   */
+  static final int MAX_ROUND_EXECUTORS = 16;
+  /**
+   * Rounds are chosen by {@code auto} up to this many partitions: the driver reads and sums every
+   * partition's accumulator itself, in partition order, where one job per iteration sums groups
+   * of partitions on the executors first beyond {@value MetaBatch#DIRECT_MERGE_PARTITIONS}.
+   */
+  static final int MAX_ROUND_PARTITIONS = 64;
 
   /**
    * Resolves {@code train.exchange} against the cluster. Rounds run in a barrier stage, which
@@ -28,13 +38,19 @@ record ExchangePlan(boolean rounds, int partitions, String reason) {
    * already balance its partitions' work. {@code
    * auto} picks rounds unless dynamic allocation is on, tasks claim resources (GPUs: slots may then
    * be fewer than cores), Spark's network encryption is on (the rounds' TCP exchange is not
-   * encrypted), {@code train.partitions} exceeds the slots, or the slots exceed {@value
-   * #MAX_ROUND_PARTITIONS}.
+   * encrypted), {@code train.partitions} exceeds the slots, there are more than {@value
+   * #MAX_ROUND_EXECUTORS} executors or the partitions exceed {@value #MAX_ROUND_PARTITIONS}.
    *
    * @throws ConfigValidationException for {@code rounds} that this cluster cannot run
    */
   static ExchangePlan of(TrainConfig tc, org.apache.spark.SparkConf conf,
       int defaultParallelism, int slots) {
+    return of(tc, conf, defaultParallelism, slots, 1);
+  }
+
+  /** As {@link #of(TrainConfig, org.apache.spark.SparkConf, int, int)} on {@code executors} executors. */
+  static ExchangePlan of(TrainConfig tc, org.apache.spark.SparkConf conf,
+      int defaultParallelism, int slots, int executors) {
     int jobParts = tc.partitions() > 0 ? tc.partitions() : 3 * defaultParallelism;
     int roundParts = tc.partitions() > 0 ? tc.partitions() : Math.max(1, slots);
     if (tc.exchange() == ExchangeKind.JOBS) {
@@ -72,9 +88,13 @@ record ExchangePlan(boolean rounds, int partitions, String reason) {
     if (blocker == null && encrypted) {
       blocker = "Spark's network encryption is on and the rounds' TCP exchange is not encrypted";
     }
+    if (blocker == null && executors > MAX_ROUND_EXECUTORS) {
+      blocker = executors + " executors: beyond " + MAX_ROUND_EXECUTORS + " the driver's sends of "
+          + "θ's deltas to every executor cost more than the broadcast";
+    }
     if (blocker == null && roundParts > MAX_ROUND_PARTITIONS) {
-      blocker = roundParts + " partitions: beyond " + MAX_ROUND_PARTITIONS + " the driver's sends of "
-          + "θ to every partition cost more than the broadcast";
+      blocker = roundParts + " partitions: beyond " + MAX_ROUND_PARTITIONS + " the driver's sum of "
+          + "every partition's accumulator costs more than the executors' merge of one job";
     }
     return blocker == null
         ? new ExchangePlan(true, roundParts, roundParts + " partitions, one per task slot")
@@ -116,6 +136,12 @@ record ExchangePlan(boolean rounds, int partitions, String reason) {
    * How often Spark attempts a task, and so a round's iteration: {@code local[N]} once, {@code
    * local[N,F]} F times, elsewhere {@code spark.task.maxFailures} (4 by default).
    */
+  /** Executors registered now (local mode: 1, the driver). */
+  static int executors(JavaSparkContext jsc) {
+    int n = jsc.sc().statusTracker().getExecutorInfos().length;
+    return jsc.sc().isLocal() ? 1 : Math.max(1, n - 1);
+  }
+
   static int maxTaskFailures(org.apache.spark.SparkConf conf, String master) {
     java.util.regex.Matcher m = java.util.regex.Pattern
         .compile("local\\[\\s*(?:\\d+|\\*)\\s*,\\s*(\\d+)\\s*]").matcher(master);

@@ -1,8 +1,9 @@
 package io.metarec.jobs.train;
 
 /**
- * What the training rounds' server ({@code train.exchange=rounds}) did with the connections it
- * accepted in one run; all zero for {@code train.exchange=jobs}.
+ * How θ travelled in one run: what the training rounds' server ({@code train.exchange=rounds}) did
+ * with the connections it accepted (all zero for {@code train.exchange=jobs}), and for both
+ * exchanges how often θ went out in full and how many bytes of θ were sent.
  *
  * @param authenticated connections that passed the handshake (one per partition and round, plus
  *     reconnections)
@@ -13,11 +14,14 @@ package io.metarec.jobs.train;
  * @param failedRounds rounds abandoned after a failure (a task failed, an executor was lost, a
  *     connection broke or sent a broken result), each followed by a new round that redid its
  *     iteration
+ * @param fullThetas times θ went out in full: in rounds, to an executor JVM without a copy (once
+ *     per JVM and run unless a copy was lost); in jobs, the broadcast bases
+ * @param thetaBytes bytes of θ sent (full θ and deltas; in rounds counted per connection)
  */
 public record ExchangeStats(long authenticated, long rejected, long timedOut, long broken,
-    long refused, long failedRounds) {
-  /** No connections: a run that exchanged θ through Spark jobs. */
-  public static final ExchangeStats NONE = new ExchangeStats(0, 0, 0, 0, 0, 0);
+    long refused, long failedRounds, long fullThetas, long thetaBytes) {
+  /** Nothing exchanged (no training iteration ran on Spark). */
+  public static final ExchangeStats NONE = new ExchangeStats(0, 0, 0, 0, 0, 0, 0, 0);
 
   /** Connections dropped for any reason. */
   public long dropped() {

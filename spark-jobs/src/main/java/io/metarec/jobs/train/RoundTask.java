@@ -62,6 +62,8 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
     try (Socket s = connect(ctx)) {
       s.setSoTimeout(RoundWire.POLL_MS);
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+      RoundWire.writeHello(out, SparkEnv.get().executorId());
+      out.flush();
       DataInputStream in = new DataInputStream(new BufferedInputStream(
           new RoundWire.Polling(s.getInputStream(), () -> {
             if (ctx.isInterrupted()) {
@@ -85,8 +87,13 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         }
         long iteration = in.readLong();
         int attempts = in.readInt();
-        ThetaDelta sent = in.readBoolean() ? ThetaDelta.read(in, layout) : null;
-        ThetaReplica.Receipt receipt = replica.receive(iteration, sent);
+        int kind = in.readByte();
+        if (kind != RoundWire.NO_DELTA && kind != RoundWire.DELTA && kind != RoundWire.FOLLOW) {
+          throw new IOException("round " + round + ": θ kind " + kind + " from the driver");
+        }
+        ThetaDelta sent = kind == RoundWire.DELTA ? ThetaDelta.read(in, layout) : null;
+        ThetaReplica.Receipt receipt = kind == RoundWire.FOLLOW ? ThetaReplica.Receipt.WAIT
+            : replica.receive(iteration, sent);
         RoundWire.writeStatus(out, iteration, receipt);
         out.flush();
         Params theta = switch (receipt) {
@@ -136,17 +143,17 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
     }
   }
 
-  /** Waits for another partition of this JVM to fetch θ of {@code iteration}. */
+  /** Waits for the partition of this JVM that carries θ of {@code iteration} to bring the copy there. */
   private static Params await(ThetaReplica replica, long iteration, TaskContext ctx) {
     try {
       return replica.awaitVersion(iteration, RoundWire.POLL_MS, () -> {
         if (ctx.isInterrupted()) {
-          throw new TaskKilledException("killed while another partition fetched θ");
+          throw new TaskKilledException("killed while waiting for this executor's copy of θ");
         }
       });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new TaskKilledException("interrupted while another partition fetched θ");
+      throw new TaskKilledException("interrupted while waiting for this executor's copy of θ");
     }
   }
 

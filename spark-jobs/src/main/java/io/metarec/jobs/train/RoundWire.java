@@ -30,8 +30,11 @@ import scala.reflect.ClassTag$;
  * task   → driver  RESPONSE  int magic, long round, int partition,
  *                            32 bytes HMAC-SHA256(run secret, nonce ‖ round ‖ partition)
  * driver → task    ACCEPTED  int magic
- * driver → task    ITERATE   int 1, long iteration, int earlier attempts, byte 1 and a θ delta
- *                            ({@link ThetaDelta#write}: what the last outer step changed), or byte 0
+ * task   → driver  HELLO     int magic, UTF string (the task's executor id)
+ * driver → task    ITERATE   int 1, long iteration, int earlier attempts, then byte 1 and a θ
+ *                            delta ({@link ThetaDelta#write}: what the last outer step changed), or
+ *                            byte 0 (no delta), or byte 2 (another partition of your executor
+ *                            carries θ: wait for its copy)
  * task   → driver  STATUS    int 4, long iteration, byte receipt ({@link ThetaReplica.Receipt}:
  *                            0 ready, 1 send me θ in full, 2 another partition of my JVM asked)
  * driver → task    THETA     int 5, long iteration, a full θ delta (only after STATUS 1)
@@ -40,8 +43,10 @@ import scala.reflect.ClassTag$;
  * driver → task    STOP      int 2
  * </pre>
  * The tasks of one executor JVM share one copy of θ ({@link ThetaReplica}): the delta brings it
- * from the last iteration to this one, and the full θ goes once to a JVM that has no copy (a new
- * run, a new or restarted executor), to the first of its partitions that asks. Every task answers
+ * from the last iteration to this one. It goes to one partition per executor (the carrier, the
+ * lowest partition of that executor id), so the bytes an iteration sends follow the executors, not
+ * the task slots; the full θ goes only to a carrier whose JVM has no copy (a new run, a new or
+ * restarted executor). Every task answers
  * ITERATE with STATUS before it adapts anything, so the driver, which reads the statuses in
  * partition order and answers each request for θ at once, never waits on a task that waits for
  * another.
@@ -63,6 +68,12 @@ final class RoundWire {
   static final int RESULT = 3;
   static final int STATUS = 4;
   static final int THETA = 5;
+  /** ITERATE's θ byte: no delta; a delta follows; another partition of the executor carries it. */
+  static final int NO_DELTA = 0;
+  static final int DELTA = 1;
+  static final int FOLLOW = 2;
+  /** The longest executor id a HELLO may carry. */
+  static final int MAX_EXECUTOR_ID = 256;
   /** Bytes of a handshake nonce. */
   static final int NONCE_BYTES = 16;
   /** Bytes of the run secret (256 bits). */
@@ -252,17 +263,42 @@ final class RoundWire {
   /**
    * Writes an ITERATE message (not flushed).
    *
-   * @param delta the encoded delta ({@link #encode}), or null to send none
+   * @param kind {@link #NO_DELTA}, {@link #DELTA} or {@link #FOLLOW}
+   * @param delta the encoded delta ({@link #encode}) for {@link #DELTA}, else unused
    */
-  static void writeIterate(DataOutputStream out, long iteration, int attempts, byte[] delta)
-      throws IOException {
+  static void writeIterate(DataOutputStream out, long iteration, int attempts, int kind,
+      byte[] delta) throws IOException {
     out.writeInt(ITERATE);
     out.writeLong(iteration);
     out.writeInt(attempts);
-    out.writeBoolean(delta != null);
-    if (delta != null) {
+    out.writeByte(kind);
+    if (kind == DELTA) {
       out.write(delta);
     }
+  }
+
+  /** Writes the HELLO message (not flushed). */
+  static void writeHello(DataOutputStream out, String executorId) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeUTF(executorId);
+  }
+
+  /**
+   * Reads the HELLO message and returns the executor id.
+   *
+   * @throws IOException for anything else, or an id longer than {@value #MAX_EXECUTOR_ID}
+   */
+  static String readHello(DataInputStream in) throws IOException {
+    int m = in.readInt();
+    if (m != MAGIC) {
+      throw new IOException(String.format(java.util.Locale.ROOT,
+          "the task's first message was 0x%08x, not its hello", m));
+    }
+    String id = in.readUTF();
+    if (id.length() > MAX_EXECUTOR_ID) {
+      throw new IOException("executor id of " + id.length() + " characters");
+    }
+    return id;
   }
 
   /** Writes a STATUS message (not flushed). */

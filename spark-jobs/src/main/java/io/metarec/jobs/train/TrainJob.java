@@ -124,7 +124,8 @@ public final class TrainJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ExchangePlan plan = ExchangePlan.of(tc, jsc.getConf(), jsc.defaultParallelism(),
         tc.exchange() == ExchangeKind.JOBS ? 0
-            : ExchangePlan.taskSlots(jsc, Math.max(1, tc.partitions())));
+            : ExchangePlan.taskSlots(jsc, Math.max(1, tc.partitions())),
+        ExchangePlan.executors(jsc));
     int parts = plan.partitions();
 
     JavaRDD<Task> train = cached(TaskSet.tasks(spark, tasksDir, "train"), parts);
@@ -204,7 +205,8 @@ public final class TrainJob {
       // In local mode the driver is the executor: its copy of θ goes with the run.
       io.metarec.train.ThetaReplica.release(adaptation.run());
     }
-    ExchangeStats exchange = batches instanceof RoundBatches r ? r.stats() : ExchangeStats.NONE;
+    ExchangeStats exchange = batches instanceof RoundBatches r ? r.stats()
+        : batches instanceof JobBatches j ? j.stats() : ExchangeStats.NONE;
     long kernelNanos = batches.kernelNanos();
     LOG.info("exchange: {} MB of θ sent over {} iterations ({} MB full θ)",
         String.format(Locale.ROOT, "%.1f", batches.thetaBytesSent() / 1e6),

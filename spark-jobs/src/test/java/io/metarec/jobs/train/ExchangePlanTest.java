@@ -45,7 +45,12 @@ class ExchangePlanTest {
         .set("spark.task.resource.gpu.amount", "1"), 8, 8), 24, "spark.task.resource.gpu.amount");
     assertJobs(ExchangePlan.of(train(), new SparkConf(false)
         .set("spark.network.crypto.enabled", "true"), 8, 8), 24, "not encrypted");
-    assertJobs(ExchangePlan.of(train(), plain, 32, 32), 96, "beyond 16");
+    assertJobs(ExchangePlan.of(train(), plain, 96, 96), 288, "beyond 64");
+    assertJobs(ExchangePlan.of(train(), plain, 32, 32, 17), 96, "17 executors: beyond 16");
+    // 32 slots on 4 executors: the delta goes to 4 JVMs, the 32 accumulators are summed here.
+    ExchangePlan wide = ExchangePlan.of(train(), plain, 32, 32, 4);
+    assertTrue(wide.rounds(), wide.toString());
+    assertEquals(32, wide.partitions());
     assertJobs(ExchangePlan.of(train(), plain, 2, 0), 6, "no task slots counted");
   }
 

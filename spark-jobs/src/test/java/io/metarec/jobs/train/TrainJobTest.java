@@ -272,6 +272,10 @@ class TrainJobTest {
         TestSpark.with(two, "train.exchange=rounds"))));
     assertTrue(jobs.theta().bitEquals(rounds.theta()), "rounds vs a job per iteration");
     assertEquals(jobs.best(), rounds.best());
+    // Both partitions run in this JVM and share its copy of θ, across both rounds: θ went out in
+    // full once, every other time as a delta.
+    assertEquals(1, rounds.exchange().fullThetas(), rounds.exchange().toString());
+    assertTrue(jobs.exchange().fullThetas() >= 1, jobs.exchange().toString());
     // 3 + resume + 3 in rounds equals 6 in jobs.
     Path split = dir.resolve("split");
     TrainJob.run(SPARK, config(small(split, TestSpark.with(two, "train.exchange=rounds",
