@@ -51,31 +51,61 @@ public final class CheckpointFile {
    * @throws IOException if the stream fails
    */
   public static void write(OutputStream out, String source, Checkpoint checkpoint) throws IOException {
+    List<String> names = new java.util.ArrayList<>();
+    List<FloatRun> runs = new java.util.ArrayList<>();
+    for (StateBuffer b : checkpoint.optimizerState()) {
+      names.add(b.name());
+      runs.add(FloatRun.of(b.values()));
+    }
+    write(out, checkpoint.iteration(), checkpoint.configHash(), checkpoint.rngState(),
+        checkpoint.info(), checkpoint.theta().segments(), FloatRun.of(checkpoint.theta().data()),
+        names, runs);
+  }
+
+  /**
+   * Writes a checkpoint in the same bytes as {@link #write(OutputStream, String, Checkpoint)}, its
+   * θ and buffers streamed from {@link FloatRun}s (straight from the parameters' rows and the
+   * optimizer's moments), and flushes; does not close the stream.
+   *
+   * @throws IllegalArgumentException if θ's run does not match its segments, or a buffer is
+   *     longer than the format allows
+   */
+  public static void write(OutputStream out, long iteration, String configHash, long[] rng,
+      Map<String, String> info, List<ParamSegment> thetaSegments, FloatRun theta,
+      List<String> bufferNames, List<FloatRun> buffers) throws IOException {
+    if (theta.length() != Formats.totalSize(thetaSegments)) {
+      throw new IllegalArgumentException("θ run of " + theta.length() + " floats for segments "
+          + "holding " + Formats.totalSize(thetaSegments));
+    }
+    for (FloatRun b : buffers) {
+      if (b.length() > ParamSegment.MAX_SIZE) {
+        throw new IllegalArgumentException("a checkpoint buffer of " + b.length()
+            + " floats is more than the format holds (" + ParamSegment.MAX_SIZE + ")");
+      }
+    }
     BinaryOut w = new BinaryOut(out);
     Formats.writeStart(w, Kind.CHECKPOINT, FORMAT_VERSION);
-    w.writeLong(checkpoint.iteration());
-    w.writeString(checkpoint.configHash());
-    long[] rng = checkpoint.rngState();
+    w.writeLong(iteration);
+    w.writeString(configHash);
     w.writeInt(rng.length);
     for (long word : rng) {
       w.writeLong(word);
     }
-    w.writeInt(checkpoint.info().size());
-    for (Map.Entry<String, String> e : checkpoint.info().entrySet()) {
+    w.writeInt(info.size());
+    for (Map.Entry<String, String> e : info.entrySet()) {
       w.writeString(e.getKey());
       w.writeString(e.getValue());
     }
-    Formats.writeSegments(w, checkpoint.theta().segments());
-    w.writeInt(checkpoint.optimizerState().size());
-    for (StateBuffer b : checkpoint.optimizerState()) {
-      w.writeString(b.name());
-      w.writeInt(b.values().length);
+    Formats.writeSegments(w, thetaSegments);
+    w.writeInt(buffers.size());
+    for (int i = 0; i < buffers.size(); i++) {
+      w.writeString(bufferNames.get(i));
+      w.writeInt((int) buffers.get(i).length());
     }
     w.writeCrc();
-    float[] theta = checkpoint.theta().data();
-    w.writeFloats(theta, 0, theta.length);
-    for (StateBuffer b : checkpoint.optimizerState()) {
-      w.writeFloats(b.values(), 0, b.values().length);
+    theta.writeTo(w::writeFloats);
+    for (FloatRun b : buffers) {
+      b.writeTo(w::writeFloats);
     }
     w.writeCrc();
     w.finish();

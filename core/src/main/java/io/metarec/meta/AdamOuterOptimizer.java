@@ -105,6 +105,25 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
   }
 
   @Override
+  public long stateLength() {
+    return 2 + 2 * layout.totalSize();
+  }
+
+  @Override
+  public void exportStateTo(StateSink sink) throws java.io.IOException {
+    float[] words = new float[2];
+    stepWords(steps, words);
+    sink.write(words, 0, 2);
+    for (Params moments : new Params[] {m, v}) {
+      for (int seg = 0; seg < layout.numSegments(); seg++) {
+        for (float[] row : moments.segment(seg)) {
+          sink.write(row, 0, row.length);
+        }
+      }
+    }
+  }
+
+  @Override
   public void importStateInPlace(float[] state) {
     int n = layout.flatSize();
     if (state.length != 2 + 2 * n) {

@@ -39,6 +39,25 @@ public interface OuterOptimizer {
   /** @return the optimizer state as one flat array (for checkpoint files) */
   float[] exportState();
 
+  /** Receives pieces of an exported state, in order. */
+  interface StateSink {
+    void write(float[] data, int off, int len) throws java.io.IOException;
+  }
+
+  /** @return the length of {@link #exportState()} */
+  default long stateLength() {
+    return exportState().length;
+  }
+
+  /**
+   * Passes the floats of {@link #exportState()} to {@code sink}, in order, without building one
+   * array where the state is large (Adam's moments: twice θ).
+   */
+  default void exportStateTo(StateSink sink) throws java.io.IOException {
+    float[] s = exportState();
+    sink.write(s, 0, s.length);
+  }
+
   /** Replaces the state with one from {@link #exportState()} of an optimizer of the same kind and layout. */
   void importStateInPlace(float[] state);
 

@@ -6,6 +6,6 @@ public interface CheckpointSink {
   /** Writes nothing: a run that cannot be resumed. */
   CheckpointSink NONE = c -> { };
 
-  /** Writes {@code c}; θ and the best θ must be copied or written before this returns. */
+  /** Writes {@code c}; θ, the best θ and the live optimizer must be written before this returns. */
   void write(TrainingCheckpoint c);
 }

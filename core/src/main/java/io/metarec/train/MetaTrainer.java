@@ -147,7 +147,7 @@ public final class MetaTrainer {
           trainLoss, vm, trainSeconds, adaptations, summer.kernelNanos()));
       boolean stop = vm != null && policy.patience() > 0 && sinceBest >= policy.patience();
       if (policy.checkpointsAfter(done, stop)) {
-        checkpoints.write(new TrainingCheckpoint(s, theta, bestTheta, optimizer.exportState()));
+        checkpoints.write(new TrainingCheckpoint(s, theta, bestTheta, null, optimizer));
       }
       if (stop) {
         stoppedEarly = true;

@@ -258,6 +258,103 @@ public final class ThetaDelta implements Serializable {
     }
   }
 
+  /** Bytes of the buffer the streaming writer and reader of a full θ go through. */
+  private static final int STREAM_BUFFER = 1 << 20;
+
+  /**
+   * Writes {@code theta} in the wire form of {@code full(theta, version)} (which {@link #read}
+   * and {@link #readFullInto} read), straight from its rows through a 1 MiB buffer: no copy of θ,
+   * whose tables can be gigabytes.
+   */
+  public static void writeFull(DataOutputStream out, Params theta, long version)
+      throws IOException {
+    ParamLayout l = theta.layout();
+    out.writeInt(WIRE_MAGIC);
+    out.writeLong(ANY);
+    out.writeLong(version);
+    out.writeBoolean(true);
+    float[] dense = denseOf(theta);
+    out.writeInt(dense.length);
+    writeFloats(out, dense);
+    ByteBuffer b = ByteBuffer.allocate(STREAM_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+    for (Segment s : l.segments()) {
+      if (!s.table()) {
+        continue;
+      }
+      out.writeInt(s.rows());
+      for (float[] row : theta.segment(s.id())) {
+        if (b.remaining() < 4 * row.length) {
+          out.write(b.array(), 0, b.position());
+          b.clear();
+        }
+        b.asFloatBuffer().put(row);
+        b.position(b.position() + 4 * row.length);
+      }
+      out.write(b.array(), 0, b.position());
+      b.clear();
+    }
+  }
+
+  /**
+   * Reads the wire form of a full delta straight into {@code copy}'s rows (no second copy of θ in
+   * memory), checking the counts against its layout, and marks it changed.
+   *
+   * @return the version read
+   * @throws IOException if the bytes are not a full delta of this layout
+   */
+  public static long readFullInto(DataInputStream in, Params copy) throws IOException {
+    ParamLayout layout = copy.layout();
+    int magic = in.readInt();
+    if (magic != WIRE_MAGIC) {
+      throw new IOException(String.format(java.util.Locale.ROOT,
+          "not a θ delta (magic number 0x%08x)", magic));
+    }
+    in.readLong();
+    long to = in.readLong();
+    if (!in.readBoolean()) {
+      throw new IOException("a θ delta to version " + to + " where θ in full was due");
+    }
+    int denseLen = in.readInt();
+    int expected = 0;
+    for (Segment s : layout.segments()) {
+      if (!s.table()) {
+        expected += (int) s.size();
+      }
+    }
+    if (denseLen != expected) {
+      throw new IOException("θ with " + denseLen + " dense floats; the model has " + expected);
+    }
+    float[] dense = readFloats(in, denseLen);
+    int p = 0;
+    byte[] buf = new byte[STREAM_BUFFER];
+    java.nio.FloatBuffer f = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    for (Segment s : layout.segments()) {
+      float[][] rows = copy.segment(s.id());
+      if (!s.table()) {
+        for (float[] row : rows) {
+          System.arraycopy(dense, p, row, 0, row.length);
+          p += row.length;
+        }
+        continue;
+      }
+      int n = in.readInt();
+      if (n != s.rows()) {
+        throw new IOException("θ with " + n + " rows of " + s.name() + ", which has " + s.rows());
+      }
+      int perBuffer = Math.max(1, STREAM_BUFFER / (4 * s.cols()));
+      for (int r = 0; r < n; r += perBuffer) {
+        int k = Math.min(perBuffer, n - r);
+        in.readFully(buf, 0, 4 * k * s.cols());
+        f.clear();
+        for (int i = 0; i < k; i++) {
+          f.get(rows[r + i]);
+        }
+      }
+    }
+    copy.markChangedInPlace();
+    return to;
+  }
+
   private static void writeFloats(DataOutputStream out, float[] f) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(4 * f.length).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(f);

@@ -162,6 +162,39 @@ public final class ThetaReplica {
     return Receipt.WAIT;
   }
 
+  /** Reads θ in full into a copy; returns the version read. */
+  public interface FullReader {
+    long readInto(Params copy) throws java.io.IOException;
+  }
+
+  /**
+   * Takes θ in full for {@code target} straight into the copy (the thread told to {@link
+   * Receipt#FETCH}), so a large θ is never held twice; a failure leaves the copy unknown and lets
+   * another thread fetch.
+   *
+   * @throws java.io.IOException if reading fails or brings another version
+   */
+  public synchronized Params receiveFull(long target, FullReader reader)
+      throws java.io.IOException {
+    boolean done = false;
+    try {
+      version = UNKNOWN;
+      long got = reader.readInto(theta);
+      if (got != target) {
+        throw new java.io.IOException("θ of version " + got + " where " + target + " was due");
+      }
+      version = target;
+      done = true;
+      return theta;
+    } finally {
+      fetching = false;
+      notifyAll();
+      if (!done) {
+        version = UNKNOWN;
+      }
+    }
+  }
+
   /** The thread told to fetch could not: another thread may try. */
   public synchronized void fetchFailed() {
     fetching = false;

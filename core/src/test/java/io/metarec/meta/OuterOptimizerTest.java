@@ -187,6 +187,19 @@ class OuterOptimizerTest {
     o1.stepInPlace(t1, acc(t1, tasks));
     o2.stepInPlace(t2, acc(t2, tasks));
     assertArrayEquals(t1.flatten(), t2.flatten());
+    // Streamed row by row (what checkpoints write), the state is the exported array's floats.
+    float[] streamed = new float[(int) o1.stateLength()];
+    int[] at = {0};
+    try {
+      o1.exportStateTo((data, off, len) -> {
+        System.arraycopy(data, off, streamed, at[0], len);
+        at[0] += len;
+      });
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    assertEquals(streamed.length, at[0]);
+    assertArrayEquals(o1.exportState(), streamed);
     SgdOuterOptimizer s = new SgdOuterOptimizer(0.1f);
     s.stepInPlace(t1, acc(t1, tasks));
     SgdOuterOptimizer s2 = new SgdOuterOptimizer(0.1f);

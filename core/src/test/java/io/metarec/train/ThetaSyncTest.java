@@ -127,6 +127,16 @@ class ThetaSyncTest {
     assertTrue(copy.bitEquals(theta));
     assertEquals(7, full.to());
     assertTrue(full.appliesTo(ThetaReplica.UNKNOWN));
+    // Streamed straight from θ's rows: the same bytes, read straight into a copy's rows.
+    ByteArrayOutputStream copied = new ByteArrayOutputStream();
+    full.write(new DataOutputStream(copied), theta.layout());
+    ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+    ThetaDelta.writeFull(new DataOutputStream(streamed), theta, 7);
+    assertArrayEquals(copied.toByteArray(), streamed.toByteArray());
+    Params into = new Params(theta.layout());
+    assertEquals(7, ThetaDelta.readFullInto(new DataInputStream(
+        new ByteArrayInputStream(streamed.toByteArray())), into));
+    assertTrue(into.bitEquals(theta));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.metarec.store;
 import io.metarec.config.MetaRecConfig;
 import io.metarec.io.Checkpoint;
 import io.metarec.io.CheckpointFile;
+import io.metarec.io.FloatRun;
 import io.metarec.io.ModelFileException;
 import io.metarec.io.ModelManifest;
 import io.metarec.io.ParamSegment;
@@ -166,10 +167,16 @@ public final class Checkpoints {
       fs.delete(tmp, true);
       fs.mkdirs(tmp);
       ParamLayout layout = c.theta().layout();
-      List<StateBuffer> buffers = new ArrayList<>();
-      buffers.add(new StateBuffer("optimizer", c.optimizerState()));
+      // θ, the optimizer's state and the best θ are streamed from where they live: at catalog
+      // scale each is gigabytes, and flattening them would double the driver's memory.
+      List<String> names = new ArrayList<>();
+      List<FloatRun> buffers = new ArrayList<>();
+      names.add("optimizer");
+      buffers.add(c.optimizer() != null ? optimizerRun(c.optimizer())
+          : FloatRun.of(c.optimizerState()));
       if (c.bestTheta() != null) {
-        buffers.add(new StateBuffer("bestTheta", c.bestTheta().flatten()));
+        names.add("bestTheta");
+        buffers.add(rowsOf(c.bestTheta()));
       }
       Map<String, String> info = new LinkedHashMap<>();
       info.put("lrScale", Double.toString(s.lrScale()));
@@ -183,11 +190,10 @@ public final class Checkpoints {
         info.put("best", Json.write(ModelFiles.validationOf(s.best())));
       }
       // Sampling and resplitting streams derive from (seed, iteration, task id): no RNG words.
-      Checkpoint cp = new Checkpoint(new ParamVector(ParamSegment.list(layout), c.theta().flatten()),
-          buffers, s.iteration(), new long[0], run.hash(), info);
       Path state = new Path(tmp, "state.bin");
       try (OutputStream out = fs.create(state, true)) {
-        CheckpointFile.write(out, state.toString(), cp);
+        CheckpointFile.write(out, s.iteration(), run.hash(), new long[0], info,
+            ParamSegment.list(layout), rowsOf(c.theta()), names, buffers);
       }
       write(fs, new Path(tmp, "metrics.csv"), s.metricsCsv());
       Path fin = new Path(dir, name);
@@ -308,5 +314,29 @@ public final class Checkpoints {
     try (InputStream in = fs.open(p)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
+  }
+
+  /** θ's rows in layout order, as a run of floats. */
+  private static FloatRun rowsOf(Params p) {
+    List<float[]> rows = new ArrayList<>();
+    for (int seg = 0; seg < p.layout().numSegments(); seg++) {
+      java.util.Collections.addAll(rows, p.segment(seg));
+    }
+    return FloatRun.rows(rows, p.layout().totalSize());
+  }
+
+  /** The optimizer's exported state, streamed from its moments. */
+  private static FloatRun optimizerRun(io.metarec.meta.OuterOptimizer o) {
+    return new FloatRun() {
+      @Override
+      public long length() {
+        return o.stateLength();
+      }
+
+      @Override
+      public void writeTo(FloatRun.Sink sink) throws IOException {
+        o.exportStateTo(sink::write);
+      }
+    };
   }
 }

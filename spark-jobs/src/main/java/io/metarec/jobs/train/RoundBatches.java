@@ -97,14 +97,13 @@ final class RoundBatches implements BatchSummer {
   public MetaGradientAccumulator sum(long iteration, Params theta) {
     ThetaDelta d = updates.deltaFor(iteration, theta);
     byte[] bytes = d == null ? null : RoundWire.encode(d, layout);
-    FullTheta full = new FullTheta(theta, iteration);
     while (true) {
       if (round == null) {
         round = new Round(server.newRoundId());
       }
       int attempts = iteration == failedIteration ? failures : 0;
       try {
-        MetaGradientAccumulator acc = round.iterate(iteration, attempts, bytes, full);
+        MetaGradientAccumulator acc = round.iterate(iteration, attempts, bytes, theta);
         if (iteration != failedIteration) {
           failedIteration = -1;
           failures = 0;
@@ -155,25 +154,6 @@ final class RoundBatches implements BatchSummer {
   @Override
   public long thetaBytesSent() {
     return sentBytes;
-  }
-
-  /** θ of one iteration in full, made when the first partition asks for it. */
-  private static final class FullTheta {
-    private final Params theta;
-    private final long iteration;
-    private ThetaDelta full;
-
-    FullTheta(Params theta, long iteration) {
-      this.theta = theta;
-      this.iteration = iteration;
-    }
-
-    ThetaDelta get() {
-      if (full == null) {
-        full = ThetaDelta.full(theta, iteration);
-      }
-      return full;
-    }
   }
 
   /** What the exchange's server did with the connections it was offered, and the failed rounds. */
@@ -234,7 +214,7 @@ final class RoundBatches implements BatchSummer {
       throw new RoundFailedException("the round's tasks ended while the driver expected results", null);
     }
 
-    MetaGradientAccumulator iterate(long iteration, int attempts, byte[] delta, FullTheta full) {
+    MetaGradientAccumulator iterate(long iteration, int attempts, byte[] delta, Params theta) {
       while (connected < peers.length) {
         accept();
       }
@@ -255,16 +235,14 @@ final class RoundBatches implements BatchSummer {
           if (RoundWire.readStatus(peers[part].in(), iteration, part)
               == ThetaReplica.Receipt.FETCH) {
             long t0 = System.nanoTime();
-            ThetaDelta f = full.get();
-            long t1 = System.nanoTime();
-            RoundWire.writeTheta(peers[part].out(), iteration, f, layout);
+            RoundWire.writeTheta(peers[part].out(), iteration, theta);
             peers[part].out().flush();
-            sentBytes += f.bytes();
+            sentBytes += 4L * layout.flatSize();
             fullThetas++;
             LOG.info("iteration {}: θ in full to partition {} (its executor had no current copy): "
-                + "{} MB, {} ms to copy, {} ms to send", iteration, part,
-                String.format(java.util.Locale.ROOT, "%.1f", f.bytes() / 1e6), (t1 - t0) / 1_000_000,
-                (System.nanoTime() - t1) / 1_000_000);
+                + "{} MB in {} ms", iteration, part,
+                String.format(java.util.Locale.ROOT, "%.1f", 4.0 * layout.flatSize() / 1e6),
+                (System.nanoTime() - t0) / 1_000_000);
           }
         }
         doing = "reading the accumulator of partition ";

@@ -98,7 +98,7 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         out.flush();
         Params theta = switch (receipt) {
           case READY -> replica.theta();
-          case FETCH -> fetch(in, replica, iteration, layout);
+          case FETCH -> fetch(in, replica, iteration);
           case WAIT -> await(replica, iteration, ctx);
         };
         adaptation.faults().beforeIteration(iteration, attempts);
@@ -126,21 +126,9 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
   }
 
   /** Reads the full θ the driver sends after a FETCH status into this JVM's copy. */
-  private static Params fetch(DataInputStream in, ThetaReplica replica, long iteration,
-      ParamLayout layout) throws IOException {
-    boolean done = false;
-    try {
-      ThetaDelta full = RoundWire.readTheta(in, iteration, layout);
-      if (replica.receive(iteration, full) != ThetaReplica.Receipt.READY) {
-        throw new IOException("the full θ of iteration " + iteration + " did not take");
-      }
-      done = true;
-      return replica.theta();
-    } finally {
-      if (!done) {
-        replica.fetchFailed();
-      }
-    }
+  private static Params fetch(DataInputStream in, ThetaReplica replica, long iteration)
+      throws IOException {
+    return RoundWire.readTheta(in, iteration, replica);
   }
 
   /** Waits for the partition of this JVM that carries θ of {@code iteration} to bring the copy there. */

@@ -328,33 +328,29 @@ final class RoundWire {
     return all[r];
   }
 
-  /** Writes a THETA message: θ in full, straight to the stream (not flushed). */
-  static void writeTheta(DataOutputStream out, long iteration, ThetaDelta full, ParamLayout layout)
-      throws IOException {
+  /** Writes a THETA message: θ in full, straight from its rows to the stream (not flushed). */
+  static void writeTheta(DataOutputStream out, long iteration, Params theta) throws IOException {
     out.writeInt(THETA);
     out.writeLong(iteration);
-    full.write(out, layout);
+    ThetaDelta.writeFull(out, theta, iteration);
   }
 
   /**
-   * Reads a THETA message of iteration {@code iteration}.
+   * Reads a THETA message of iteration {@code iteration} straight into this JVM's copy.
    *
+   * @return the copy
    * @throws IOException for another message or iteration, or θ that is not full
    */
-  static ThetaDelta readTheta(DataInputStream in, long iteration, ParamLayout layout)
+  static Params readTheta(DataInputStream in, long iteration, ThetaReplica replica)
       throws IOException {
     int type = in.readInt();
     long it = in.readLong();
     if (type != THETA || it != iteration) {
+      replica.fetchFailed();
       throw new IOException("message " + type + " for iteration " + it + " from the driver where "
           + "θ of iteration " + iteration + " was due");
     }
-    ThetaDelta d = ThetaDelta.read(in, layout);
-    if (!d.isFull() || d.to() != iteration) {
-      throw new IOException("the driver sent a θ delta " + d.from() + " -> " + d.to() + " where "
-          + "the full θ of iteration " + iteration + " was due");
-    }
-    return d;
+    return replica.receiveFull(iteration, copy -> ThetaDelta.readFullInto(in, copy));
   }
 
   /** Writes a RESULT message: the partition's accumulator in {@code ser}, and its kernel time. */

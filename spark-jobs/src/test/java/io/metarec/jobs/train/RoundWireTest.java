@@ -122,11 +122,16 @@ class RoundWireTest {
         new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 9, 0));
     io.metarec.model.Params theta = TestFixtures.randomParams(LAYOUT.spec(), 4);
     ByteArrayOutputStream t = new ByteArrayOutputStream();
-    RoundWire.writeTheta(new DataOutputStream(t), 8, io.metarec.train.ThetaDelta.full(theta, 8), LAYOUT);
+    RoundWire.writeTheta(new DataOutputStream(t), 8, theta);
+    long run = 1L << 53;
+    io.metarec.train.ThetaReplica replica = io.metarec.train.ThetaReplica.of(run, LAYOUT);
+    assertEquals(io.metarec.train.ThetaReplica.Receipt.FETCH, replica.receive(8, null));
     assertTrue(RoundWire.readTheta(new DataInputStream(new ByteArrayInputStream(t.toByteArray())),
-        8, LAYOUT).isFull());
+        8, replica).bitEquals(theta));
+    assertEquals(8, replica.version());
     IOException e = assertThrows(IOException.class, () -> RoundWire.readTheta(
-        new DataInputStream(new ByteArrayInputStream(t.toByteArray())), 9, LAYOUT));
+        new DataInputStream(new ByteArrayInputStream(t.toByteArray())), 9, replica));
     assertTrue(e.getMessage().contains("iteration 9"), e.getMessage());
+    io.metarec.train.ThetaReplica.release(run);
   }
 }
