@@ -19,6 +19,8 @@ import io.metarec.report.MetricValue;
 import io.metarec.report.ReportWriter;
 import io.metarec.report.StepCurve;
 import io.metarec.report.TrainingCurve;
+import io.metarec.model.Params;
+import io.metarec.spark.ExecutorCache;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
@@ -294,7 +296,13 @@ public final class EvaluateJob {
           EvalPlan p = bPlan.value();
           EvalAccumulator a = new EvalAccumulator(p.methods().size(), p.ks().size(),
               p.metricNames().size(), p.steps().size(), p.headlineBaselines().size());
-          UserScorer scorer = new UserScorer(p, bThetas.value(), bItems.value(), bBase.value(),
+          Params[] shared = new Params[p.specs().size()];
+          for (int m = 0; m < shared.length; m++) {
+            int index = m;
+            shared[m] = ExecutorCache.theta(bThetas.id(), m,
+                new io.metarec.model.ParamLayout(p.specs().get(m)), () -> bThetas.value().get(index));
+          }
+          UserScorer scorer = new UserScorer(p, shared, bItems.value(), bBase.value(),
               bAls.value(), bKnn.value());
           while (it.hasNext()) {
             var e = it.next();

@@ -50,7 +50,11 @@ final class UserScorer {
   private final Baselines.AlsFactors[] als;
   private final Baselines.ItemKnn knn;
 
-  UserScorer(EvalPlan plan, List<float[]> flatThetas, ItemFeatureTable items, Baselines baselines,
+  /**
+   * @param thetas the models' parameters (shared, read-only: {@link
+   *     io.metarec.spark.ExecutorCache#theta} builds them once per executor JVM)
+   */
+  UserScorer(EvalPlan plan, Params[] thetas, ItemFeatureTable items, Baselines baselines,
       Baselines.AlsFactors[] als, Baselines.ItemKnn knn) {
     this.plan = plan;
     this.methods = plan.methods();
@@ -58,10 +62,9 @@ final class UserScorer {
     this.als = als;
     this.knn = knn;
     List<ModelSpec> specs = plan.specs();
-    thetas = new Params[specs.size()];
+    this.thetas = thetas;
     engines = new JvmAdaptationEngine[specs.size()];
     for (int m = 0; m < specs.size(); m++) {
-      thetas[m] = Params.unflatten(new io.metarec.model.ParamLayout(specs.get(m)), flatThetas.get(m));
       // Models with one architecture share an engine (an engine is bound to a spec, not to θ).
       for (int p = 0; p < m && engines[m] == null; p++) {
         if (specs.get(p).equals(specs.get(m))) {

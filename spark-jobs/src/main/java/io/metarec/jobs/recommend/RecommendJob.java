@@ -186,8 +186,10 @@ public final class RecommendJob {
       try {
         var rows = grouped.javaRDD().repartition(parts).mapPartitions(it -> {
           Plan p = bPlan.value();
-          Params theta = Params.unflatten(new io.metarec.model.ParamLayout(p.spec()),
-              bTheta.value());
+          // One θ per executor JVM, shared read-only by its tasks (a copy per task slot would
+          // be gigabytes per slot for a large catalog).
+          Params theta = io.metarec.spark.ExecutorCache.theta(bTheta.id(), 0,
+              new io.metarec.model.ParamLayout(p.spec()), bTheta::value);
           JvmAdaptationEngine engine = new JvmAdaptationEngine(p.spec(), bItems.value());
           List<Row> outRows = new ArrayList<>();
           while (it.hasNext()) {

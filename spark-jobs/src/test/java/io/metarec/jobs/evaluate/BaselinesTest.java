@@ -48,7 +48,7 @@ class BaselinesTest {
         new EvalMethod("bias", "", Kind.BIAS, -1, null));
     EvalPlan plan = new EvalPlan(List.of(1), 10, 4.0, 1, List.of(), 1, -1, 7, true, 1, 5, methods,
         List.of(), false, 20);
-    UserScorer scorer = new UserScorer(plan, List.of(), ItemFeatureTable.empty(4, 0), b, null,
+    UserScorer scorer = new UserScorer(plan, new io.metarec.model.Params[0], ItemFeatureTable.empty(4, 0), b, null,
         null);
     EvalAccumulator acc = new EvalAccumulator(3, 1, plan.metricNames().size(), 0);
     // The cold user: support = item 1 → 5; query = item 2 → 1, item 3 → 4.
@@ -113,7 +113,7 @@ class BaselinesTest {
     EvalPlan plan = new EvalPlan(List.of(1), 1, 4.0, 1, List.of(), 1, -1, 7, false, 0, 1,
         methods, List.of(spec), false, 2);
     UserScorer scorer = new UserScorer(plan,
-        List.of(io.metarec.meta.TestFixtures.randomParams(spec, 1).flatten()),
+        new io.metarec.model.Params[] {io.metarec.meta.TestFixtures.randomParams(spec, 1)},
         io.metarec.meta.TestFixtures.tinyItems(12), b, null, null);
     EvalAccumulator acc = new EvalAccumulator(1, 1, plan.metricNames().size(), 0);
     // Support: item 2; query: item 3. Unseen: 1 and 4..11, which score 0.
