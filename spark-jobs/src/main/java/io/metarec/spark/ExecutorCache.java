@@ -1,9 +1,5 @@
 package io.metarec.spark;
 
-import io.metarec.model.ParamLayout;
-
-import io.metarec.model.Params;
-
 import io.metarec.engine.EngineFactory;
 import io.metarec.config.EngineKind;
 import io.metarec.engine.Nd4jBatchedEngine;
@@ -42,37 +38,6 @@ public final class ExecutorCache {
 
   private ExecutorCache() {}
 
-  private record ThetaKey(long broadcast, int index) {}
-
-  /** θ unflattened from broadcasts, shared by the tasks of this JVM (read-only), newest few kept. */
-  private static final java.util.Map<ThetaKey, java.lang.ref.SoftReference<Params>> THETAS =
-      new java.util.LinkedHashMap<>(8, 0.75f, true);
-  private static final int KEPT_THETAS = 4;
-
-  /**
-   * θ number {@code index} of a broadcast of flat parameter vectors, as {@link Params} of {@code
-   * layout}, built once per executor JVM and shared by its tasks, which only read it: at catalog
-   * scale a copy per task would be one θ (gigabytes) per task slot. Held through soft references,
-   * rebuilt if the collector took it.
-   */
-  public static Params theta(long broadcastId, int index, ParamLayout layout,
-      java.util.function.Supplier<float[]> flat) {
-    ThetaKey key = new ThetaKey(broadcastId, index);
-    synchronized (THETAS) {
-      java.lang.ref.SoftReference<Params> ref = THETAS.get(key);
-      Params p = ref == null ? null : ref.get();
-      if (p == null) {
-        p = Params.unflatten(layout, flat.get());
-        THETAS.put(key, new java.lang.ref.SoftReference<>(p));
-        java.util.Iterator<ThetaKey> it = THETAS.keySet().iterator();
-        while (THETAS.size() > KEPT_THETAS && it.hasNext()) {
-          it.next();
-          it.remove();
-        }
-      }
-      return p;
-    }
-  }
 
   /** This thread's engine for the broadcast model spec and item table. */
   public static JvmAdaptationEngine engine(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items) {

@@ -20,7 +20,6 @@ import io.metarec.report.ReportWriter;
 import io.metarec.report.StepCurve;
 import io.metarec.report.TrainingCurve;
 import io.metarec.model.Params;
-import io.metarec.spark.ExecutorCache;
 import io.metarec.spark.HadoopFiles;
 import io.metarec.spark.JobFailedException;
 import io.metarec.spark.Json;
@@ -128,13 +127,15 @@ public final class EvaluateJob {
     InnerLoopConfig runInner = cfg.engine().inner();
     List<EvalMethod> methods = new ArrayList<>();
     List<ModelSpec> specs = new ArrayList<>();
-    List<float[]> thetas = new ArrayList<>();
+    // θ as row arrays: broadcast as they are (Kryo writes them as flat runs), shared by the tasks of
+    // an executor JVM; a flat copy would be one array of the whole θ, twice the memory.
+    List<Params> thetas = new ArrayList<>();
     Set<String> names = new HashSet<>();
     int metaModel = -1;
     for (int i = 0; i < models.size(); i++) {
       ModelFiles.Model m = models.get(i);
       specs.add(m.spec());
-      thetas.add(m.theta().flatten());
+      thetas.add(m.theta());
       if (m.pretrained()) {
         add(methods, names, new EvalMethod("pretrain", "conventionally pretrained model ("
             + m.dir() + "), no adaptation", Kind.MODEL, i, noAdaptation(runInner)));
@@ -214,8 +215,7 @@ public final class EvaluateJob {
       ModelSpec spec = specs.get(0);
       var meta = cfg.engine().meta();
       specs.add(spec);
-      thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit())
-          .flatten());
+      thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit()));
       InnerLoopConfig scratch = runInner.withSteps(ec.scratchSteps()).withUserSolver(UserSolver.SGD)
           .withAdapt(EnumSet.of(ParamGroup.DECISION, ParamGroup.USER, ParamGroup.EMBEDDING));
       add(methods, names, new EvalMethod("scratch", "the same architecture trained on the support "
@@ -283,7 +283,7 @@ public final class EvaluateJob {
       // Score.
       long scoreStart = System.nanoTime();
       Broadcast<EvalPlan> bPlan = jsc.broadcast(plan);
-      Broadcast<List<float[]>> bThetas = jsc.broadcast(thetas);
+      Broadcast<List<Params>> bThetas = jsc.broadcast(thetas);
       // Implicit feedback's support negatives are drawn by the training users' counts.
       Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items.withCounts(baselines.counts));
       Broadcast<Baselines> bBase = jsc.broadcast(baselines);
@@ -296,13 +296,9 @@ public final class EvaluateJob {
           EvalPlan p = bPlan.value();
           EvalAccumulator a = new EvalAccumulator(p.methods().size(), p.ks().size(),
               p.metricNames().size(), p.steps().size(), p.headlineBaselines().size());
-          Params[] shared = new Params[p.specs().size()];
-          for (int m = 0; m < shared.length; m++) {
-            int index = m;
-            shared[m] = ExecutorCache.theta(bThetas.id(), m,
-                new io.metarec.model.ParamLayout(p.specs().get(m)), () -> bThetas.value().get(index));
-          }
-          UserScorer scorer = new UserScorer(p, shared, bItems.value(), bBase.value(),
+          // The broadcast value: one per executor JVM, read-only for its tasks.
+          UserScorer scorer = new UserScorer(p, bThetas.value().toArray(new Params[0]),
+              bItems.value(), bBase.value(),
               bAls.value(), bKnn.value());
           while (it.hasNext()) {
             var e = it.next();

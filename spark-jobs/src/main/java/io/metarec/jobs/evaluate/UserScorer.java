@@ -51,8 +51,8 @@ final class UserScorer {
   private final Baselines.ItemKnn knn;
 
   /**
-   * @param thetas the models' parameters (shared, read-only: {@link
-   *     io.metarec.spark.ExecutorCache#theta} builds them once per executor JVM)
+   * @param thetas the models' parameters (the broadcast's, shared read-only by an executor's
+   *     tasks)
    */
   UserScorer(EvalPlan plan, Params[] thetas, ItemFeatureTable items, Baselines baselines,
       Baselines.AlsFactors[] als, Baselines.ItemKnn knn) {

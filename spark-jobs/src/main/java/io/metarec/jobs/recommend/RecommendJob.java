@@ -176,7 +176,8 @@ public final class RecommendJob {
 
       Broadcast<Plan> bPlan = jsc.broadcast(new Plan(spec, inner, candidates, itemIds, rc.top(),
           rc.history()));
-      Broadcast<float[]> bTheta = jsc.broadcast(model.theta().flatten());
+      // θ as row arrays (Kryo writes them as flat runs); the value is one per executor JVM.
+      Broadcast<Params> bTheta = jsc.broadcast(model.theta());
       Broadcast<ItemFeatureTable> bItems = jsc.broadcast(itemTable);
       LongAccumulator users = jsc.sc().longAccumulator("users");
       LongAccumulator cold = jsc.sc().longAccumulator("coldUsers");
@@ -186,10 +187,9 @@ public final class RecommendJob {
       try {
         var rows = grouped.javaRDD().repartition(parts).mapPartitions(it -> {
           Plan p = bPlan.value();
-          // One θ per executor JVM, shared read-only by its tasks (a copy per task slot would
-          // be gigabytes per slot for a large catalog).
-          Params theta = io.metarec.spark.ExecutorCache.theta(bTheta.id(), 0,
-              new io.metarec.model.ParamLayout(p.spec()), bTheta::value);
+          // The broadcast value, shared read-only by the executor's tasks (a copy per task slot
+          // would be gigabytes per slot for a large catalog).
+          Params theta = bTheta.value();
           JvmAdaptationEngine engine = new JvmAdaptationEngine(p.spec(), bItems.value());
           List<Row> outRows = new ArrayList<>();
           while (it.hasNext()) {
