@@ -141,6 +141,16 @@ public final class ThetaReplica {
    * @param sent a delta, a full delta, or null when the driver sent none
    */
   public synchronized Receipt receive(long target, ThetaDelta sent) {
+    return receive(target, sent, false);
+  }
+
+  /**
+   * As {@link #receive(long, ThetaDelta)}; with {@code takeOver} the caller is the one thread
+   * meant to bring the copy to {@code target} (a round's carrier for its executor), so a claim
+   * left by another thread (a task of an abandoned round that has not failed yet) is taken over
+   * instead of waited for: the result is never {@link Receipt#WAIT}.
+   */
+  public synchronized Receipt receive(long target, ThetaDelta sent, boolean takeOver) {
     if (version == target) {
       return Receipt.READY;
     }
@@ -153,7 +163,7 @@ public final class ThetaReplica {
       notifyAll();
       return Receipt.READY;
     }
-    if (!fetching || fetchingFor != target) {
+    if (!fetching || fetchingFor != target || takeOver) {
       // A claim for another iteration is a leftover of an abandoned round: this one takes over.
       fetching = true;
       fetchingFor = target;

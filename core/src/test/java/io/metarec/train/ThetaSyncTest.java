@@ -232,6 +232,9 @@ class ThetaSyncTest {
     assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null));
     r.fetchFailed();
     assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null));
+    assertEquals(ThetaReplica.Receipt.WAIT, r.receive(6, null));
+    assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null, true),
+        "a round's carrier takes over a claim left by a task of an abandoned round");
     assertThrows(IllegalStateException.class, () -> r.awaitVersion(6, 10, () -> {
       throw new IllegalStateException("killed");
     }));

@@ -93,7 +93,7 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         }
         ThetaDelta sent = kind == RoundWire.DELTA ? ThetaDelta.read(in, layout) : null;
         ThetaReplica.Receipt receipt = kind == RoundWire.FOLLOW ? ThetaReplica.Receipt.WAIT
-            : replica.receive(iteration, sent);
+            : replica.receive(iteration, sent, true);
         RoundWire.writeStatus(out, iteration, receipt);
         out.flush();
         Params theta = switch (receipt) {
@@ -128,7 +128,12 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
   /** Reads the full θ the driver sends after a FETCH status into this JVM's copy. */
   private static Params fetch(DataInputStream in, ThetaReplica replica, long iteration)
       throws IOException {
-    return RoundWire.readTheta(in, iteration, replica);
+    try {
+      return RoundWire.readTheta(in, iteration, replica);
+    } catch (IOException | RuntimeException | Error e) {
+      replica.fetchFailed(); // the connection broke before θ arrived: another task may fetch
+      throw e;
+    }
   }
 
   /** Waits for the partition of this JVM that carries θ of {@code iteration} to bring the copy there. */
