@@ -33,21 +33,4 @@ public interface FloatRun {
       }
     };
   }
-
-  /** The rows of {@code rows}, one after another. */
-  static FloatRun rows(Iterable<float[]> rows, long length) {
-    return new FloatRun() {
-      @Override
-      public long length() {
-        return length;
-      }
-
-      @Override
-      public void writeTo(Sink sink) throws IOException {
-        for (float[] r : rows) {
-          sink.write(r, 0, r.length);
-        }
-      }
-    };
-  }
 }

@@ -95,15 +95,42 @@ public final class ThetaDelta implements Serializable {
     return new ThetaDelta(from, to, false, denseOf(theta), keys, rows);
   }
 
-  private static float[] denseOf(Params theta) {
-    ParamLayout l = theta.layout();
+  /** @return the floats of {@code layout}'s dense (non-table) segments */
+  private static int denseLength(ParamLayout layout) {
     int n = 0;
-    for (Segment s : l.segments()) {
+    for (Segment s : layout.segments()) {
       if (!s.table()) {
         n += (int) s.size();
       }
     }
-    float[] dense = new float[n];
+    return n;
+  }
+
+  /** Writes the dense segments' floats ({@link #denseOf}'s order) into {@code copy}'s rows. */
+  private static void scatterDense(float[] dense, Params copy) {
+    int p = 0;
+    for (Segment s : copy.layout().segments()) {
+      if (!s.table()) {
+        for (float[] row : copy.segment(s.id())) {
+          System.arraycopy(dense, p, row, 0, row.length);
+          p += row.length;
+        }
+      }
+    }
+  }
+
+  /** Reads the wire form's magic number, failing on anything else. */
+  private static void readMagic(DataInputStream in) throws IOException {
+    int magic = in.readInt();
+    if (magic != WIRE_MAGIC) {
+      throw new IOException(String.format(java.util.Locale.ROOT,
+          "not a θ delta (magic number 0x%08x)", magic));
+    }
+  }
+
+  private static float[] denseOf(Params theta) {
+    ParamLayout l = theta.layout();
+    float[] dense = new float[denseLength(l)];
     int p = 0;
     for (Segment s : l.segments()) {
       if (!s.table()) {
@@ -158,17 +185,6 @@ public final class ThetaDelta implements Serializable {
     return full || version == from;
   }
 
-  /** @return the table rows it carries (all of them for a full delta) */
-  public long tableRows(ParamLayout layout) {
-    long n = 0;
-    for (Segment s : layout.segments()) {
-      if (s.table()) {
-        n += full ? s.rows() : keys[s.id()].length;
-      }
-    }
-    return n;
-  }
-
   /** @return the floats it carries */
   public long floats() {
     long n = dense.length;
@@ -208,16 +224,12 @@ public final class ThetaDelta implements Serializable {
       throw new IllegalArgumentException("a delta of " + rows.length + " segments cannot patch a "
           + "model of " + l.numSegments());
     }
-    int p = 0;
+    scatterDense(dense, copy);
     for (Segment s : l.segments()) {
-      float[][] dst = copy.segment(s.id());
       if (!s.table()) {
-        for (float[] row : dst) {
-          System.arraycopy(dense, p, row, 0, row.length);
-          p += row.length;
-        }
         continue;
       }
+      float[][] dst = copy.segment(s.id());
       int cols = s.cols();
       int per = chunkRows(cols);
       float[][] chunks = rows[s.id()];
@@ -304,39 +316,25 @@ public final class ThetaDelta implements Serializable {
    */
   public static long readFullInto(DataInputStream in, Params copy) throws IOException {
     ParamLayout layout = copy.layout();
-    int magic = in.readInt();
-    if (magic != WIRE_MAGIC) {
-      throw new IOException(String.format(java.util.Locale.ROOT,
-          "not a θ delta (magic number 0x%08x)", magic));
-    }
+    readMagic(in);
     in.readLong();
     long to = in.readLong();
     if (!in.readBoolean()) {
       throw new IOException("a θ delta to version " + to + " where θ in full was due");
     }
     int denseLen = in.readInt();
-    int expected = 0;
-    for (Segment s : layout.segments()) {
-      if (!s.table()) {
-        expected += (int) s.size();
-      }
-    }
+    int expected = denseLength(layout);
     if (denseLen != expected) {
       throw new IOException("θ with " + denseLen + " dense floats; the model has " + expected);
     }
-    float[] dense = readFloats(in, denseLen);
-    int p = 0;
+    scatterDense(readFloats(in, denseLen), copy);
     byte[] buf = new byte[STREAM_BUFFER];
     java.nio.FloatBuffer f = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     for (Segment s : layout.segments()) {
-      float[][] rows = copy.segment(s.id());
       if (!s.table()) {
-        for (float[] row : rows) {
-          System.arraycopy(dense, p, row, 0, row.length);
-          p += row.length;
-        }
         continue;
       }
+      float[][] rows = copy.segment(s.id());
       int n = in.readInt();
       if (n != s.rows()) {
         throw new IOException("θ with " + n + " rows of " + s.name() + ", which has " + s.rows());
@@ -376,21 +374,12 @@ public final class ThetaDelta implements Serializable {
    * @throws IOException if the bytes are not a delta of this layout
    */
   public static ThetaDelta read(DataInputStream in, ParamLayout layout) throws IOException {
-    int magic = in.readInt();
-    if (magic != WIRE_MAGIC) {
-      throw new IOException(String.format(java.util.Locale.ROOT,
-          "not a θ delta (magic number 0x%08x)", magic));
-    }
+    readMagic(in);
     long from = in.readLong();
     long to = in.readLong();
     boolean full = in.readBoolean();
     int denseLen = in.readInt();
-    int expected = 0;
-    for (Segment s : layout.segments()) {
-      if (!s.table()) {
-        expected += (int) s.size();
-      }
-    }
+    int expected = denseLength(layout);
     if (denseLen != expected || (!full && (from < 0 || to <= from))) {
       throw new IOException("θ delta " + from + " -> " + to + " with " + denseLen
           + " dense floats; the model has " + expected);

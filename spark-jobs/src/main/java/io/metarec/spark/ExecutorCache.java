@@ -38,7 +38,6 @@ public final class ExecutorCache {
 
   private ExecutorCache() {}
 
-
   /** This thread's engine for the broadcast model spec and item table. */
   public static JvmAdaptationEngine engine(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items) {
     EngineKey key = new EngineKey(spec.id(), items.id());

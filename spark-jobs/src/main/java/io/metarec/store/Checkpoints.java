@@ -316,13 +316,23 @@ public final class Checkpoints {
     }
   }
 
-  /** θ's rows in layout order, as a run of floats. */
+  /** θ's rows in layout order, as a run of floats (no list of the rows: millions at scale). */
   private static FloatRun rowsOf(Params p) {
-    List<float[]> rows = new ArrayList<>();
-    for (int seg = 0; seg < p.layout().numSegments(); seg++) {
-      java.util.Collections.addAll(rows, p.segment(seg));
-    }
-    return FloatRun.rows(rows, p.layout().totalSize());
+    return new FloatRun() {
+      @Override
+      public long length() {
+        return p.layout().totalSize();
+      }
+
+      @Override
+      public void writeTo(FloatRun.Sink sink) throws IOException {
+        for (int seg = 0; seg < p.layout().numSegments(); seg++) {
+          for (float[] row : p.segment(seg)) {
+            sink.write(row, 0, row.length);
+          }
+        }
+      }
+    };
   }
 
   /** The optimizer's exported state, streamed from its moments. */
