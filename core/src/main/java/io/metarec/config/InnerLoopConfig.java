@@ -24,6 +24,10 @@ import java.util.Set;
  *     1 = each step moves b_u to the shrunk estimate given the rest of the model); without the Newton
  *     scaling the user bias takes {@code lrUser}
  * @param implicit sampled negatives, their loss and the solve's confidence (implicit feedback)
+ * @param priorScale factor on the model's learned prior strength lambda wherever the inner loop
+ *     uses it (the ridge and weighted least-squares solves, the Newton step of the user bias),
+ *     {@code > 0}; 1 = the learned value. The selection on validation users tries others per
+ *     support size ({@code train.selectAdaptation})
  */
 public record InnerLoopConfig(
     int steps,
@@ -35,7 +39,8 @@ public record InnerLoopConfig(
     Set<ParamGroup> adapt,
     boolean userBiasNewtonStep,
     float lrUserBias,
-    ImplicitConfig implicit) implements Serializable {
+    ImplicitConfig implicit,
+    float priorScale) implements Serializable {
 
   public InnerLoopConfig {
     Checks.intAtLeast("inner.steps", steps, 0);
@@ -56,6 +61,15 @@ public record InnerLoopConfig(
     if (implicit == null) {
       implicit = ImplicitConfig.DEFAULTS;
     }
+    Checks.doubleAbove("inner.priorScale", priorScale, 0);
+  }
+
+  /** The settings with the model's learned prior strength as it is ({@code priorScale = 1}). */
+  public InnerLoopConfig(int steps, float lrDecision, float lrUser, float lrEmbedding, float l2,
+      UserSolver userSolver, Set<ParamGroup> adapt, boolean userBiasNewtonStep, float lrUserBias,
+      ImplicitConfig implicit) {
+    this(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep,
+        lrUserBias, implicit, 1f);
   }
 
   /** The settings with the default implicit-feedback sampling ({@link ImplicitConfig#DEFAULTS}). */
@@ -109,7 +123,8 @@ public record InnerLoopConfig(
         groups,
         inner.getBoolean("userBiasNewtonStep"),
         (float) inner.getDouble("lr.userBias"),
-        ImplicitConfig.from(inner.section("implicit")));
+        ImplicitConfig.from(inner.section("implicit")),
+        (float) inner.getDouble("priorScale"));
   }
 
   /** @return whether {@code g} is adapted */
@@ -129,22 +144,28 @@ public record InnerLoopConfig(
 
   /** @return a copy with another number of steps (e.g. for evaluation) */
   public InnerLoopConfig withSteps(int newSteps) {
-    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias, implicit);
+    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias, implicit, priorScale);
   }
 
   /** @return a copy with another user solver */
   public InnerLoopConfig withUserSolver(UserSolver s) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias, implicit);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias, implicit, priorScale);
   }
 
   /** @return a copy with other implicit-feedback settings */
   public InnerLoopConfig withImplicit(ImplicitConfig i) {
     return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt,
-        userBiasNewtonStep, lrUserBias, i);
+        userBiasNewtonStep, lrUserBias, i, priorScale);
+  }
+
+  /** @return a copy with another factor on the learned prior strength */
+  public InnerLoopConfig withPriorScale(float scale) {
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt,
+        userBiasNewtonStep, lrUserBias, implicit, scale);
   }
 
   /** @return a copy adapting other groups */
   public InnerLoopConfig withAdapt(Set<ParamGroup> groups) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias, implicit);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias, implicit, priorScale);
   }
 }

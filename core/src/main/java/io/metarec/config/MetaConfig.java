@@ -23,6 +23,8 @@ import java.io.Serializable;
  * @param itemBiasShrinkage pseudo-count of the shrunk item-mean bias initialization, {@code >= 0}
  * @param tableL2 L2 strength on the embedding and factor table rows a meta-batch touches, added to
  *     their meta-gradient in the outer step ({@code tableL2 * row}), {@code >= 0}
+ * @param priorLr outer step size of the learned inner-loop hyperparameters (the ridge solve's log
+ *     prior strength), {@code > 0}; scaled with {@code outerLr} by decay and divergence halving
  */
 public record MetaConfig(
     Algorithm algorithm,
@@ -40,7 +42,18 @@ public record MetaConfig(
     float embeddingStd,
     float lambdaInit,
     float itemBiasShrinkage,
-    float tableL2) implements Serializable {
+    float tableL2,
+    float priorLr) implements Serializable {
+
+  /** The settings with the learned hyperparameters stepping like every other parameter. */
+  public MetaConfig(Algorithm algorithm, OuterOptimizerKind outerOptimizer, float outerLr,
+      float adamBeta1, float adamBeta2, float adamEpsilon, long seed, int iterations,
+      int tasksPerIteration, boolean resplit, int minSupport, int maxSupport, float embeddingStd,
+      float lambdaInit, float itemBiasShrinkage, float tableL2) {
+    this(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit,
+        itemBiasShrinkage, tableL2, outerLr);
+  }
 
   public MetaConfig {
     if (algorithm == null || outerOptimizer == null) {
@@ -66,6 +79,12 @@ public record MetaConfig(
     Checks.doubleAbove("meta.init.lambda", lambdaInit, 0);
     Checks.rate("meta.init.itemBiasShrinkage", itemBiasShrinkage);
     Checks.rate("meta.tableL2", tableL2);
+    Checks.doubleAbove("meta.priorLr", priorLr, 0);
+  }
+
+  /** How much larger the learned hyperparameters' outer step is than every other parameter's. */
+  public float priorLrRatio() {
+    return priorLr / outerLr;
   }
 
   /** Reads the {@code meta} section (see conf/metarec.conf). */
@@ -86,24 +105,26 @@ public record MetaConfig(
         (float) meta.getDouble("init.embeddingStd"),
         (float) meta.getDouble("init.lambda"),
         (float) meta.getDouble("init.itemBiasShrinkage"),
-        (float) meta.getDouble("tableL2"));
+        (float) meta.getDouble("tableL2"),
+        (float) meta.getDouble("priorLr"));
   }
 
   /** @return a copy with another algorithm */
   public MetaConfig withAlgorithm(Algorithm a) {
     return new MetaConfig(a, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr);
   }
 
   /** @return a copy with another outer step size (the divergence guard halves it) */
   public MetaConfig withOuterLr(float lr) {
     return new MetaConfig(algorithm, outerOptimizer, lr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2,
+        priorLr * (lr / outerLr));
   }
 
   /** @return a copy with another seed */
   public MetaConfig withSeed(long s) {
     return new MetaConfig(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, s, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr);
   }
 }

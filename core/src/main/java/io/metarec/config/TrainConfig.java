@@ -37,6 +37,7 @@ import java.util.List;
  *     with on the validation users ({@code train.selectAdaptation.enabled})
  * @param selectSteps the inner step counts tried (each >= 0)
  * @param selectLrScales the scales of every inner step size tried (each > 0)
+ * @param selectPriorScales the factors on the learned prior strength tried (each > 0)
  */
 public record TrainConfig(
     String tasks,
@@ -58,7 +59,8 @@ public record TrainConfig(
     int exchangePort,
     boolean selectAdaptation,
     List<Integer> selectSteps,
-    List<Double> selectLrScales)
+    List<Double> selectLrScales,
+    List<Double> selectPriorScales)
     implements Serializable {
 
   /** Validates the ranges. */
@@ -98,6 +100,14 @@ public record TrainConfig(
             + "] must be a positive number, got " + v);
       }
     }
+    selectPriorScales = List.copyOf(selectPriorScales);
+    for (int i = 0; i < selectPriorScales.size(); i++) {
+      double v = selectPriorScales.get(i);
+      if (!(v > 0) || Double.isInfinite(v)) {
+        throw new ConfigValidationException("train.selectAdaptation.priorScales[" + i
+            + "] must be a positive number, got " + v);
+      }
+    }
     if (selectAdaptation && (selectSteps.isEmpty() || selectLrScales.isEmpty())) {
       throw new ConfigValidationException("train.selectAdaptation.steps and .lrScales must each "
           + "list at least one value when train.selectAdaptation.enabled = true");
@@ -132,6 +142,7 @@ public record TrainConfig(
         r.getInt("train.exchangePort"),
         r.getBoolean("train.selectAdaptation.enabled"),
         r.getIntList("train.selectAdaptation.steps"),
-        r.getDoubleList("train.selectAdaptation.lrScales"));
+        r.getDoubleList("train.selectAdaptation.lrScales"),
+        r.getDoubleList("train.selectAdaptation.priorScales"));
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metarec.config.AdaptationPlan;
 import io.metarec.config.Checks;
 import io.metarec.config.InnerLoopConfig;
 import io.metarec.model.Activation;
@@ -44,7 +45,9 @@ import java.util.Map;
  * @param metrics what training measured
  * @param run how the run went
  * @param adaptation the inner-loop settings chosen for this model after training (on validation
- *     users), or null: evaluate and recommend use them unless told otherwise
+ *     users), or null: evaluate and recommend use them unless told otherwise. Either one inner
+ *     section, or {@code {"bySupport": [{"support": K, "label": ..., "inner": {...}}, ...]}}: one
+ *     per support size, read as an {@link AdaptationPlan} ({@link #adaptationPlan})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelManifest(int formatVersion, String kind, String trainedBy, String createdAt,
@@ -217,6 +220,9 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
    * @param source the file's label, for messages
    */
   public InnerLoopConfig innerLoop(com.typesafe.config.Config defaults, String source) {
+    if (adaptation != null && adaptation.has("bySupport")) {
+      return adaptationPlan(defaults, source).largest();
+    }
     JsonNode inner = adaptation != null ? adaptation
         : training != null && training.has("inner") ? training.get("inner") : null;
     @SuppressWarnings("unchecked")
@@ -227,6 +233,46 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
     } catch (RuntimeException e) {
       throw new ModelManifestException(source + ": its " + (adaptation != null ? "adaptation"
           : "training.inner") + " settings are invalid: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * How to adapt this model's users: the settings chosen per support size after training when
+   * {@link #adaptation} has them, else one setting ({@link #innerLoop}) for every size.
+   *
+   * @param defaults the {@code inner} section of the defaults
+   * @param source the file's label, for messages
+   */
+  public AdaptationPlan adaptationPlan(com.typesafe.config.Config defaults, String source) {
+    JsonNode by = adaptation == null ? null : adaptation.get("bySupport");
+    if (by == null) {
+      return AdaptationPlan.of(innerLoop(defaults, source));
+    }
+    if (!by.isArray() || by.isEmpty()) {
+      throw new ModelManifestException(source + ": adaptation.bySupport must be a non-empty list");
+    }
+    int[] supports = new int[by.size()];
+    List<InnerLoopConfig> settings = new ArrayList<>();
+    for (int i = 0; i < by.size(); i++) {
+      JsonNode e = by.get(i);
+      if (!e.path("support").canConvertToInt() || !e.path("inner").isObject()) {
+        throw new ModelManifestException(source + ": adaptation.bySupport[" + i + "] needs a "
+            + "support size and an inner section, got " + e);
+      }
+      supports[i] = e.get("support").asInt();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = MAPPER.convertValue(e.get("inner"), Map.class);
+      try {
+        settings.add(InnerLoopConfig.fromSection(m, defaults));
+      } catch (RuntimeException x) {
+        throw new ModelManifestException(source + ": adaptation.bySupport[" + i + "] is invalid: "
+            + x.getMessage(), x);
+      }
+    }
+    try {
+      return new AdaptationPlan(supports, settings);
+    } catch (IllegalArgumentException x) {
+      throw new ModelManifestException(source + ": " + x.getMessage(), x);
     }
   }
 

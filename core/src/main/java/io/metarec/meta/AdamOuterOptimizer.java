@@ -24,17 +24,27 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
   private final Params m;
   private final Params v;
   private final float tableL2;
+  private final float priorLrRatio;
 
   public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps) {
     this(layout, lr, beta1, beta2, eps, 0f);
   }
 
+  public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps, float tableL2) {
+    this(layout, lr, beta1, beta2, eps, tableL2, 1f);
+  }
+
   /**
    * An Adam optimizer whose table rows get {@code tableL2 * row} added to their mean meta-gradient
-   * (L2 regularization of the touched rows, inside the moments as in Adam with weight decay).
+   * (L2 regularization of the touched rows, inside the moments as in Adam with weight decay) and
+   * whose learned inner-loop hyperparameters (the ridge solve's log prior strength) take steps
+   * {@code priorLrRatio} times the others': a scalar that sets how far every user moves needs to
+   * travel orders of magnitude in a few hundred steps, where a weight must not.
    */
-  public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps, float tableL2) {
+  public AdamOuterOptimizer(ParamLayout layout, float lr, float beta1, float beta2, float eps, float tableL2,
+      float priorLrRatio) {
     super(lr);
+    this.priorLrRatio = priorLrRatio;
     this.layout = layout;
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -78,8 +88,9 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
         });
       } else {
         int off = acc.denseOffset(s.id());
+        float segStep = s.id() == layout.logLambda ? stepSize * priorLrRatio : stepSize;
         for (int r = 0; r < t.length; r++) {
-          updateRow(t[r], ms[r], vs[r], dense, off, inv, stepSize, epsHat, 0f);
+          updateRow(t[r], ms[r], vs[r], dense, off, inv, segStep, epsHat, 0f);
           off += t[r].length;
         }
       }

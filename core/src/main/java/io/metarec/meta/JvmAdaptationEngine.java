@@ -91,6 +91,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private int positives;
   /** The implicit settings of the task being adapted; null for explicit feedback. */
   private ImplicitConfig implicit;
+  /** The loaded task's factor on the learned prior strength ({@link InnerLoopConfig#priorScale}). */
+  private double priorScale = 1.0;
   /** Negatives per positive in the support and in the query of the task being adapted. */
   private int negS;
   private int negQ;
@@ -304,6 +306,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       long taskId, InnerLoopConfig inner, boolean reptile, SplittableRandom rng,
       boolean queryNegatives) {
     implicit = spec.feedback() == Feedback.IMPLICIT ? inner.implicit() : null;
+    priorScale = inner.priorScale();
     negS = implicit == null || rng == null ? 0 : implicit.supportNegatives();
     negQ = implicit == null || rng == null || !queryNegatives ? 0 : implicit.negatives();
     positives = support;
@@ -504,7 +507,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     for (int r = 0; r < s; r++) {
       res[r] = y[r] - pred[r];
     }
-    double lam = Math.exp(phi.segment(layout.logLambda)[0][0]);
+    double lam = lambda();
     ridge.solveInPlace(phi.segment(layout.itemFactor), ti.localItems(), res, s, lam);
     bu = (float) ridge.z[0];
     for (int c = 0; c < ud; c++) {
@@ -529,7 +532,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
     int s = ti.support();
     kernel.forwardInto(phi, ti, 0, s, 0f, zeros, uEff, ws);
-    double lam = Math.exp(phi.segment(layout.logLambda)[0][0]);
+    double lam = lambda();
     wls.solveInPlace(gram, phi.segment(layout.itemFactor), ti.localItems(), positives,
         implicit == null ? ImplicitConfig.DEFAULTS.confidence() : implicit.confidence(), lam);
     bu = phi.segment(layout.userBias)[0][0];
@@ -651,7 +654,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       float[][] gr = grad.segment(seg.id());
       float[][] p0 = init.segment(seg.id());
       if (seg.id() == layout.userBias && in.userBiasNewtonStep()) {
-        double lam = Math.exp(phi.segment(layout.logLambda)[0][0]);
+        double lam = lambda();
         double b = p[0][0];
         double b0 = p0[0][0];
         double gSum = (double) s * gr[0][0];
@@ -833,6 +836,11 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         }
       }
     }
+  }
+
+  /** The prior strength of the loaded task: the learned lambda times the inner loop's factor. */
+  private double lambda() {
+    return Math.exp(phi.segment(layout.logLambda)[0][0]) * priorScale;
   }
 
   /** Multi-task baseline: gradient of the mean loss over all rows at theta (user at the prior). */

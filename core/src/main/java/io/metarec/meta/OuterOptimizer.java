@@ -64,9 +64,9 @@ public interface OuterOptimizer {
   /** Creates the optimizer {@code meta} names for parameters of {@code layout}. */
   static OuterOptimizer create(MetaConfig meta, ParamLayout layout) {
     return switch (meta.outerOptimizer()) {
-      case SGD -> new SgdOuterOptimizer(meta.outerLr(), meta.tableL2());
+      case SGD -> new SgdOuterOptimizer(meta.outerLr(), meta.tableL2(), meta.priorLrRatio());
       case ADAM -> new AdamOuterOptimizer(layout, meta.outerLr(), meta.adamBeta1(), meta.adamBeta2(),
-          meta.adamEpsilon(), meta.tableL2());
+          meta.adamEpsilon(), meta.tableL2(), meta.priorLrRatio());
     };
   }
 }

@@ -12,14 +12,24 @@ import io.metarec.model.Segment;
  */
 public final class SgdOuterOptimizer extends StepCountingOptimizer {
   private final float tableL2;
+  private final float priorLrRatio;
 
   public SgdOuterOptimizer(float lr) {
     this(lr, 0f);
   }
 
-  /** Plain SGD whose table rows also decay by {@code lr * tableL2 * row} (L2 on touched rows). */
   public SgdOuterOptimizer(float lr, float tableL2) {
+    this(lr, tableL2, 1f);
+  }
+
+  /**
+   * Plain SGD whose table rows also decay by {@code lr * tableL2 * row} (L2 on touched rows) and
+   * whose learned inner-loop hyperparameters (log prior strength) step {@code priorLrRatio} times
+   * as far.
+   */
+  public SgdOuterOptimizer(float lr, float tableL2, float priorLrRatio) {
     super(lr);
+    this.priorLrRatio = priorLrRatio;
     this.tableL2 = tableL2;
   }
 
@@ -44,9 +54,10 @@ public final class SgdOuterOptimizer extends StepCountingOptimizer {
         }
       } else {
         int off = acc.denseOffset(s.id());
+        float segScale = s.id() == layout.logLambda ? scale * priorLrRatio : scale;
         for (float[] dst : t) {
           for (int c = 0; c < dst.length; c++) {
-            dst[c] -= scale * dense[off + c];
+            dst[c] -= segScale * dense[off + c];
           }
           off += dst.length;
         }

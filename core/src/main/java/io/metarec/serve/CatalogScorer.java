@@ -125,7 +125,7 @@ final class CatalogScorer {
       labels[k++] = label;
     }
     int[][] uf = userFeatures(h.userFeatures());
-    engine.adaptUserInto(theta, m.inner(), history, labels, k, uf, adapted);
+    engine.adaptUserInto(theta, m.innerFor(k), history, labels, k, uf, adapted);
 
     into.userBias = adapted.userBias();
     System.arraycopy(adapted.linearUser(), 0, into.linearUser, 0, ud);

@@ -70,7 +70,7 @@ public final class MetaRecModel {
   private final ItemFeatureTable itemTable;
   private final List<Map<String, Integer>> userValues;
   private final List<String> userFieldNames;
-  private final InnerLoopConfig inner;
+  private final io.metarec.config.AdaptationPlan adaptation;
   private final Options options;
   private final String version;
   private final boolean implicit;
@@ -149,7 +149,8 @@ public final class MetaRecModel {
           + spec.itemFields().size() + ", " + spec.userFields().size() + ")");
     }
     this.options = options;
-    this.inner = options.inner() != null ? options.inner() : innerLoopOf(manifest, dir);
+    this.adaptation = options.inner() != null ? io.metarec.config.AdaptationPlan.of(options.inner())
+        : adaptationOf(manifest, dir);
     this.implicit = spec.feedback() == Feedback.IMPLICIT;
     this.version = options.version() != null ? options.version() : defaultVersion();
     int n = spec.numItems();
@@ -169,13 +170,14 @@ public final class MetaRecModel {
    * The inner loop {@code metarec recommend} adapts this model with: its recorded settings, or the
    * defaults' for a model of {@code pretrain} (which was not trained to adapt).
    */
-  private static InnerLoopConfig innerLoopOf(ModelManifest manifest, String dir) {
+  private static io.metarec.config.AdaptationPlan adaptationOf(ModelManifest manifest, String dir) {
     com.typesafe.config.Config defaults = TrainSettings.innerDefaults();
     if (manifest.pretrained()) {
-      return InnerLoopConfig.from(new ConfigReader(defaults, "inner"));
+      return io.metarec.config.AdaptationPlan.of(
+          InnerLoopConfig.from(new ConfigReader(defaults, "inner")));
     }
     try {
-      return manifest.innerLoop(defaults, dir + "/model.json");
+      return manifest.adaptationPlan(defaults, dir + "/model.json");
     } catch (IllegalArgumentException e) {
       throw new ModelFolderException(e.getMessage(), e);
     }
@@ -238,8 +240,9 @@ public final class MetaRecModel {
     this.userValues = m.userValues;
     this.userFieldNames = m.userFieldNames;
     this.options = options;
-    this.inner = options.inner() != null ? options.inner() : m.options.inner() == null ? m.inner
-        : innerLoopOf(manifest, dir);
+    this.adaptation = options.inner() != null
+        ? io.metarec.config.AdaptationPlan.of(options.inner())
+        : m.options.inner() == null ? m.adaptation : adaptationOf(manifest, dir);
     this.implicit = m.implicit;
     this.version = options.version() != null ? options.version() : m.defaultVersion();
     this.itemBiases = m.itemBiases;
@@ -435,9 +438,22 @@ public final class MetaRecModel {
     return options;
   }
 
-  /** @return the inner loop users are adapted with */
+  /**
+   * @return the inner loop users with the largest histories are adapted with (every user's, unless
+   *     the model chose its adaptation per support size: {@link #adaptation})
+   */
   public InnerLoopConfig inner() {
-    return inner;
+    return adaptation.largest();
+  }
+
+  /** @return how users are adapted, by the size of their history */
+  public io.metarec.config.AdaptationPlan adaptation() {
+    return adaptation;
+  }
+
+  /** @return the inner loop a user with {@code n} known interactions is adapted with */
+  public InnerLoopConfig innerFor(int n) {
+    return adaptation.forSupport(n);
   }
 
   /** @return the architecture */

@@ -13,17 +13,63 @@ import java.util.function.Function;
  * adaptation}): every candidate adapts the trained θ on the validation users and is scored as a
  * validation is, and the best primary metric wins. The candidates are the trained settings with
  * each inner step count of {@code steps} and each scale of every inner step size in {@code
- * lrScales} (one candidate for no steps), plus no adaptation at all (no steps, no solve: what {@code no-adapt} scores). The
- * trained settings themselves are always a candidate and win ties, so the choice is never worse on
- * the validation users than what training used, and a model whose adaptation hurts them is
- * published with none. Nothing here knows Spark: the caller supplies the validation.
+ * lrScales} (one candidate for no steps), the trained settings with each factor of {@code
+ * priorScales} on the learned prior strength (how far the ridge solve and the user bias's Newton
+ * step trust the support), plus no adaptation at all (no steps, no solve: what {@code no-adapt}
+ * scores). The trained settings themselves are always a candidate and win ties, so the choice is
+ * never worse on the validation users than what training used, and a model whose adaptation hurts
+ * them is published with none. With validation at several support sizes ({@code
+ * train.validationSupports}) the choice is made per support size as well ({@link
+ * Outcome#bySupport}): one user with one rating and one with forty need not trust them alike.
+ * Nothing here knows Spark: the caller supplies the validation.
  */
 public final class AdaptationSelection {
-  /** One candidate and its validation. */
-  public record Trial(String label, Map<String, Object> inner, ValidationMetrics metrics) {}
+  /**
+   * One candidate and its validation.
+   *
+   * @param metrics over every support size
+   * @param atSupport at each support size of the validation alone (empty without support sizes)
+   */
+  public record Trial(String label, Map<String, Object> inner, ValidationMetrics metrics,
+      List<ValidationMetrics> atSupport) {
+    public Trial(String label, Map<String, Object> inner, ValidationMetrics metrics) {
+      this(label, inner, metrics, List.of());
+    }
+  }
 
-  /** The chosen candidate and every trial, in the order tried. */
-  public record Outcome(Trial chosen, List<Trial> trials) {}
+  /** The candidate chosen for one support size. */
+  public record SupportChoice(int support, Trial chosen) {}
+
+  /**
+   * The chosen candidate and every trial, in the order tried.
+   *
+   * @param chosen the best over every support size
+   * @param bySupport the best at each support size of the validation (empty without them)
+   */
+  public record Outcome(Trial chosen, List<Trial> trials, List<SupportChoice> bySupport) {
+    public Outcome(Trial chosen, List<Trial> trials) {
+      this(chosen, trials, List.of());
+    }
+
+    /**
+     * What model.json records as its {@code adaptation}: the chosen inner section, or with
+     * choices per support size {@code {"bySupport": [{"support", "label", "inner"}, ...]}}.
+     */
+    public Map<String, Object> adaptation() {
+      if (bySupport.isEmpty()) {
+        return chosen.inner();
+      }
+      List<Map<String, Object>> list = new ArrayList<>();
+      for (SupportChoice c : bySupport) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("support", c.support());
+        e.put("label", c.chosen().label());
+        e.put("inner", c.chosen().inner());
+        list.add(e);
+      }
+      return Map.of("bySupport", list);
+    }
+  }
 
   private AdaptationSelection() {
   }
@@ -36,9 +82,20 @@ public final class AdaptationSelection {
    */
   public static List<Map.Entry<String, Map<String, Object>>> candidates(Map<String, Object> trained,
       List<Integer> steps, List<Double> lrScales) {
+    return candidates(trained, steps, lrScales, List.of());
+  }
+
+  /**
+   * The candidates as inner sections: the trained one first (label "trained"), then steps × lr
+   * scales, then the trained settings with each prior-strength factor, then "none", each once.
+   */
+  public static List<Map.Entry<String, Map<String, Object>>> candidates(Map<String, Object> trained,
+      List<Integer> steps, List<Double> lrScales, List<Double> priorScales) {
     List<Map.Entry<String, Map<String, Object>>> out = new ArrayList<>();
     add(out, "trained", trained);
-    for (int s : steps) {
+    // Step counts and step sizes only matter to groups adapted by SGD steps: not to the exact
+    // solve of the user part alone.
+    for (int s : sgdSteps(trained) ? steps : List.<Integer>of()) {
       // No steps: the step sizes do not matter, one candidate.
       for (double scale : s == 0 ? List.of(1.0) : lrScales) {
         Map<String, Object> c = deepCopy(trained);
@@ -50,6 +107,12 @@ public final class AdaptationSelection {
         }
         add(out, s == 0 ? "steps 0" : "steps " + s + ", step sizes x" + scale, c);
       }
+    }
+    double trainedPrior = trained.get("priorScale") instanceof Number n ? n.doubleValue() : 1.0;
+    for (double p : priorScales) {
+      Map<String, Object> c = deepCopy(trained);
+      c.put("priorScale", trainedPrior * p);
+      add(out, "prior strength x" + p, c);
     }
     Map<String, Object> none = deepCopy(trained);
     none.put("steps", 0);
@@ -68,11 +131,86 @@ public final class AdaptationSelection {
   public static Outcome select(List<Map.Entry<String, Map<String, Object>>> candidates,
       Config defaults, ValidationMetrics.Direction direction,
       Function<InnerLoopConfig, ValidationMetrics> validate) {
+    return choose(candidates, defaults, direction, inner -> new Scores(validate.apply(inner),
+        List.of()));
+  }
+
+  /**
+   * Validates every candidate and returns the best by {@code direction} over every support size of
+   * the validation and, when it scores several, the best at each ({@link Outcome#bySupport}); the
+   * trained settings win ties.
+   *
+   * @param validate the validation of the trained θ adapted with one inner-loop setting
+   */
+  public static Outcome selectBySupport(List<Map.Entry<String, Map<String, Object>>> candidates,
+      Config defaults, ValidationMetrics.Direction direction,
+      Function<InnerLoopConfig, SupportScores> validate) {
+    int[][] supports = {null};
+    Outcome o = choose(candidates, defaults, direction, inner -> {
+      SupportScores sc = validate.apply(inner);
+      if (supports[0] != null && !java.util.Arrays.equals(supports[0], sc.supports())) {
+        throw new IllegalArgumentException("every candidate must be validated at the same support "
+            + "sizes");
+      }
+      supports[0] = sc.supports();
+      return new Scores(sc.all(), sc.atSupport());
+    });
+    if (supports[0] == null || supports[0].length < 2) {
+      return new Outcome(o.chosen(), o.trials());
+    }
+    List<SupportChoice> by = new ArrayList<>();
+    for (int i = 0; i < supports[0].length; i++) {
+      Trial best = null;
+      for (Trial t : o.trials()) {
+        ValidationMetrics m = t.atSupport().get(i);
+        if (best == null ? !Double.isNaN(m.primary())
+            : m.improvesOn(best.atSupport().get(i), direction)) {
+          best = t;
+        }
+      }
+      by.add(new SupportChoice(supports[0][i], best != null ? best : o.trials().get(0)));
+    }
+    return new Outcome(o.chosen(), o.trials(), List.copyOf(by));
+  }
+
+  /**
+   * One candidate's validation: over every support size and at each.
+   *
+   * @param supports the support sizes (empty: each task's own split)
+   * @param all the metrics over every support size
+   * @param atSupport the metrics at each support size (empty without them)
+   */
+  public record SupportScores(int[] supports, ValidationMetrics all,
+      List<ValidationMetrics> atSupport) {
+    public SupportScores {
+      supports = supports.clone();
+      atSupport = List.copyOf(atSupport);
+      if (atSupport.size() != supports.length) {
+        throw new IllegalArgumentException("one metric per support size");
+      }
+    }
+
+    /** The scores of merged validation sums. */
+    public static SupportScores of(ValidationAccumulator acc) {
+      int[] ks = acc.supports();
+      List<ValidationMetrics> at = new ArrayList<>();
+      for (int i = 0; i < ks.length; i++) {
+        at.add(acc.metricsAt(i));
+      }
+      return new SupportScores(ks, acc.metrics(), at);
+    }
+  }
+
+  private record Scores(ValidationMetrics all, List<ValidationMetrics> atSupport) {}
+
+  private static Outcome choose(List<Map.Entry<String, Map<String, Object>>> candidates,
+      Config defaults, ValidationMetrics.Direction direction, Function<InnerLoopConfig, Scores> score) {
     List<Trial> trials = new ArrayList<>();
     Trial best = null;
     for (Map.Entry<String, Map<String, Object>> c : candidates) {
       InnerLoopConfig inner = parse(c.getValue(), defaults);
-      Trial t = new Trial(c.getKey(), c.getValue(), validate.apply(inner));
+      Scores sc = score.apply(inner);
+      Trial t = new Trial(c.getKey(), c.getValue(), sc.all(), sc.atSupport());
       trials.add(t);
       if (best == null ? !Double.isNaN(t.metrics().primary())
           : t.metrics().improvesOn(best.metrics(), direction)) {
@@ -89,6 +227,17 @@ public final class AdaptationSelection {
    */
   public static InnerLoopConfig parse(Map<String, Object> inner, Config defaults) {
     return InnerLoopConfig.fromSection(inner, defaults);
+  }
+
+  /** Whether the inner section adapts anything by SGD steps (else steps and step sizes are moot). */
+  private static boolean sgdSteps(Map<String, Object> inner) {
+    Object adapt = inner.get("adapt");
+    List<String> groups = adapt instanceof List<?> l
+        ? l.stream().map(x -> String.valueOf(x).trim().toLowerCase(java.util.Locale.ROOT)).toList()
+        : List.of("decision", "user");
+    boolean ridge = "ridge".equalsIgnoreCase(String.valueOf(inner.get("userSolver")));
+    return groups.contains("all") || groups.contains("decision") || groups.contains("embedding")
+        || (groups.contains("user") && !ridge);
   }
 
   private static void add(List<Map.Entry<String, Map<String, Object>>> out, String label,

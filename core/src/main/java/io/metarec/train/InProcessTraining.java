@@ -62,7 +62,8 @@ public final class InProcessTraining {
    * As {@link #run(List, List, ModelSpec, ItemFeatureTable, TrainSettings, TrainingPolicy,
    * TrainingCheckpoint, int, int, CheckpointSink, TrainingListener)}, validating at the support
    * sizes {@code validationSupports} ({@code train.validationSupports}; empty = the tasks' own
-   * split).
+   * split), less the largest ones that too few validation tasks reach, as {@code metarec train}
+   * does ({@link ValidationAccumulator#supportsCovering(int[], List)}).
    */
   public static MetaTrainer.Outcome run(List<Task> train, List<Task> validation, ModelSpec spec,
       ItemFeatureTable items, TrainSettings settings, TrainingPolicy policy,
@@ -73,7 +74,8 @@ public final class InProcessTraining {
     try (InProcessSummer summer = new InProcessSummer(train, spec, items, settings, partitions,
         threads)) {
       InProcessValidator validator = new InProcessValidator(validation, spec, items,
-          settings.inner(), settings.meta().seed(), validationSupports);
+          settings.inner(), settings.meta().seed(),
+          ValidationAccumulator.supportsCovering(validationSupports, validation));
       return new MetaTrainer(settings, policy, direction, summer, validator, checkpoints, listener)
           .train(start);
     }

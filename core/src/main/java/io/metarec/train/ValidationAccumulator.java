@@ -17,14 +17,15 @@ import java.util.SplittableRandom;
 /**
  * Sums of validation scores over tasks, with {@link #addTaskInPlace} and {@link #mergeInPlace} (the
  * shape of Spark MLlib's aggregators): each task is adapted on its support with the JVM kernel and
- * scored on its query. Explicit feedback sums absolute and squared errors over query interactions;
- * implicit feedback ranks the query items against every item the user never interacted with and
+ * scored on its query. Explicit feedback sums each task's MAE and RMSE over its query interactions
+ * (per-user means, as the evaluation reports them: a user with 300 query ratings counts as much as
+ * one with 3) and the squared errors over every query interaction (the loss); implicit feedback ranks the query items against every item the user never interacted with and
  * sums the per-task full-ranking nDCG@10 and AUC ({@link UserMetrics}), and the mean binary
  * cross-entropy ({@link Losses#rowLoss}) of the positives and as many unseen items drawn from the
  * stream (seed, 0, task id, {@link #PURPOSE_NEGATIVES}). With support sizes ({@code
  * train.validationSupports}) each task is scored as the evaluation's strict protocol scores it:
  * adapted on its first K interactions for every K, the interactions after the largest K its query,
- * the scores averaged over the Ks. Not thread-safe.
+ * the scores averaged over the Ks, and kept per K as well ({@link #metricsAt}). Not thread-safe.
  */
 public final class ValidationAccumulator implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
@@ -36,11 +37,17 @@ public final class ValidationAccumulator implements Serializable {
   private long tasks;
   private long splits;
   private long interactions;
-  private double absError;
   private double sqError;
   private double bce;
-  private double auc;
-  private double ndcg;
+  // Per support size (one slot without support sizes): splits, query interactions, per-user sums.
+  private final long[] kSplits;
+  private final long[] kInteractions;
+  private final double[] kSqError;
+  private final double[] kUserMae;
+  private final double[] kUserRmse;
+  private final double[] kBce;
+  private final double[] kAuc;
+  private final double[] kNdcg;
 
   /** An empty accumulator for {@code feedback} that scores each task's own support and query. */
   public ValidationAccumulator(Feedback feedback) {
@@ -60,6 +67,58 @@ public final class ValidationAccumulator implements Serializable {
             + Arrays.toString(supports));
       }
     }
+    int slots = Math.max(1, this.supports.length);
+    kSplits = new long[slots];
+    kInteractions = new long[slots];
+    kSqError = new double[slots];
+    kUserMae = new double[slots];
+    kUserRmse = new double[slots];
+    kBce = new double[slots];
+    kAuc = new double[slots];
+    kNdcg = new double[slots];
+  }
+
+  /**
+   * The support sizes a validation can use: {@code ks} without its largest sizes until at least
+   * half of the tasks have more interactions than the largest one kept (a user with K or fewer
+   * has nothing to score after K and is left out); empty when not even the smallest qualifies
+   * (then each task's own split is scored).
+   *
+   * @param sizes how many tasks have each size, sizes above the largest K counted as largest K + 1
+   * @param total the number of tasks
+   */
+  public static int[] supportsCovering(int[] ks, java.util.Map<Integer, Long> sizes, long total) {
+    int n = ks.length;
+    while (n > 0) {
+      int k = ks[n - 1];
+      long above = 0;
+      for (java.util.Map.Entry<Integer, Long> e : sizes.entrySet()) {
+        above += e.getKey() > k ? e.getValue() : 0;
+      }
+      if (2 * above >= total && above > 0) {
+        break;
+      }
+      n--;
+    }
+    return Arrays.copyOf(ks, n);
+  }
+
+  /** {@link #supportsCovering(int[], java.util.Map, long)} of the tasks {@code tasks}. */
+  public static int[] supportsCovering(int[] ks, java.util.List<Task> tasks) {
+    if (ks.length == 0 || tasks.isEmpty()) {
+      return ks.clone();
+    }
+    int cap = ks[ks.length - 1] + 1;
+    java.util.Map<Integer, Long> sizes = new java.util.HashMap<>();
+    for (Task t : tasks) {
+      sizes.merge(Math.min(t.size(), cap), 1L, Long::sum);
+    }
+    return supportsCovering(ks, sizes, tasks.size());
+  }
+
+  /** The support sizes scored (empty: each task's own split). */
+  public int[] supports() {
+    return supports.clone();
   }
 
   /**
@@ -72,7 +131,7 @@ public final class ValidationAccumulator implements Serializable {
       Task t, long seed) {
     if (supports.length == 0) {
       if (t.querySize() > 0) {
-        addSplit(engine, theta, inner, t, t.supportSize(), t.supportSize(), seed);
+        addSplit(engine, theta, inner, t, t.supportSize(), t.supportSize(), seed, 0);
         tasks++;
       }
       return;
@@ -81,18 +140,20 @@ public final class ValidationAccumulator implements Serializable {
     if (t.size() <= queryStart) {
       return;
     }
-    for (int k : supports) {
-      addSplit(engine, theta, inner, t, k, queryStart, seed);
+    for (int i = 0; i < supports.length; i++) {
+      addSplit(engine, theta, inner, t, supports[i], queryStart, seed, i);
     }
     tasks++;
   }
 
   /** Adapts on rows [0, k) of {@code t} and scores rows [queryStart, n). */
   private void addSplit(JvmAdaptationEngine engine, Params theta, InnerLoopConfig inner, Task t,
-      int k, int queryStart, long seed) {
+      int k, int queryStart, long seed, int slot) {
     int q = t.size() - queryStart;
     ModelSpec spec = theta.layout().spec();
     splits++;
+    kSplits[slot]++;
+    kInteractions[slot] += q;
     if (feedback == Feedback.EXPLICIT) {
       Task view = t;
       if (k != t.supportSize() || queryStart != k) {
@@ -105,12 +166,18 @@ public final class ValidationAccumulator implements Serializable {
         view = new Task(t.taskId(), items, labels, k, t.userFeatures());
       }
       float[] p = engine.adaptAndPredict(theta, inner, view);
+      double abs = 0;
+      double sq = 0;
       for (int r = 0; r < q; r++) {
         double e = p[r] - t.labels()[queryStart + r];
-        absError += Math.abs(e);
-        sqError += e * e;
+        abs += Math.abs(e);
+        sq += e * e;
       }
       interactions += q;
+      sqError += sq;
+      kSqError[slot] += sq;
+      kUserMae[slot] += abs / q;
+      kUserRmse[slot] += Math.sqrt(sq / q);
       return;
     }
     // Full ranking: the query items against every item the user never interacted with.
@@ -152,8 +219,9 @@ public final class ValidationAccumulator implements Serializable {
     }
     interactions += q;
     bce += loss / 2;
-    auc += unseen == 0 ? 1.0 : UserMetrics.auc(pos, all);
-    ndcg += UserMetrics.ndcgImplicit(pos, all, ValidationMetrics.NDCG_K);
+    kBce[slot] += loss / 2;
+    kAuc[slot] += unseen == 0 ? 1.0 : UserMetrics.auc(pos, all);
+    kNdcg[slot] += UserMetrics.ndcgImplicit(pos, all, ValidationMetrics.NDCG_K);
   }
 
   /** Adds {@code other}'s sums into this, in place; returns this. */
@@ -169,22 +237,55 @@ public final class ValidationAccumulator implements Serializable {
     tasks += other.tasks;
     splits += other.splits;
     interactions += other.interactions;
-    absError += other.absError;
     sqError += other.sqError;
     bce += other.bce;
-    auc += other.auc;
-    ndcg += other.ndcg;
+    for (int i = 0; i < kSplits.length; i++) {
+      kSplits[i] += other.kSplits[i];
+      kInteractions[i] += other.kInteractions[i];
+      kSqError[i] += other.kSqError[i];
+      kUserMae[i] += other.kUserMae[i];
+      kUserRmse[i] += other.kUserRmse[i];
+      kBce[i] += other.kBce[i];
+      kAuc[i] += other.kAuc[i];
+      kNdcg[i] += other.kNdcg[i];
+    }
     return this;
   }
 
-  /** The metrics of the tasks added so far (NaN where nothing was scored). */
+  /**
+   * The metrics of the tasks added so far (NaN where nothing was scored): MAE and RMSE are the
+   * mean over tasks (and support sizes) of each task's own, the loss is over every query row.
+   */
   public ValidationMetrics metrics() {
-    double n = interactions;
+    return metrics(tasks, splits, interactions, sqError, bce, sum(kUserMae), sum(kUserRmse),
+        sum(kAuc), sum(kNdcg));
+  }
+
+  /**
+   * The metrics at the {@code i}-th support size of {@link #supports()} alone (i = 0 without
+   * support sizes: the same as {@link #metrics()}).
+   */
+  public ValidationMetrics metricsAt(int i) {
+    return metrics(kSplits[i], kSplits[i], kInteractions[i], kSqError[i], kBce[i], kUserMae[i],
+        kUserRmse[i], kAuc[i], kNdcg[i]);
+  }
+
+  private ValidationMetrics metrics(long taskCount, long splitCount, long rows, double sq,
+      double loss, double userMae, double userRmse, double aucSum, double ndcgSum) {
+    double n = rows;
     if (feedback == Feedback.EXPLICIT) {
-      return new ValidationMetrics(tasks, interactions, sqError / n, absError / n,
-          Math.sqrt(sqError / n), Double.NaN, Double.NaN);
+      return new ValidationMetrics(taskCount, rows, sq / n, userMae / splitCount,
+          userRmse / splitCount, Double.NaN, Double.NaN);
     }
-    return new ValidationMetrics(tasks, interactions, bce / n, Double.NaN, Double.NaN,
-        auc / splits, ndcg / splits);
+    return new ValidationMetrics(taskCount, rows, loss / n, Double.NaN, Double.NaN,
+        aucSum / splitCount, ndcgSum / splitCount);
+  }
+
+  private static double sum(double[] a) {
+    double s = 0;
+    for (double x : a) {
+      s += x;
+    }
+    return s;
   }
 }

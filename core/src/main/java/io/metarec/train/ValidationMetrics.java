@@ -10,8 +10,10 @@ import java.util.Locale;
  * @param interactions query interactions scored
  * @param loss mean query loss: squared error (explicit) or binary cross-entropy over the query
  *     items and as many sampled unseen items (implicit)
- * @param mae mean absolute error over query interactions (explicit; NaN for implicit)
- * @param rmse root mean squared error over query interactions (explicit; NaN for implicit)
+ * @param mae mean over tasks of each task's mean absolute query error (explicit; NaN for implicit):
+ *     the evaluation's per-user MAE
+ * @param rmse mean over tasks of each task's query RMSE (explicit; NaN for implicit): the
+ *     evaluation's per-user RMSE
  * @param auc mean per-user AUC of the query items against every unseen item (implicit; NaN
  *     for explicit)
  * @param ndcg mean per-user nDCG@10 of the query items ranked against every item the user never

@@ -110,6 +110,30 @@ class EngineBehaviourTest {
   }
 
   @Test
+  void thePriorScaleMultipliesTheLearnedPriorStrengthOfEverySolve() {
+    for (Feedback fb : Feedback.values()) {
+      ModelSpec spec = TestFixtures.tinySpec(fb, true, Activation.TANH);
+      JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12));
+      Params theta = TestFixtures.randomParams(spec, 21);
+      Params shifted = theta.copy();
+      int lam = theta.layout().logLambda;
+      shifted.segment(lam)[0][0] += (float) Math.log(4.0);
+      shifted.markChangedInPlace();
+      Task t = TestFixtures.tinyTask(fb, 2);
+      for (UserSolver solver : UserSolver.values()) {
+        InnerLoopConfig in = TestFixtures.inner(2, solver, Set.of(ParamGroup.USER));
+        float[] scaled = engine.adaptAndPredict(theta, in.withPriorScale(4f), t);
+        float[] moved = engine.adaptAndPredict(shifted, in, t);
+        float[] plain = engine.adaptAndPredict(theta, in, t);
+        for (int r = 0; r < scaled.length; r++) {
+          assertEquals(moved[r], scaled[r], 1e-4f, fb + " " + solver + " row " + r);
+        }
+        assertTrue(!Arrays.equals(plain, scaled), fb + " " + solver + ": the prior matters");
+      }
+    }
+  }
+
+  @Test
   void tasksWithoutQueryAreSkipped() {
     Params theta = TestFixtures.randomParams(SPEC, 6);
     MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());

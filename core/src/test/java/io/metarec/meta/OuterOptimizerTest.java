@@ -72,6 +72,36 @@ class OuterOptimizerTest {
   }
 
   @Test
+  void theLearnedPriorStrengthStepsPriorLrRatioTimesAsFarAndNothingElseChanges() {
+    Params theta = TestFixtures.randomParams(SPEC, 4);
+    MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
+    TrainSettings s = new TrainSettings(TestFixtures.inner(0, UserSolver.RIDGE,
+        Set.of(ParamGroup.USER)), TrainSettings.defaults().meta());
+    new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems()))
+        .accumulate(TestFixtures.tinyTasks(Feedback.EXPLICIT, 3).iterator(), theta, s, 0, a);
+    int lam = theta.layout().logLambda;
+    float g = a.toFlat()[(int) theta.layout().segment(lam).offset()];
+    assertNotEquals(0f, g, "the ridge solve gives log lambda a gradient");
+    float before = theta.segment(lam)[0][0];
+    Params plain = theta.copy();
+    Params fast = theta.copy();
+    new AdamOuterOptimizer(theta.layout(), 0.01f, 0.9f, 0.999f, 1e-8f, 0f, 1f).stepInPlace(plain, a);
+    new AdamOuterOptimizer(theta.layout(), 0.01f, 0.9f, 0.999f, 1e-8f, 0f, 10f).stepInPlace(fast, a);
+    // Adam's first step is the step size times the gradient's sign.
+    assertEquals(-0.01f * Math.signum(g), plain.segment(lam)[0][0] - before, 1e-5f);
+    assertEquals(-0.1f * Math.signum(g), fast.segment(lam)[0][0] - before, 1e-5f);
+    float[] pf = plain.flatten();
+    float[] ff = fast.flatten();
+    int at = (int) theta.layout().segment(lam).offset();
+    pf[at] = 0f;
+    ff[at] = 0f;
+    assertArrayEquals(pf, ff, "every other parameter takes the same step");
+    Params sgd = theta.copy();
+    new SgdOuterOptimizer(0.5f, 0f, 4f).stepInPlace(sgd, a);
+    assertEquals(before - 4f * 0.5f / 3 * g, sgd.segment(lam)[0][0], 1e-6f);
+  }
+
+  @Test
   void setLearningRateChangesTheNextStepOnly() {
     Params theta = TestFixtures.randomParams(SPEC, 1);
     MetaGradientAccumulator a = acc(theta, TestFixtures.tinyTasks(Feedback.EXPLICIT, 3));

@@ -60,12 +60,77 @@ class AdaptationSelectionTest {
     // With the exact solve, steps 0 is the solve alone and "none" is a candidate of its own.
     Map<String, Object> ridge = trained();
     ridge.put("userSolver", "ridge");
+    ridge.put("adapt", List.of("decision", "user"));
     var r = AdaptationSelection.candidates(ridge, List.of(0), List.of(1.0));
     assertEquals(List.of("trained", "steps 0", "none (no adaptation)"),
         r.stream().map(Map.Entry::getKey).toList());
     InnerLoopConfig none = AdaptationSelection.parse(r.get(2).getValue(), DEFAULTS);
     assertEquals(0, none.steps());
     assertEquals(UserSolver.SGD, none.userSolver());
+    // The exact solve of the user part alone has no steps to vary: only the prior strength.
+    ridge.put("adapt", List.of("user"));
+    var solveOnly = AdaptationSelection.candidates(ridge, List.of(0, 5), List.of(0.5, 2.0),
+        List.of(0.5, 4.0));
+    assertEquals(List.of("trained", "prior strength x0.5", "prior strength x4.0",
+        "none (no adaptation)"), solveOnly.stream().map(Map.Entry::getKey).toList());
+    assertEquals(4.0f, AdaptationSelection.parse(solveOnly.get(2).getValue(), DEFAULTS)
+        .priorScale(), 0f);
+  }
+
+  private static AdaptationSelection.SupportScores atSupports(double... maes) {
+    int[] ks = new int[maes.length];
+    List<ValidationMetrics> at = new ArrayList<>();
+    double sum = 0;
+    for (int i = 0; i < maes.length; i++) {
+      ks[i] = new int[] {1, 5, 20, 40}[i];
+      at.add(mae(maes[i]));
+      sum += maes[i];
+    }
+    return new AdaptationSelection.SupportScores(ks, mae(sum / maes.length), at);
+  }
+
+  @Test
+  void eachSupportSizeGetsTheCandidateBestAtItAndModelJsonRecordsThem() {
+    Map<String, Object> ridge = trained();
+    ridge.put("userSolver", "ridge");
+    ridge.put("adapt", List.of("user"));
+    var candidates = AdaptationSelection.candidates(ridge, List.of(0), List.of(1.0),
+        List.of(0.25, 4.0));
+    // Small supports are best trusted little (a strong prior), large ones as trained; adapting
+    // nothing is best at one interaction; the trained setting ties at 20 and wins the tie.
+    AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, in -> {
+          if (in.userSolver() == UserSolver.SGD) {
+            return atSupports(0.80, 0.85, 0.90);
+          }
+          return in.priorScale() == 4f ? atSupports(0.82, 0.78, 0.75)
+              : in.priorScale() == 0.25f ? atSupports(0.90, 0.84, 0.76)
+              : atSupports(0.84, 0.80, 0.75);
+        });
+    assertEquals(List.of("none (no adaptation)", "prior strength x4.0", "trained"),
+        o.bySupport().stream().map(c -> c.chosen().label()).toList());
+    assertEquals(List.of(1, 5, 20), o.bySupport().stream().map(
+        AdaptationSelection.SupportChoice::support).toList());
+    assertEquals("prior strength x4.0", o.chosen().label(), "the best over every size");
+    // model.json's form, read back as evaluate, recommend and serve read it.
+    io.metarec.io.ModelManifest m = io.metarec.serve.ServingFixtures.manifest(
+        io.metarec.meta.TestFixtures.tinySpec(io.metarec.model.Feedback.EXPLICIT, true,
+            io.metarec.model.Activation.RELU), 1, 5).withAdaptation(o.adaptation());
+    io.metarec.config.AdaptationPlan plan = io.metarec.io.ModelManifest.parse(m.toJson(), "m")
+        .adaptationPlan(DEFAULTS, "model.json");
+    assertEquals(0, plan.forSupport(1).steps());
+    assertEquals(UserSolver.SGD, plan.forSupport(1).userSolver(), "no adaptation below 5");
+    assertEquals(UserSolver.SGD, plan.forSupport(4).userSolver());
+    assertEquals(4f, plan.forSupport(5).priorScale(), 0f);
+    assertEquals(4f, plan.forSupport(19).priorScale(), 0f, "between two sizes: the smaller's");
+    assertEquals(1f, plan.forSupport(20).priorScale(), 0f);
+    assertEquals(UserSolver.RIDGE, plan.forSupport(500).userSolver());
+    assertEquals(plan.forSupport(500), plan.largest());
+    // One support size: one setting, recorded as an inner section as before.
+    AdaptationSelection.Outcome one = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, in -> atSupports(in.priorScale() == 4f ? 0.7 : 0.8));
+    assertTrue(one.bySupport().isEmpty());
+    assertEquals(4.0, ((Number) one.adaptation().get("priorScale")).doubleValue(), 0);
   }
 
   @Test

@@ -94,4 +94,76 @@ class ValidationAccumulatorTest {
     assertThrows(IllegalArgumentException.class,
         () -> new ValidationAccumulator(Feedback.IMPLICIT, new int[] {0}));
   }
+
+  @Test
+  void explicitMetricsAreMeansOfEachUsersOwnAndEachKIsKeptApart() {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.EXPLICIT, true, Activation.RELU);
+    Params theta = TestFixtures.randomParams(spec, 8);
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12));
+    List<Task> tasks = TestFixtures.tinyTasks(Feedback.EXPLICIT, 4);
+    // Tasks of different query lengths: a per-user mean differs from a pooled one.
+    Task longer = tasks.get(0);
+    Task shorter = tasks.get(1).withSplit(tasks.get(1).size() - 1);
+    double[] maes = new double[2];
+    double[] rmses = new double[2];
+    long rows = 0;
+    int i = 0;
+    for (Task t : List.of(longer, shorter)) {
+      float[] p = engine.adaptAndPredict(theta, INNER, t);
+      double abs = 0;
+      double sq = 0;
+      for (int r = 0; r < t.querySize(); r++) {
+        double e = p[r] - t.labels()[t.supportSize() + r];
+        abs += Math.abs(e);
+        sq += e * e;
+      }
+      maes[i] = abs / t.querySize();
+      rmses[i++] = Math.sqrt(sq / t.querySize());
+      rows += t.querySize();
+    }
+    ValidationAccumulator acc = new ValidationAccumulator(Feedback.EXPLICIT);
+    acc.addTaskInPlace(engine, theta, INNER, longer, 1);
+    acc.addTaskInPlace(engine, theta, INNER, shorter, 1);
+    ValidationMetrics m = acc.metrics();
+    assertEquals((maes[0] + maes[1]) / 2, m.mae(), 1e-9);
+    assertEquals((rmses[0] + rmses[1]) / 2, m.rmse(), 1e-9);
+    assertEquals(rows, m.interactions());
+    assertEquals(m, acc.metricsAt(0));
+    // At support sizes {2, 5}: each K's metrics are those of an accumulator at that K alone.
+    ValidationAccumulator both = new ValidationAccumulator(Feedback.EXPLICIT, new int[] {2, 5});
+    ValidationAccumulator two = new ValidationAccumulator(Feedback.EXPLICIT, new int[] {2});
+    for (Task t : tasks) {
+      both.addTaskInPlace(engine, theta, INNER, t, 1);
+      // Rows after 5 are the query at K = 2 as well: score K = 2 against them alone.
+      two.addTaskInPlace(engine, theta, INNER, view(t, 2, 5), 1);
+    }
+    ValidationMetrics atTwo = both.metricsAt(0);
+    assertEquals(two.metrics().mae(), atTwo.mae(), 1e-12);
+    assertEquals(two.metrics().rmse(), atTwo.rmse(), 1e-12);
+    assertEquals((both.metricsAt(0).mae() + both.metricsAt(1).mae()) / 2, both.metrics().mae(),
+        1e-12);
+    // Merging keeps the per-K sums.
+    ValidationAccumulator a = new ValidationAccumulator(Feedback.EXPLICIT, new int[] {2, 5});
+    ValidationAccumulator b = new ValidationAccumulator(Feedback.EXPLICIT, new int[] {2, 5});
+    a.addTaskInPlace(engine, theta, INNER, tasks.get(0), 1);
+    a.addTaskInPlace(engine, theta, INNER, tasks.get(1), 1);
+    b.addTaskInPlace(engine, theta, INNER, tasks.get(2), 1);
+    b.addTaskInPlace(engine, theta, INNER, tasks.get(3), 1);
+    ValidationAccumulator merged = a.mergeInPlace(b);
+    assertEquals(both.metricsAt(1).mae(), merged.metricsAt(1).mae(), 1e-12);
+    assertEquals(both.metrics().mae(), merged.metrics().mae(), 1e-12);
+  }
+
+  @Test
+  void theSupportSizesShrinkUntilHalfTheUsersHaveSomethingToScore() {
+    int[] ks = {1, 3, 5, 10, 20};
+    // 10 users: 6 with more than 10 interactions, 2 of them with more than 20 (capped at 21).
+    java.util.Map<Integer, Long> sizes = java.util.Map.of(4, 2L, 9, 2L, 15, 4L, 21, 2L);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 3, 5, 10},
+        ValidationAccumulator.supportsCovering(ks, sizes, 10));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(ks,
+        ValidationAccumulator.supportsCovering(ks, java.util.Map.of(21, 10L), 10));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[0],
+        ValidationAccumulator.supportsCovering(ks, java.util.Map.of(1, 10L), 10));
+  }
 }

@@ -365,7 +365,7 @@ public final class Nd4jBatchedEngine implements AdaptationEngine, AutoCloseable 
       this.e = spec.embeddingDim();
       this.width = spec.embeddingBlocks() * e;
       this.userInMlp = spec.userInMlp();
-      this.lambda = (float) Math.exp(theta.segment(layout.logLambda)[0][0]);
+      this.lambda = (float) (Math.exp(theta.segment(layout.logLambda)[0][0]) * in.priorScale());
       this.bu0 = theta.segment(layout.userBias)[0][0];
       int[] h = spec.hiddenSizes();
       weights = new INDArray[hidden];

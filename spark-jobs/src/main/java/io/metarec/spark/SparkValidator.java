@@ -57,6 +57,11 @@ public final class SparkValidator implements Validator {
 
   @Override
   public ValidationMetrics validate(Params theta) {
+    return accumulate(theta).metrics();
+  }
+
+  /** The merged validation sums of {@code theta} (per support size as well). */
+  public ValidationAccumulator accumulate(Params theta) {
     Broadcast<Params> bTheta = jsc.broadcast(theta);
     Feedback feedback = spec.value().feedback();
     Broadcast<ModelSpec> bSpec = spec;
@@ -73,7 +78,7 @@ public final class SparkValidator implements Validator {
           acc.addTaskInPlace(engine, th, in, it.next(), s);
         }
         return List.of(acc).iterator();
-      }).reduce(ValidationAccumulator::mergeInPlace).metrics();
+      }).reduce(ValidationAccumulator::mergeInPlace);
     } finally {
       bTheta.destroy();
     }

@@ -1,5 +1,6 @@
 package io.metarec.jobs.evaluate;
 
+import io.metarec.config.AdaptationPlan;
 import io.metarec.config.InnerLoopConfig;
 import java.io.Serializable;
 
@@ -13,13 +14,26 @@ import java.io.Serializable;
  * @param inner inner-loop settings of a model method (null for the closed-form baselines)
  * @param members for {@link Kind#ENSEMBLE}, the indices of the methods whose predictions are
  *     averaged (all listed before it); empty otherwise
+ * @param plan for a model adapted per support size (its model.json's choice), the settings by
+ *     support size ({@link #innerAt}); null = {@code inner} at every size
  */
 record EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner,
-    java.util.List<Integer> members) implements Serializable {
+    java.util.List<Integer> members, AdaptationPlan plan) implements Serializable {
 
   /** A method without members (everything but an ensemble). */
   EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner) {
-    this(name, description, kind, model, inner, java.util.List.of());
+    this(name, description, kind, model, inner, java.util.List.of(), null);
+  }
+
+  /** A method with members, one setting at every support size. */
+  EvalMethod(String name, String description, Kind kind, int model, InnerLoopConfig inner,
+      java.util.List<Integer> members) {
+    this(name, description, kind, model, inner, members, null);
+  }
+
+  /** The inner-loop settings for a support of {@code k} interactions. */
+  InnerLoopConfig innerAt(int k) {
+    return plan != null ? plan.forSupport(k) : inner;
   }
 
   /** How a method predicts. */

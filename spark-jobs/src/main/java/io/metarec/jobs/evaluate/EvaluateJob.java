@@ -142,14 +142,16 @@ public final class EvaluateJob {
         add(methods, names, new EvalMethod("pretrain+finetune", "pretrained model fine-tuned on "
             + "the support with this run's inner.* settings", Kind.MODEL, i, runInner));
       } else {
-        InnerLoopConfig own = m.manifest().innerLoop(innerDefaults, m.dir() + "/model.json");
+        io.metarec.config.AdaptationPlan plan = m.manifest().adaptationPlan(innerDefaults,
+            m.dir() + "/model.json");
+        InnerLoopConfig own = plan.largest();
         String name = givenNames.get(i) != null ? givenNames.get(i)
             : metaModel < 0 ? "meta" : folderName(m.dir());
         if (metaModel < 0) {
           metaModel = i;
         }
         add(methods, names, new EvalMethod(name, "meta-learned model (" + m.dir() + "), "
-            + describe(own), Kind.MODEL, i, own));
+            + describe(plan), Kind.MODEL, i, own, List.of(), plan.perSupport() ? plan : null));
       }
     }
     int givenEnd = methods.size();
@@ -344,7 +346,8 @@ public final class EvaluateJob {
       name = m.name() + "-" + n;
     }
     methods.add(name.equals(m.name()) ? m
-        : new EvalMethod(name, m.description(), m.kind(), m.model(), m.inner(), m.members()));
+        : new EvalMethod(name, m.description(), m.kind(), m.model(), m.inner(), m.members(),
+            m.plan()));
   }
 
   /** The method adapting model {@code model} with its own settings (the steps-curve method). */
@@ -360,6 +363,23 @@ public final class EvaluateJob {
   /** No gradient steps and no ridge solve: the initialization as it is. */
   static InnerLoopConfig noAdaptation(InnerLoopConfig inner) {
     return inner.withSteps(0).withUserSolver(UserSolver.SGD);
+  }
+
+  private static String describe(io.metarec.config.AdaptationPlan plan) {
+    if (!plan.perSupport()) {
+      return describe(plan.largest());
+    }
+    StringBuilder sb = new StringBuilder("adapted per support size as chosen on the validation "
+        + "users: ");
+    for (int i = 0; i < plan.supports().length; i++) {
+      InnerLoopConfig in = plan.settings().get(i);
+      sb.append(i == 0 ? "" : "; ").append("K >= ").append(plan.supports()[i]).append(": ")
+          .append(describe(in));
+      if (in.priorScale() != 1f) {
+        sb.append(String.format(Locale.ROOT, ", prior x%.3g", in.priorScale()));
+      }
+    }
+    return sb.toString();
   }
 
   private static String describe(InnerLoopConfig in) {

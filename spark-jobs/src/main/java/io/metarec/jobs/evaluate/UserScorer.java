@@ -100,7 +100,8 @@ final class UserScorer {
         EvalMethod method = methods.get(m);
         scores = method.kind() == EvalMethod.Kind.ENSEMBLE
             ? mean(method.members(), last, candidates.length)
-            : predict(method, method.inner(), index, ki, t, supItems, supLabels, candidates, acc);
+            : predict(method, method.innerAt(k), index, ki, t, supItems, supLabels, candidates,
+                acc);
         last[m] = scores;
         values[m] = addMetrics(acc, m, ki, -1, scores, queryLabels, q, sampled);
       }
@@ -115,7 +116,7 @@ final class UserScorer {
       float[] supLabels = Arrays.copyOf(t.labels(), k);
       EvalMethod meta = methods.get(plan.stepsMethod());
       for (int s = 0; s < plan.steps().size(); s++) {
-        InnerLoopConfig inner = meta.inner().withSteps(plan.steps().get(s));
+        InnerLoopConfig inner = meta.innerAt(k).withSteps(plan.steps().get(s));
         scores = predict(meta, inner, index, ki, t, supItems, supLabels, candidates, acc);
         addMetrics(acc, -1, ki, s, scores, queryLabels, q, sampled);
       }

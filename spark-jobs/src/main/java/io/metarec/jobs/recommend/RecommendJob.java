@@ -95,8 +95,8 @@ public final class RecommendJob {
       double usersPerSecond, double wallSeconds) {}
 
   /** What executors need to score users. */
-  record Plan(ModelSpec spec, InnerLoopConfig inner, int[] candidates, String[] itemIds,
-      int top, int history) implements Serializable {}
+  record Plan(ModelSpec spec, io.metarec.config.AdaptationPlan adaptation, int[] candidates,
+      String[] itemIds, int top, int history) implements Serializable {}
 
   /** Runs the job described by {@code cfg.recommend()} and {@code cfg.input()}. */
   public static Result run(SparkSession spark, MetaRecConfig cfg) {
@@ -125,10 +125,10 @@ public final class RecommendJob {
     TaskSetLayout vocab = TaskSetLayout.ofModel(model.dir());
     TaskSet.Spec data = TaskSet.spec(hconf, vocab.dir());
     ItemFeatureTable itemTable = TaskSet.items(spark, vocab.dir(), data);
-    InnerLoopConfig inner = model.pretrained()
-        ? cfg.engine().inner()
-        : model.manifest().innerLoop(
-            TrainSettings.innerDefaults(),
+    // A meta-trained model adapts as model.json says, per support size when it was chosen so.
+    io.metarec.config.AdaptationPlan inner = model.pretrained()
+        ? io.metarec.config.AdaptationPlan.of(cfg.engine().inner())
+        : model.manifest().adaptationPlan(TrainSettings.innerDefaults(),
             model.dir() + "/model.json");
     boolean implicit = spec.feedback().name().equalsIgnoreCase("implicit");
 
@@ -326,7 +326,8 @@ public final class RecommendJob {
       }
     }
     unseen = Arrays.copyOf(unseen, kept);
-    float[] scores = engine.adaptAndScore(theta, p.inner(), items, labels, userFeatures, unseen);
+    float[] scores = engine.adaptAndScore(theta, p.adaptation().forSupport(items.length), items,
+        labels, userFeatures, unseen);
     // The best `top` by score, highest first; equal scores keep the lower item index (candidates
     // are ascending). One pass with insertion into a short list, not a sort of every candidate.
     int top = Math.min(p.top(), unseen.length);

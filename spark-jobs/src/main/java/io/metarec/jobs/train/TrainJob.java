@@ -146,6 +146,21 @@ public final class TrainJob {
     }
     valid = cached(valid, parts);
     long nValid = valid.count();
+    int[] vSupports = tc.validationSupportArray();
+    if (vSupports.length > 0 && nValid > 0) {
+      int cap = vSupports[vSupports.length - 1] + 1;
+      Map<Integer, Long> sizes = valid.map(t -> Math.min(t.size(), cap)).countByValue();
+      int[] usable = io.metarec.train.ValidationAccumulator.supportsCovering(vSupports, sizes,
+          nValid);
+      if (usable.length < vSupports.length) {
+        LOG.warn("train.validationSupports {}: fewer than half of the {} validation users have more "
+            + "than {} interactions; validating at {}", java.util.Arrays.toString(vSupports),
+            nValid, vSupports[vSupports.length - 1], usable.length == 0
+                ? "each task's own split" : java.util.Arrays.toString(usable));
+      }
+      vSupports = usable;
+    }
+    int[] validationSupports = vSupports;
     // Implicit feedback's negatives are drawn by the training users' counts.
     io.metarec.task.ItemStats trainStats = TaskSet.itemStats(train, data.numItems());
     items = items.withCounts(trainStats.counts());
@@ -191,7 +206,7 @@ public final class TrainJob {
         ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
     MetaTrainer trainer = new MetaTrainer(settings, TrainingPolicy.of(settings.meta(), tc),
         direction, batches, new SparkValidator(jsc, valid, bSpec, bItems, settings.inner(), seed,
-            tc.validationSupportArray()),
+            validationSupports),
         c -> store.write(c, identity),
         new Progress(tc.progressEvery(), begin.state().iteration(), slots).andThen(listener));
     MetaTrainer.Outcome out;
@@ -220,8 +235,8 @@ public final class TrainJob {
       Broadcast<ItemFeatureTable> vItems = bItems;
       long vSeed = seed;
       chosenInner = selectAdaptation(cfg, tc, direction,
-          inner -> new SparkValidator(jsc, validTasks, vSpec, vItems, inner, vSeed,
-              tc.validationSupportArray()).validate(trained));
+          inner -> AdaptationSelection.SupportScores.of(new SparkValidator(jsc, validTasks, vSpec,
+              vItems, inner, vSeed, validationSupports).accumulate(trained)));
     }
     bItems.destroy();
     bSpec.destroy();
@@ -256,22 +271,28 @@ public final class TrainJob {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> selectAdaptation(MetaRecConfig cfg, TrainConfig tc,
       ValidationMetrics.Direction direction,
-      java.util.function.Function<io.metarec.config.InnerLoopConfig, ValidationMetrics> validate) {
+      java.util.function.Function<io.metarec.config.InnerLoopConfig,
+          AdaptationSelection.SupportScores> validate) {
     long t0 = System.nanoTime();
     Map<String, Object> trained = (Map<String, Object>) ModelFiles.configSections(cfg, "inner")
         .get("inner");
     var candidates = AdaptationSelection.candidates(trained, tc.selectSteps(),
-        tc.selectLrScales());
-    AdaptationSelection.Outcome o = AdaptationSelection.select(candidates,
-        TrainSettings.innerDefaults(),
-        direction, validate);
+        tc.selectLrScales(), tc.selectPriorScales());
+    AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates,
+        TrainSettings.innerDefaults(), direction, validate);
     for (AdaptationSelection.Trial t : o.trials()) {
-      LOG.info("adaptation candidate {}: {}", t.label(), t.metrics());
+      LOG.info("adaptation candidate {}: {}{}", t.label(), t.metrics(), t.atSupport().isEmpty()
+          ? "" : " (per support size: " + t.atSupport().stream()
+              .map(m -> String.format(Locale.ROOT, "%.4f", m.primary())).toList() + ")");
     }
     LOG.info("adaptation chosen on the validation users: {} ({}; {} candidates in {} s)",
         o.chosen().label(), o.chosen().metrics(), o.trials().size(),
         String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    return o.chosen().inner();
+    for (AdaptationSelection.SupportChoice c : o.bySupport()) {
+      LOG.info("adaptation chosen for support size {}: {} ({})", c.support(), c.chosen().label(),
+          c.chosen().atSupport().get(o.bySupport().indexOf(c)));
+    }
+    return o.adaptation();
   }
 
   /** Share of the task slots' time outside the kernel: 1 − kernel time / (seconds × slots). */
