@@ -41,7 +41,7 @@ for n in "${ITEMS[@]}"; do
   rm -rf "$m" "$m.checkpoints"
   train=$(timed "$m.log" "$METAREC_ROOT/scripts/metarec" train --tasks "$t" --model "$m" \
     --iterations "$ITER" --master "$MASTER" --set train.validateEvery=10 --set train.patience=0 \
-    ${BENCH_CATALOG_SET:+$(printf -- '--set %s ' $BENCH_CATALOG_SET)})
+    ${METAREC_BENCH_LOOP:+$(printf -- '--set %s ' $METAREC_BENCH_LOOP)} ${BENCH_CATALOG_SET:+$(printf -- '--set %s ' $BENCH_CATALOG_SET)})
   read -r rate outside < <(python3 -c "
 import json,sys
 d=json.load(open(sys.argv[1]))

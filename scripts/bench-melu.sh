@@ -2,8 +2,10 @@
 # bench-melu.sh [ML100K_DIR] — MovieLens-100K under the MeLU protocol (Lee et al. 2019): users
 # with 13–100 ratings, 10 random ratings as the query, the rest as the support; 20% of users held
 # out. For each seed in SEEDS (default "1 2 3 4 5": the query draw and the training both follow
-# it) it builds the tasks, meta-trains with conf/ml-100k.conf and evaluates the test users with
-# evaluate.protocol = task-split against the bias baseline; prints one line per seed and the mean.
+# it) it builds the tasks, meta-trains with the defaults (validated, and the adaptation chosen, at
+# each task's own split: train.validationSupports = [], as the protocol scores) and evaluates the
+# test users with evaluate.protocol = task-split against the bias baseline; prints one line per
+# seed and the mean.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 metarec_build_if_needed
@@ -22,7 +24,8 @@ for s in $SEEDS; do
     --set seed="$s" --master "$MASTER" > "$WORK/build-$s.log" 2>&1
   rm -rf "$WORK/meta-$s" "$WORK/meta-$s.checkpoints"
   "$M" train --tasks "$WORK/tasks-$s" --model "$WORK/meta-$s" --conf "$CONF" --set seed="$s" \
-    --set meta.resplit.maxSupport=90 --master "$MASTER" > "$WORK/train-$s.log" 2>&1
+    --set meta.resplit.maxSupport=90 --set 'train.validationSupports=[]' \
+    --master "$MASTER" > "$WORK/train-$s.log" 2>&1
   "$M" evaluate --tasks "$WORK/tasks-$s" --model "$WORK/meta-$s" --report "$WORK/report-$s" \
     --conf "$CONF" --set seed="$s" --set evaluate.protocol=task-split \
     --set 'evaluate.baselines=[bias, item-mean, no-adapt]' --set 'evaluate.steps=[]' \

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# bench-ml100k.sh [ML100K_DIR] — the MovieLens-100K strict cold-start benchmark of BENCHMARKS.md:
-# build-tasks (20% of users held out as cold-start test users, support = first ratings by time),
-# the DL4J-Spark pretrained baseline, meta-training with conf/ml-100k.conf for each seed in SEEDS
-# (default "1 2 3") warm-started from that pretrained model (WARM=0 starts from the default
-# initialization instead), and one evaluate run over all of them on the test users (every baseline
-# computed in the same run). The report goes to REPORT (default notebooks-export/ml-100k); work
-# files to BENCH_DIR (default /tmp/metarec-ml100k). The data set is read in place, never copied.
+# bench-ml100k.sh [ML100K_DIR] — the MovieLens-100K strict cold-start benchmark of BENCHMARKS.md
+# with the defaults of conf/metarec.conf (no recipe): build-tasks (20% of users held out as
+# cold-start test users, support = first ratings by time), the DL4J-Spark pretrained baseline
+# (conf/ml-100k.conf: its epochs), meta-training for each seed in SEEDS (default "1 2 3"), and one
+# evaluate run over all of them on the test users (every baseline computed in the same run; the
+# headline compares the first seed's model with the best baseline). WARM=1 warm-starts each seed
+# from the pretrained model instead (--init-from, meta.tableL2 = 0.1). The report goes to REPORT
+# (default notebooks-export/ml-100k); work files to BENCH_DIR (default /tmp/metarec-ml100k). The
+# data set is read in place, never copied.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 metarec_build_if_needed
@@ -21,21 +23,19 @@ mkdir -p "$WORK"
   --master "$MASTER" > "$WORK/build-tasks.log" 2>&1
 "$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" --conf "$CONF" \
   --master "$MASTER" > "$WORK/pretrain.log" 2>&1
-# Meta-training refines the conventionally pretrained model (chosen on the validation users, see
-# BENCHMARKS.md): its item tables and MLP saw every training rating, and the stronger L2 on the
-# table rows a meta-batch touches keeps the refinement from over-fitting 641 users.
 warm=()
-if [ "${WARM:-1}" = 1 ]; then
+if [ "${WARM:-0}" = 1 ]; then
   warm=(--init-from "$WORK/pretrained" --set meta.tableL2=0.1)
 fi
 models=()
 for s in $SEEDS; do
   rm -rf "$WORK/meta-seed$s" "$WORK/meta-seed$s.checkpoints"
-  "$M" train --tasks "$WORK/tasks" --model "$WORK/meta-seed$s" --conf "$CONF" --set seed="$s" \
+  "$M" train --tasks "$WORK/tasks" --model "$WORK/meta-seed$s" --set seed="$s" \
     "${warm[@]+"${warm[@]}"}" --master "$MASTER" > "$WORK/train-seed$s.log" 2>&1
   grep '^train:' "$WORK/train-seed$s.log"
+  grep 'adaptation chosen for' "$WORK/train-seed$s.log" | sed 's/.*TrainJob: /  /' || true
   models+=(--model "$WORK/meta-seed$s")
 done
 models+=(--model "$WORK/pretrained")
 "$M" evaluate --tasks "$WORK/tasks" "${models[@]}" --report "$REPORT" --name ml-100k \
-  --conf "$CONF" --master "$MASTER" 2>&1 | tee "$WORK/evaluate.log" | grep -v ' INFO \| WARN '
+  --master "$MASTER" 2>&1 | tee "$WORK/evaluate.log" | grep -v ' INFO \| WARN '

@@ -22,7 +22,7 @@ for master in 'local[1]' 'local[2]'; do
   /usr/bin/time -v "$METAREC_ROOT/scripts/metarec" train --tasks "$TASKS" --model "$out" \
     --master "$master" --iterations "$ITER" --set train.validateEvery="$ITER" \
     --set train.checkpointEvery="$ITER" --set train.patience=0 \
-    ${BENCH_TRAIN_SET:+$(printf -- '--set %s ' $BENCH_TRAIN_SET)} >"$out.log" 2>&1
+    ${METAREC_BENCH_LOOP:+$(printf -- '--set %s ' $METAREC_BENCH_LOOP)} ${BENCH_TRAIN_SET:+$(printf -- '--set %s ' $BENCH_TRAIN_SET)} >"$out.log" 2>&1
   # second half: iterations ITER/2+1 .. ITER-1 (the last row also holds the final validation)
   steady=$(python3 -c "
 import csv,sys

@@ -8,6 +8,12 @@ JAVA_VECTOR_OPTS="${METAREC_VECTOR_OPTS---add-modules=jdk.incubator.vector}"
 METAREC_JAR="$METAREC_ROOT/spark-jobs/target/metarec-spark-jobs.jar"
 METAREC_CP_FILE="$METAREC_ROOT/spark-jobs/target/classpath.txt"
 
+# The inner loop the speed benchmarks (bench-train, bench-catalog) measure, as BENCHMARKS.md's
+# earlier figures did: 5 SGD steps on the decision layers and the user part, supports of 5-20,
+# validation at each task's own split, no adaptation selection. The defaults solve the user part
+# exactly instead, which is less kernel work per task; METAREC_BENCH_LOOP="" benchmarks them.
+METAREC_BENCH_LOOP="${METAREC_BENCH_LOOP-inner.userSolver=sgd inner.steps=5 inner.adapt=[decision,user] meta.resplit.minSupport=5 meta.resplit.maxSupport=20 train.validationSupports=[] train.selectAdaptation.enabled=false}"
+
 # Builds the jobs (no tests) when the jar is missing or older than any source or build file.
 metarec_build_if_needed() {
   local stale=""

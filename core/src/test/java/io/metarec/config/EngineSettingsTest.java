@@ -18,9 +18,15 @@ class EngineSettingsTest {
   @Test
   void defaultsParse() {
     TrainSettings s = TrainSettings.defaults();
+    // The user part solved exactly with the learned prior, SGD steps on the MLP.
     assertEquals(5, s.inner().steps());
     assertEquals(Set.of(ParamGroup.DECISION, ParamGroup.USER), s.inner().adapt());
-    assertEquals(UserSolver.SGD, s.inner().userSolver());
+    assertEquals(UserSolver.RIDGE, s.inner().userSolver());
+    assertEquals(1f, s.inner().priorScale());
+    assertEquals(100f, s.meta().priorLrRatio(), 1e-3f);
+    assertEquals(1, s.meta().minSupport());
+    assertEquals(40, s.meta().maxSupport());
+    assertEquals(5f, s.meta().itemBiasShrinkage(), "the item-mean baseline's shrinkage");
     assertEquals(Algorithm.FOMAML, s.meta().algorithm());
     assertEquals(OuterOptimizerKind.ADAM, s.meta().outerOptimizer());
     ModelSpec spec = MetaRecConfig.load().modelSpec(10, List.of(), List.of(), Feedback.EXPLICIT);

@@ -117,9 +117,11 @@ class NightlyJobTest {
     assertEquals(List.of("meta", "current", "bias"),
         r2.methods().stream().map(MethodResult::name).toList());
 
-    // Night 3: a candidate that does not adapt is clearly worse than the current model: rejected.
+    // Night 3: a candidate that does not adapt (no steps, no solve, and no selection on the
+    // validation users to give it an adaptation) is clearly worse than the current model: rejected.
     NightlyJob.Result n3 = NightlyJob.run(SPARK, config(night("2026-11-03", "inner.steps=0",
-        "meta.outerLr=1e-9", "meta.iterations=1", "nightly.tolerance=0")));
+        "inner.userSolver=sgd", "train.selectAdaptation.enabled=false", "meta.outerLr=1e-9",
+        "meta.iterations=1", "nightly.tolerance=0")));
     assertFalse(n3.promoted(), NightlyJob.describe(n3));
     assertTrue(n3.candidate() > n3.current(), NightlyJob.describe(n3));
     assertEquals("2026-11-02", latestVersion());

@@ -60,10 +60,16 @@ class PipelineJobTest {
     assertNotNull(again.report(), "the summary of a skipped evaluation is read back");
     assertEquals(modelTime, Files.getLastModifiedTime(run.resolve("model/params.bin")).toMillis());
 
-    // Evaluation settings touch the evaluation only.
-    PipelineJob.Result ks = PipelineJob.run(SPARK, config(small(run, "evaluate.ks=[1, 3, 5]")));
+    // Evaluation settings touch the evaluation only...
+    PipelineJob.Result rank = PipelineJob.run(SPARK, config(small(run, "evaluate.rankK=5")));
     assertEquals(Map.of("generate", "skipped", "build-tasks", "skipped", "train", "skipped",
-        "evaluate", "ran", "recommend", "skipped"), statuses(ks));
+        "evaluate", "ran", "recommend", "skipped"), statuses(rank));
+    // ...but the support sizes are those training validates at (train.validationSupports follows
+    // evaluate.ks), so they retrain as well; recommend follows the model.
+    PipelineJob.Result ks = PipelineJob.run(SPARK, config(small(run, "evaluate.rankK=5",
+        "evaluate.ks=[1, 3, 5]")));
+    assertEquals(Map.of("generate", "skipped", "build-tasks", "skipped", "train", "ran",
+        "evaluate", "ran", "recommend", "ran"), statuses(ks));
     assertEquals(List.of(1, 3, 5), ks.report().ks());
 
     // Other data: every stage after generate runs again, because its input files changed.

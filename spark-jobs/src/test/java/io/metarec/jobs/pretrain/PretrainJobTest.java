@@ -79,7 +79,9 @@ class PretrainJobTest {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SPARK.sparkContext());
     Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
-    InnerLoopConfig none = cfg.engine().inner().withSteps(0);
+    // No adaptation at all: no steps and no solve (the default inner loop solves the user part).
+    InnerLoopConfig none = cfg.engine().inner().withSteps(0)
+        .withUserSolver(io.metarec.config.UserSolver.SGD);
     var valid = TaskSet.tasks(SPARK, tasks.toString(), "validation");
     ValidationMetrics trained = new SparkValidator(jsc, valid, bSpec, bItems, none, 42).validate(loaded.theta());
     Params init = ParamInitializer.initialize(spec, cfg.seed(), cfg.engine().meta().embeddingStd(),

@@ -41,7 +41,9 @@ class TrainJobTest {
   @Test
   void trainingBeatsTheUntrainedAndTheUnadaptedModel(@TempDir Path dir) {
     Path model = dir.resolve("model");
-    TrainJob.Result r = TrainJob.run(SPARK, config(small(model, "meta.iterations=60")));
+    // Validated at each task's own split (support 5): the margins below are of the whole query.
+    TrainJob.Result r = TrainJob.run(SPARK, config(small(model, "meta.iterations=60",
+        "train.validationSupports=[]")));
     assertTrue(Files.exists(model.resolve("model.json")));
     assertTrue(Files.exists(model.resolve("params.bin")));
     assertTrue(Files.exists(model.resolve("metrics.csv")));
@@ -51,17 +53,20 @@ class TrainJobTest {
     // The same task set scored with the untrained initialization and with the trained model
     // without adaptation (0 inner steps), through the same validation code.
     Path untrained = dir.resolve("untrained");
+    // (The learned prior strength has a step size of its own: frozen as well.)
     TrainJob.Result u = TrainJob.run(SPARK, config(small(untrained, "meta.iterations=1",
-        "meta.outerLr=1e-9")));
+        "meta.outerLr=1e-9", "meta.priorLr=1e-9", "train.validationSupports=[]")));
     Path frozen = dir.resolve("frozen");
     TrainJob.Result f = TrainJob.run(SPARK, config(small(frozen, "meta.iterations=1",
-        "meta.outerLr=1e-9", "train.initFrom=" + model, "inner.steps=0")));
+        "meta.outerLr=1e-9", "meta.priorLr=1e-9", "train.initFrom=" + model, "inner.steps=0",
+        "inner.userSolver=sgd", "train.validationSupports=[]")));
     System.out.printf("trained %.4f untrained %.4f unadapted %.4f%n", trained, u.best().mae(),
         f.best().mae());
-    // "Untrained" starts from μ and shrunk item biases and adapts the user bias: it is already the
-    // bias baseline, so a 1% margin on this tiny set is real progress; without adaptation the same
-    // trained parameters are far worse.
-    assertTrue(trained < 0.99 * u.best().mae(),
+    // "Untrained" starts from μ and shrunk item biases and solves the user part exactly (b_u and u
+    // by ridge regression): it is already the bias baseline's fold-in, so what training adds is the
+    // MLP, the factors and the prior strength; on 280 training users 0.5% is real progress (the
+    // runs are deterministic: measured 0.96%). Without adaptation the same parameters are far worse.
+    assertTrue(trained < 0.995 * u.best().mae(),
         "trained MAE " + trained + " vs untrained " + u.best().mae());
     assertTrue(trained < 0.95 * f.best().mae(),
         "adapted MAE " + trained + " vs no adaptation " + f.best().mae());
@@ -75,16 +80,24 @@ class TrainJobTest {
     // A model trained without adaptation (0 inner steps) on a set where adapting helps by more
     // than 5% (the test above): the grid [0, 5] steps must pick 5, and model.json says so.
     Path model = dir.resolve("model");
-    TrainJob.run(SPARK, config(small(model, "meta.iterations=30", "inner.steps=0",
-        "train.selectAdaptation.enabled=true", "train.selectAdaptation.steps=[0, 5]",
-        "train.selectAdaptation.lrScales=[1.0]")));
+    // SGD steps on the user part, so that steps are a choice.
+    String[] sgd = {"meta.iterations=30", "inner.steps=0", "inner.userSolver=sgd",
+        "train.selectAdaptation.steps=[0, 5]", "train.selectAdaptation.lrScales=[1.0]",
+        "train.selectAdaptation.priorScales=[]"};
+    TrainJob.run(SPARK, config(small(model, TestSpark.with(sgd,
+        "train.selectAdaptation.enabled=true"))));
     io.metarec.io.ModelManifest m = io.metarec.io.ModelManifest.parse(
         Files.readString(model.resolve("model.json")), "model.json");
     assertEquals(5, m.innerLoop(defaults, "model.json").steps(), "the chosen adaptation");
+    // Chosen per support size (train.validationSupports follows evaluate.ks): every size of the
+    // validation has a setting, and the largest ones adapt.
+    io.metarec.config.AdaptationPlan plan = m.adaptationPlan(defaults, "model.json");
+    assertTrue(plan.perSupport(), "one setting per support size");
+    assertEquals(5, plan.forSupport(1000).steps());
     // Without the selection the same run records none and adapts as trained; θ is the same.
     Path plain = dir.resolve("plain");
-    TrainJob.run(SPARK, config(small(plain, "meta.iterations=30", "inner.steps=0",
-        "train.selectAdaptation.enabled=false")));
+    TrainJob.run(SPARK, config(small(plain, TestSpark.with(sgd,
+        "train.selectAdaptation.enabled=false"))));
     io.metarec.io.ModelManifest p = io.metarec.io.ModelManifest.parse(
         Files.readString(plain.resolve("model.json")), "model.json");
     assertEquals(null, p.adaptation());
@@ -131,7 +144,8 @@ class TrainJobTest {
       io.metarec.train.MetaTrainer.Outcome local = io.metarec.train.InProcessTraining.run(train,
           valid, spec, items, base.engine(), policy,
           io.metarec.train.TrainingCheckpoint.fresh(init.copy()), parts, 2,
-          io.metarec.train.CheckpointSink.NONE, io.metarec.train.TrainingListener.NONE);
+          io.metarec.train.CheckpointSink.NONE, io.metarec.train.TrainingListener.NONE,
+          base.train().validationSupportArray());
       TrainJob.Result jobs = TrainJob.run(SPARK, config(small(dir.resolve("jobs" + parts),
           TestSpark.with(common, "train.partitions=" + parts, "train.exchange=jobs"))));
       assertTrue(local.bestTheta().bitEquals(jobs.theta()), "in-process vs jobs, " + parts
@@ -194,7 +208,12 @@ class TrainJobTest {
     // Plain SGD outer steps, so θ differs by the step size times the meta-gradients' rounding.
     // A step size at which the trained θ validates better than the start (which a fresh run also
     // validates, and keeps when no step beats it).
-    String[] common = {"meta.iterations=3", "train.patience=0", "meta.outerOptimizer=sgd", "meta.outerLr=0.1"};
+    String[] common = {"meta.iterations=3", "train.patience=0", "meta.outerOptimizer=sgd", "meta.outerLr=0.1",
+        // What the ND4J engine implements: SGD steps on the decision layers and the user part;
+        // validated at each task's own split, as the engine comparison was measured.
+        "inner.userSolver=sgd", "inner.adapt=[decision, user]", "inner.steps=5",
+        "meta.resplit.minSupport=5", "meta.resplit.maxSupport=20", "train.validationSupports=[]",
+        "train.selectAdaptation.enabled=false"};
     TrainJob.Result jvm = TrainJob.run(SPARK, config(small(dir.resolve("jvm"),
         TestSpark.with(common, "train.engine=jvm"))));
     TrainJob.Result auto = TrainJob.run(SPARK, config(small(dir.resolve("auto"),
@@ -205,7 +224,7 @@ class TrainJobTest {
     float[] a = jvm.theta().flatten();
     float[] b = nd4j.theta().flatten();
     float[] start = TrainJob.run(SPARK, config(small(dir.resolve("start"), "meta.iterations=1",
-        "meta.outerLr=1e-9", "train.patience=0"))).theta().flatten();
+        "meta.outerLr=1e-9", "meta.priorLr=1e-9", "train.patience=0"))).theta().flatten();
     double worst = 0;
     double moved = 0;
     for (int i = 0; i < a.length; i++) {
