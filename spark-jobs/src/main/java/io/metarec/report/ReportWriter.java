@@ -26,7 +26,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * Writes an {@link EvalReport} as a folder: {@code metrics.json} (every number), {@code report.md},
  * a self-contained {@code report.html} (charts embedded) and PNG charts drawn with XChart:
  * {@code adaptation-<metric>.png} (metric against K, one line per method, 95% intervals as error
- * bars), {@code steps-<metric>.png} and {@code training-<model>.png}.
+ * bars), {@code difference-<metric>.png} (the headline: the model minus the best baseline against
+ * K, with the paired 95% intervals), {@code steps-<metric>.png} and {@code training-<model>.png}.
  */
 public final class ReportWriter {
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -58,6 +59,16 @@ public final class ReportWriter {
       adaptation.put(metric, png);
       files.add(png);
     }
+    // The headline's differences to the best baseline against K, with their paired intervals: the
+    // adaptation charts put every method on one axis, where scratch and pretrain squeeze the
+    // methods that matter into a sliver.
+    Map<String, Path> difference = new LinkedHashMap<>();
+    for (String metric : report.headline().stream().map(HeadlineRow::metric).distinct().toList()) {
+      Path png = dir.resolve("difference-" + slug(metric) + ".png");
+      save(differenceChart(report, metric), png);
+      difference.put(metric, png);
+      files.add(png);
+    }
     Map<String, Path> steps = new LinkedHashMap<>();
     if (report.steps() != null) {
       for (String metric : report.steps().byMetric().keySet()) {
@@ -78,10 +89,10 @@ public final class ReportWriter {
       }
     }
     Path md = dir.resolve("report.md");
-    Files.writeString(md, markdown(report, adaptation, steps, training));
+    Files.writeString(md, markdown(report, difference, adaptation, steps, training));
     files.add(md);
     Path html = dir.resolve("report.html");
-    Files.writeString(html, html(report, adaptation, steps, training));
+    Files.writeString(html, html(report, difference, adaptation, steps, training));
     files.add(html);
     return files;
   }
@@ -281,6 +292,38 @@ public final class ReportWriter {
     return c;
   }
 
+  /**
+   * The headline's difference (model - best baseline at each K) of one metric against K, with its
+   * paired 95% interval as error bars and the zero line; the best baseline of each K is named in the
+   * series' label.
+   */
+  private static XYChart differenceChart(EvalReport r, String metric) {
+    List<HeadlineRow> rows = r.headline().stream().filter(h -> h.metric().equals(metric)).toList();
+    String method = rows.get(0).method();
+    XYChart c = chart(method + " - best baseline: " + metric + " (paired 95% intervals; "
+        + (EvalReport.lowerIsBetter(metric) ? "below" : "above") + " 0 is better)",
+        "support size K", "difference in " + metric);
+    List<double[]> pts = new ArrayList<>();
+    StringBuilder names = new StringBuilder();
+    for (HeadlineRow h : rows) {
+      if (Double.isFinite(h.diff())) {
+        pts.add(new double[] {h.k(), h.diff(), Double.isFinite(h.ci95()) ? h.ci95() : 0});
+        names.append(names.length() == 0 ? "" : ", ").append("K=").append(h.k()).append(' ')
+            .append(h.baseline());
+      }
+    }
+    addSeries(c, method + " - best baseline (" + names + ")", pts);
+    if (!pts.isEmpty()) {
+      double lo = pts.get(0)[0];
+      double hi = pts.get(pts.size() - 1)[0];
+      XYSeries zero = c.addSeries("0", new double[] {lo, hi}, new double[] {0, 0});
+      zero.setMarker(SeriesMarkers.NONE);
+      zero.setLineColor(Color.GRAY);
+    }
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    return c;
+  }
+
   private static XYChart stepsChart(StepCurve s, String metric) {
     XYChart c = chart(metric + " of " + s.method() + " against inner steps, K = " + s.k(),
         "inner steps", metric);
@@ -404,8 +447,9 @@ public final class ReportWriter {
         : String.format(Locale.ROOT, "%.4f", v.mean());
   }
 
-  private static String markdown(EvalReport r, Map<String, Path> adaptation,
-      Map<String, Path> steps, Map<String, Path> training) throws IOException {
+  private static String markdown(EvalReport r, Map<String, Path> difference,
+      Map<String, Path> adaptation, Map<String, Path> steps, Map<String, Path> training)
+      throws IOException {
     StringBuilder sb = new StringBuilder();
     sb.append("# MetaRec cold-start evaluation: ").append(r.name()).append("\n\n");
     sb.append("Created ").append(r.createdAt()).append(" by MetaRec ").append(r.codeVersion())
@@ -422,6 +466,9 @@ public final class ReportWriter {
             .append(interval(h)).append(" | ").append(verdict(h)).append(" |\n");
       }
       sb.append('\n');
+      difference.forEach((metric, p) -> sb.append("![").append(metric)
+          .append(": difference to the best baseline against K](").append(p.getFileName())
+          .append(")\n\n"));
     }
     sb.append("## Data set and protocol\n\n");
     Map<String, Object> blocks = new LinkedHashMap<>();
@@ -481,8 +528,9 @@ public final class ReportWriter {
     return sb.toString();
   }
 
-  private static String html(EvalReport r, Map<String, Path> adaptation,
-      Map<String, Path> steps, Map<String, Path> training) throws IOException {
+  private static String html(EvalReport r, Map<String, Path> difference,
+      Map<String, Path> adaptation, Map<String, Path> steps, Map<String, Path> training)
+      throws IOException {
     StringBuilder sb = new StringBuilder();
     sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MetaRec "
         + "evaluation: ").append(esc(r.name())).append("</title><style>body{font-family:sans-serif;"
@@ -507,6 +555,9 @@ public final class ReportWriter {
             .append("</td></tr>\n");
       }
       sb.append("</table>\n");
+      for (Map.Entry<String, Path> e : difference.entrySet()) {
+        sb.append(img(e.getValue(), e.getKey() + ": difference to the best baseline against K"));
+      }
     }
     sb.append("<h2>Data set and protocol</h2>\n<ul>\n");
     for (Map.Entry<String, Object> e : r.dataset().entrySet()) {

@@ -128,10 +128,19 @@ class ReportWriterTest {
     String html = Files.readString(dir.resolve("report.html"));
     assertTrue(html.indexOf("<h2>Headline</h2>") < html.indexOf("<h2>Data set"), html);
     assertTrue(html.contains("<td>[-0.0600, -0.0400]</td><td>better</td>"), html);
+    // A chart of the differences per headline metric, in both renderings.
+    for (String metric : List.of("mae", "ndcg-10")) {
+      Path png = dir.resolve("difference-" + metric + ".png");
+      assertTrue(Files.size(png) > 1000, png.toString());
+      assertTrue(md.contains("](difference-" + metric + ".png)"), md);
+    }
+    assertTrue(md.indexOf("](difference-mae.png)") < md.indexOf("## Data set"), md);
+    assertTrue(html.indexOf("difference to the best baseline") < html.indexOf("<h2>Data set"), html);
     assertEquals(headline, ReportWriter.read(dir.resolve("metrics.json")).headline());
     // A report without one (older metrics.json files too) has none.
     ReportWriter.write(base, dir.resolve("plain"));
     assertFalse(Files.readString(dir.resolve("plain/report.md")).contains("## Headline"));
+    assertFalse(Files.exists(dir.resolve("plain/difference-mae.png")));
     assertTrue(ReportWriter.read(dir.resolve("plain/metrics.json")).headline().isEmpty());
   }
 
