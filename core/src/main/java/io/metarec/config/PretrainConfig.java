@@ -13,6 +13,8 @@ import java.io.Serializable;
  * @param averagingFrequency minibatches each worker fits between two parameter averagings (>= 1)
  * @param learningRate Adam step size, in (0, 1]
  * @param workers parallel workers of the training master; 0 = the default parallelism
+ * @param patience epochs without a better validation MAE (without adaptation) after which training
+ *     stops; the best epoch's parameters are the model; 0 = run every epoch, keep the last
  */
 public record PretrainConfig(
     String tasks,
@@ -21,8 +23,15 @@ public record PretrainConfig(
     int batchSize,
     int averagingFrequency,
     double learningRate,
-    int workers)
+    int workers,
+    int patience)
     implements Serializable {
+
+  /** The settings without early stopping. */
+  public PretrainConfig(String tasks, String model, int epochs, int batchSize,
+      int averagingFrequency, double learningRate, int workers) {
+    this(tasks, model, epochs, batchSize, averagingFrequency, learningRate, workers, 0);
+  }
 
   /** Validates the ranges. */
   public PretrainConfig {
@@ -33,6 +42,7 @@ public record PretrainConfig(
       throw new ConfigValidationException("pretrain.learningRate must be in (0, 1], got " + learningRate);
     }
     Checks.intAtLeast("pretrain.workers", workers, 0);
+    Checks.intAtLeast("pretrain.patience", patience, 0);
   }
 
   static PretrainConfig from(ConfigReader r) {
@@ -43,6 +53,7 @@ public record PretrainConfig(
         r.getInt("pretrain.batchSize"),
         r.getInt("pretrain.averagingFrequency"),
         r.getDouble("pretrain.learningRate"),
-        r.getInt("pretrain.workers"));
+        r.getInt("pretrain.workers"),
+        r.getInt("pretrain.patience"));
   }
 }

@@ -18,7 +18,7 @@ class PretrainConfigTest {
   @Test
   void defaultsAndOverrides() {
     PretrainConfig d = MetaRecConfig.load().pretrain();
-    assertEquals(new PretrainConfig("", "", 10, 64, 5, 0.002, 0), d);
+    assertEquals(new PretrainConfig("", "", 10, 64, 5, 0.002, 0, 2), d);
     PretrainConfig p = MetaRecConfig.load(null, List.of("pretrain.epochs=3",
         "pretrain.learningRate=0.01"), Map.of("pretrain.tasks", "t", "pretrain.model", "m")).pretrain();
     assertEquals(new PretrainConfig("t", "m", 3, 64, 5, 0.01, 0), p);

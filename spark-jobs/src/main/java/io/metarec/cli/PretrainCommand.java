@@ -36,9 +36,9 @@ final class PretrainCommand extends JobCommand {
   void run(SparkSession spark, MetaRecConfig cfg) {
     PretrainJob.Result r = PretrainJob.run(spark, cfg);
     System.out.printf(Locale.ROOT,
-        "pretrain: %d epochs over %d interactions, train loss %.4f, validation without "
-            + "adaptation %s, %.1f s -> %s%n",
-        r.epochs(), r.interactions(), r.trainLoss(),
+        "pretrain: %d epochs run, epoch %d kept (best validation), over %d interactions, train "
+            + "loss %.4f, validation without adaptation %s, %.1f s -> %s%n",
+        r.epochScores().length, r.epochs(), r.interactions(), r.trainLoss(),
         r.validation() == null ? "-" : r.validation(), r.wallSeconds(), r.model());
   }
 

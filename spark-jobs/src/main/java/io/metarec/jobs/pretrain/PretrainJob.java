@@ -89,6 +89,10 @@ public final class PretrainJob {
    * @param wallSeconds wall time of the run
    * @param theta the written parameters
    */
+  /**
+   * @param epochs the epoch whose parameters are the model (the best validation's)
+   * @param epochScores DL4J's score after each epoch run
+   */
   public record Result(String model, int epochs, long interactions, double trainLoss,
       double[] epochScores, ValidationMetrics validation, double wallSeconds, Params theta) {}
 
@@ -160,35 +164,60 @@ public final class PretrainJob {
               + "{}, averaging every {}, Adam lr {}, {} parameters, {} minibatches", nTrain,
           interactions, pc.epochs(), workers, pc.batchSize(), pc.averagingFrequency(),
           pc.learningRate(), net.numParams(), export ? "exported" : "direct");
-      double[] scores = new double[pc.epochs()];
-      StringBuilder csv = new StringBuilder("epoch,elapsed_s,dl4j_score\n");
+      InnerLoopConfig noAdaptation = cfg.engine().inner().withSteps(0)
+          .withUserSolver(io.metarec.config.UserSolver.SGD);
+      JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation")
+          .persist(StorageLevel.MEMORY_ONLY());
+      SparkValidator validator = new SparkValidator(jsc, valid, bSpec, bItems, noAdaptation,
+          cfg.seed());
+      ValidationMetrics.Direction direction = spec.feedback() == io.metarec.model.Feedback.EXPLICIT
+          ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
+      List<Double> scoreList = new ArrayList<>();
+      StringBuilder csv = new StringBuilder("epoch,elapsed_s,dl4j_score,val_mae,val_rmse,val_ndcg\n");
+      // Each epoch is validated without adaptation; the best epoch's parameters are the model.
+      Params theta = null;
+      ValidationMetrics vm = null;
+      int bestEpoch = 0;
       for (int epoch = 0; epoch < pc.epochs(); epoch++) {
         sparkNet.fitMultiDataSet(batches);
-        scores[epoch] = sparkNet.getScore();
+        double score = sparkNet.getScore();
+        scoreList.add(score);
+        Params now = Dl4jModel.toParams(sparkNet.getNetwork(), layout, meta.lambdaInit());
+        ValidationMetrics m = validator.validate(now);
+        if (m.tasks() == 0) {
+          m = null;
+        }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        csv.append(String.format(Locale.ROOT, "%d,%.3f,%s%n", epoch + 1, elapsed, scores[epoch]));
-        LOG.info(String.format(Locale.ROOT, "epoch %d/%d  dl4j score %.4f  elapsed %.1f s",
-            epoch + 1, pc.epochs(), scores[epoch], elapsed));
+        csv.append(String.format(Locale.ROOT, "%d,%.3f,%s,%s,%s,%s%n", epoch + 1, elapsed, score,
+            m == null ? "" : m.mae(), m == null ? "" : m.rmse(), m == null ? "" : m.ndcg()));
+        LOG.info(String.format(Locale.ROOT, "epoch %d/%d  dl4j score %.4f  validation %s  "
+            + "elapsed %.1f s", epoch + 1, pc.epochs(), score, m == null ? "-" : m, elapsed));
+        if (theta == null || (m != null && m.improvesOn(vm, direction))) {
+          theta = now;
+          vm = m;
+          bestEpoch = epoch + 1;
+        } else if (pc.patience() > 0 && epoch + 1 - bestEpoch >= pc.patience()) {
+          LOG.info("pretrain: no better validation in {} epochs; the model is epoch {}'s",
+              pc.patience(), bestEpoch);
+          break;
+        }
+        if (pc.patience() == 0) {
+          theta = now;
+          vm = m;
+          bestEpoch = epoch + 1;
+        }
       }
       master.deleteTempFiles(jsc);
       batches.unpersist();
-      Params theta = Dl4jModel.toParams(sparkNet.getNetwork(), layout, meta.lambdaInit());
-
-      InnerLoopConfig noAdaptation = cfg.engine().inner().withSteps(0)
-          .withUserSolver(io.metarec.config.UserSolver.SGD);
+      valid.unpersist();
+      double[] scores = scoreList.stream().mapToDouble(Double::doubleValue).toArray();
       double trainLoss = trainLoss(jsc, train, theta, bSpec, bItems, noAdaptation);
-      JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation");
-      ValidationMetrics vm = new SparkValidator(jsc, valid, bSpec, bItems, noAdaptation, cfg.seed())
-          .validate(theta);
-      if (vm.tasks() == 0) {
-        vm = null;
-      }
       double wall = (System.nanoTime() - start) / 1e9;
 
       ModelManifest.Metrics metrics = new ModelManifest.Metrics(null,
           vm == null ? null : ModelFiles.validationOf(vm), trainLoss, 0);
       ModelManifest.RunStats run = new ModelManifest.RunStats(wall, null, null, null, null, null,
-          null, null, pc.epochs(), interactions, workers, scores[scores.length - 1]);
+          null, null, bestEpoch, interactions, workers, scores[bestEpoch - 1]);
       ModelFiles.publish(spark, claim, new ModelFiles.Publication(theta, tasksDir, data, TRAINED_BY,
           ModelFiles.configSections(cfg, "model", "meta", "pretrain", "seed"),
           cfg.hash("model", "meta.init", "meta.seed", "pretrain", "seed"), nTrain, metrics, run,
@@ -196,7 +225,7 @@ public final class PretrainJob {
       LOG.info(String.format(Locale.ROOT, "pretrained model written to %s: train loss %.4f, "
           + "validation without adaptation %s, %.1f s", pc.model(), trainLoss,
           vm == null ? "-" : vm, wall));
-      return new Result(pc.model(), pc.epochs(), interactions, trainLoss, scores, vm, wall,
+      return new Result(pc.model(), bestEpoch, interactions, trainLoss, scores, vm, wall,
           theta);
     } finally {
       removeExport(hconf, exportDir);

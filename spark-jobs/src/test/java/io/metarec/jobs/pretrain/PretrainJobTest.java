@@ -20,6 +20,7 @@ import io.metarec.task.ItemFeatureTable;
 import io.metarec.testing.TestSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -64,7 +65,16 @@ class PretrainJobTest {
     assertEquals(PretrainJob.TRAINED_BY, loaded.manifest().trainedBy());
     assertTrue(loaded.pretrained());
     assertTrue(loaded.theta().bitEquals(r.theta()), "the written parameters load back");
-    assertEquals(4, loaded.manifest().run().epochs());
+    // Every epoch run is validated and recorded; the model is the best epoch's.
+    assertEquals(r.epochs(), loaded.manifest().run().epochs());
+    List<String> lines = Files.readAllLines(model.resolve("metrics.csv"));
+    assertEquals("epoch,elapsed_s,dl4j_score,val_mae,val_rmse,val_ndcg", lines.get(0));
+    assertEquals(r.epochScores().length, lines.size() - 1);
+    assertTrue(r.epochScores().length <= 4 && r.epochs() <= r.epochScores().length);
+    double bestCurve = lines.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[3]))
+        .min().orElseThrow();
+    assertEquals(bestCurve, r.validation().mae(), 1e-12, "the model is the best epoch's");
+    assertEquals(bestCurve, Double.parseDouble(lines.get(r.epochs()).split(",")[3]), 1e-12);
     assertTrue(loaded.manifest().run().wallSeconds() > 0);
     assertEquals(r.trainLoss(), loaded.manifest().metrics().trainLoss(), 1e-12);
     assertTrue(loaded.manifest().training().has("pretrain"));
