@@ -13,7 +13,6 @@ DATA="${1:-$METAREC_ROOT/../shared/data/ml-100k}"
 WORK="${BENCH_DIR:-/tmp/metarec-melu}"
 SEEDS="${SEEDS:-1 2 3 4 5}"
 MASTER="${MASTER:-local[2]}"
-CONF="$METAREC_ROOT/conf/ml-100k.conf"
 M="$METAREC_ROOT/scripts/metarec"
 MELU=(--set split.test=0.2 --set tasks.supportSize=0 --set tasks.querySize=10
   --set tasks.ordering=random --set tasks.minInteractions=13 --set tasks.maxInteractions=100
@@ -23,11 +22,11 @@ for s in $SEEDS; do
   "$M" build-tasks --input "$DATA" --format movielens --out "$WORK/tasks-$s" "${MELU[@]}" \
     --set seed="$s" --master "$MASTER" > "$WORK/build-$s.log" 2>&1
   rm -rf "$WORK/meta-$s" "$WORK/meta-$s.checkpoints"
-  "$M" train --tasks "$WORK/tasks-$s" --model "$WORK/meta-$s" --conf "$CONF" --set seed="$s" \
+  "$M" train --tasks "$WORK/tasks-$s" --model "$WORK/meta-$s" --set seed="$s" \
     --set meta.resplit.maxSupport=90 --set 'train.validationSupports=[]' \
     --master "$MASTER" > "$WORK/train-$s.log" 2>&1
   "$M" evaluate --tasks "$WORK/tasks-$s" --model "$WORK/meta-$s" --report "$WORK/report-$s" \
-    --conf "$CONF" --set seed="$s" --set evaluate.protocol=task-split \
+    --set seed="$s" --set evaluate.protocol=task-split \
     --set 'evaluate.baselines=[bias, item-mean, no-adapt]' --set 'evaluate.steps=[]' \
     --master "$MASTER" > "$WORK/evaluate-$s.log" 2>&1
   python3 - "$WORK/report-$s/metrics.json" "$s" <<'PY'

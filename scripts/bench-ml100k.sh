@@ -2,7 +2,7 @@
 # bench-ml100k.sh [ML100K_DIR] — the MovieLens-100K strict cold-start benchmark of BENCHMARKS.md
 # with the defaults of conf/metarec.conf (no recipe): build-tasks (20% of users held out as
 # cold-start test users, support = first ratings by time), the DL4J-Spark pretrained baseline
-# (conf/ml-100k.conf: its epochs), meta-training for each seed in SEEDS (default "1 2 3"), and one
+# (stopped on the validation users), meta-training for each seed in SEEDS (default "1 2 3"), and one
 # evaluate run over all of them on the test users (every baseline computed in the same run; the
 # headline compares the first seed's model with the best baseline). WARM=1 warm-starts each seed
 # from the pretrained model instead (--init-from, meta.tableL2 = 0.1). The report goes to REPORT
@@ -16,12 +16,11 @@ WORK="${BENCH_DIR:-/tmp/metarec-ml100k}"
 REPORT="${REPORT:-$METAREC_ROOT/notebooks-export/ml-100k}"
 SEEDS="${SEEDS:-1 2 3}"
 MASTER="${MASTER:-local[2]}"
-CONF="$METAREC_ROOT/conf/ml-100k.conf"
 M="$METAREC_ROOT/scripts/metarec"
 mkdir -p "$WORK"
 "$M" build-tasks --input "$DATA" --format movielens --out "$WORK/tasks" --set split.test=0.2 \
   --master "$MASTER" > "$WORK/build-tasks.log" 2>&1
-"$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" --conf "$CONF" \
+"$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" \
   --master "$MASTER" > "$WORK/pretrain.log" 2>&1
 warm=()
 if [ "${WARM:-0}" = 1 ]; then
