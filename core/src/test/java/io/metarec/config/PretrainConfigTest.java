@@ -21,7 +21,7 @@ class PretrainConfigTest {
     assertEquals(new PretrainConfig("", "", 10, 64, 5, 0.002, 0, 2), d);
     PretrainConfig p = MetaRecConfig.load(null, List.of("pretrain.epochs=3",
         "pretrain.learningRate=0.01"), Map.of("pretrain.tasks", "t", "pretrain.model", "m")).pretrain();
-    assertEquals(new PretrainConfig("t", "m", 3, 64, 5, 0.01, 0), p);
+    assertEquals(new PretrainConfig("t", "m", 3, 64, 5, 0.01, 0, 2), p);
   }
 
   @Test
