@@ -131,8 +131,8 @@ public final class AdaptationSelection {
   public static Outcome select(List<Map.Entry<String, Map<String, Object>>> candidates,
       Config defaults, ValidationMetrics.Direction direction,
       Function<InnerLoopConfig, ValidationMetrics> validate) {
-    return choose(candidates, defaults, direction, inner -> new Scores(validate.apply(inner),
-        List.of()));
+    return choose(candidates, defaults, direction,
+        inner -> new SupportScores(new int[0], validate.apply(inner), List.of()));
   }
 
   /**
@@ -153,22 +153,16 @@ public final class AdaptationSelection {
             + "sizes");
       }
       supports[0] = sc.supports();
-      return new Scores(sc.all(), sc.atSupport());
+      return sc;
     });
     if (supports[0] == null || supports[0].length < 2) {
-      return new Outcome(o.chosen(), o.trials());
+      return o;
     }
     List<SupportChoice> by = new ArrayList<>();
     for (int i = 0; i < supports[0].length; i++) {
-      Trial best = null;
-      for (Trial t : o.trials()) {
-        ValidationMetrics m = t.atSupport().get(i);
-        if (best == null ? !Double.isNaN(m.primary())
-            : m.improvesOn(best.atSupport().get(i), direction)) {
-          best = t;
-        }
-      }
-      by.add(new SupportChoice(supports[0][i], best != null ? best : o.trials().get(0)));
+      int at = i;
+      by.add(new SupportChoice(supports[0][i], best(o.trials(), t -> t.atSupport().get(at),
+          direction)));
     }
     return new Outcome(o.chosen(), o.trials(), List.copyOf(by));
   }
@@ -201,23 +195,31 @@ public final class AdaptationSelection {
     }
   }
 
-  private record Scores(ValidationMetrics all, List<ValidationMetrics> atSupport) {}
-
   private static Outcome choose(List<Map.Entry<String, Map<String, Object>>> candidates,
-      Config defaults, ValidationMetrics.Direction direction, Function<InnerLoopConfig, Scores> score) {
+      Config defaults, ValidationMetrics.Direction direction,
+      Function<InnerLoopConfig, SupportScores> score) {
     List<Trial> trials = new ArrayList<>();
-    Trial best = null;
     for (Map.Entry<String, Map<String, Object>> c : candidates) {
-      InnerLoopConfig inner = parse(c.getValue(), defaults);
-      Scores sc = score.apply(inner);
-      Trial t = new Trial(c.getKey(), c.getValue(), sc.all(), sc.atSupport());
-      trials.add(t);
-      if (best == null ? !Double.isNaN(t.metrics().primary())
-          : t.metrics().improvesOn(best.metrics(), direction)) {
+      SupportScores sc = score.apply(parse(c.getValue(), defaults));
+      trials.add(new Trial(c.getKey(), c.getValue(), sc.all(), sc.atSupport()));
+    }
+    return new Outcome(best(trials, Trial::metrics, direction), List.copyOf(trials));
+  }
+
+  /**
+   * The trial whose {@code metric} is best in {@code direction}, the first of equals (the trained
+   * settings come first, so they win ties); the first trial when every metric is undefined.
+   */
+  private static Trial best(List<Trial> trials, Function<Trial, ValidationMetrics> metric,
+      ValidationMetrics.Direction direction) {
+    Trial best = null;
+    for (Trial t : trials) {
+      ValidationMetrics m = metric.apply(t);
+      if (best == null ? !Double.isNaN(m.primary()) : m.improvesOn(metric.apply(best), direction)) {
         best = t;
       }
     }
-    return new Outcome(best != null ? best : trials.get(0), List.copyOf(trials));
+    return best != null ? best : trials.get(0);
   }
 
   /**
