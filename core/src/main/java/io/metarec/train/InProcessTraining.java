@@ -69,8 +69,7 @@ public final class InProcessTraining {
       ItemFeatureTable items, TrainSettings settings, TrainingPolicy policy,
       TrainingCheckpoint start, int partitions, int threads, CheckpointSink checkpoints,
       TrainingListener listener, int[] validationSupports) {
-    ValidationMetrics.Direction direction = spec.feedback() == Feedback.EXPLICIT
-        ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
+    ValidationMetrics.Direction direction = ValidationMetrics.Direction.of(spec.feedback());
     try (InProcessSummer summer = new InProcessSummer(train, spec, items, settings, partitions,
         threads)) {
       InProcessValidator validator = new InProcessValidator(validation, spec, items,

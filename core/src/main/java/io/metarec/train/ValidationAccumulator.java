@@ -35,11 +35,8 @@ public final class ValidationAccumulator implements Serializable {
   private final Feedback feedback;
   private final int[] supports;
   private long tasks;
-  private long splits;
-  private long interactions;
-  private double sqError;
-  private double bce;
-  // Per support size (one slot without support sizes): splits, query interactions, per-user sums.
+  // Per support size (one slot without support sizes): splits, query interactions, the loss's sums
+  // and the per-user sums; the totals over every size are their sums.
   private final long[] kSplits;
   private final long[] kInteractions;
   private final double[] kSqError;
@@ -84,7 +81,7 @@ public final class ValidationAccumulator implements Serializable {
    * has nothing to score after K and is left out); empty when not even the smallest qualifies
    * (then each task's own split is scored).
    *
-   * @param sizes how many tasks have each size, sizes above the largest K counted as largest K + 1
+   * @param sizes how many tasks have each size (interaction count)
    * @param total the number of tasks
    */
   public static int[] supportsCovering(int[] ks, java.util.Map<Integer, Long> sizes, long total) {
@@ -108,10 +105,9 @@ public final class ValidationAccumulator implements Serializable {
     if (ks.length == 0 || tasks.isEmpty()) {
       return ks.clone();
     }
-    int cap = ks[ks.length - 1] + 1;
     java.util.Map<Integer, Long> sizes = new java.util.HashMap<>();
     for (Task t : tasks) {
-      sizes.merge(Math.min(t.size(), cap), 1L, Long::sum);
+      sizes.merge(t.size(), 1L, Long::sum);
     }
     return supportsCovering(ks, sizes, tasks.size());
   }
@@ -151,7 +147,6 @@ public final class ValidationAccumulator implements Serializable {
       int k, int queryStart, long seed, int slot) {
     int q = t.size() - queryStart;
     ModelSpec spec = theta.layout().spec();
-    splits++;
     kSplits[slot]++;
     kInteractions[slot] += q;
     if (feedback == Feedback.EXPLICIT) {
@@ -173,8 +168,6 @@ public final class ValidationAccumulator implements Serializable {
         abs += Math.abs(e);
         sq += e * e;
       }
-      interactions += q;
-      sqError += sq;
       kSqError[slot] += sq;
       kUserMae[slot] += abs / q;
       kUserRmse[slot] += Math.sqrt(sq / q);
@@ -217,8 +210,6 @@ public final class ValidationAccumulator implements Serializable {
         loss += seen[neg] ? 0 : Losses.rowLoss(Feedback.IMPLICIT, logits[position[neg]], 0f);
       }
     }
-    interactions += q;
-    bce += loss / 2;
     kBce[slot] += loss / 2;
     kAuc[slot] += unseen == 0 ? 1.0 : UserMetrics.auc(pos, all);
     kNdcg[slot] += UserMetrics.ndcgImplicit(pos, all, ValidationMetrics.NDCG_K);
@@ -235,10 +226,6 @@ public final class ValidationAccumulator implements Serializable {
           + Arrays.toString(other.supports) + " into sums at " + Arrays.toString(supports));
     }
     tasks += other.tasks;
-    splits += other.splits;
-    interactions += other.interactions;
-    sqError += other.sqError;
-    bce += other.bce;
     for (int i = 0; i < kSplits.length; i++) {
       kSplits[i] += other.kSplits[i];
       kInteractions[i] += other.kInteractions[i];
@@ -257,8 +244,8 @@ public final class ValidationAccumulator implements Serializable {
    * mean over tasks (and support sizes) of each task's own, the loss is over every query row.
    */
   public ValidationMetrics metrics() {
-    return metrics(tasks, splits, interactions, sqError, bce, sum(kUserMae), sum(kUserRmse),
-        sum(kAuc), sum(kNdcg));
+    return metrics(tasks, Arrays.stream(kSplits).sum(), Arrays.stream(kInteractions).sum(),
+        sum(kSqError), sum(kBce), sum(kUserMae), sum(kUserRmse), sum(kAuc), sum(kNdcg));
   }
 
   /**

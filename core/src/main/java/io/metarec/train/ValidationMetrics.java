@@ -30,7 +30,12 @@ public record ValidationMetrics(long tasks, long interactions, double loss, doub
     /** MAE: lower is better. */
     LOWER,
     /** AUC: higher is better. */
-    HIGHER
+    HIGHER;
+
+    /** The direction of the primary metric for {@code feedback}: MAE (explicit), nDCG (implicit). */
+    public static Direction of(io.metarec.model.Feedback feedback) {
+      return feedback == io.metarec.model.Feedback.EXPLICIT ? LOWER : HIGHER;
+    }
   }
 
   /**

@@ -157,7 +157,7 @@ class ValidationAccumulatorTest {
   @Test
   void theSupportSizesShrinkUntilHalfTheUsersHaveSomethingToScore() {
     int[] ks = {1, 3, 5, 10, 20};
-    // 10 users: 6 with more than 10 interactions, 2 of them with more than 20 (capped at 21).
+    // 10 users: 6 with more than 10 interactions, 2 of them with more than 20.
     java.util.Map<Integer, Long> sizes = java.util.Map.of(4, 2L, 9, 2L, 15, 4L, 21, 2L);
     org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 3, 5, 10},
         ValidationAccumulator.supportsCovering(ks, sizes, 10));

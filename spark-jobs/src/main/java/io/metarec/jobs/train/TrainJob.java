@@ -8,7 +8,6 @@ import io.metarec.config.TrainConfig;
 import io.metarec.config.TrainSettings;
 import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.io.ModelManifest;
-import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
@@ -148,8 +147,8 @@ public final class TrainJob {
     long nValid = valid.count();
     int[] vSupports = tc.validationSupportArray();
     if (vSupports.length > 0 && nValid > 0) {
-      int cap = vSupports[vSupports.length - 1] + 1;
-      Map<Integer, Long> sizes = valid.map(t -> Math.min(t.size(), cap)).countByValue();
+      // One count per distinct task size (at most tasks.maxInteractions of them).
+      Map<Integer, Long> sizes = valid.map(Task::size).countByValue();
       int[] usable = io.metarec.train.ValidationAccumulator.supportsCovering(vSupports, sizes,
           nValid);
       if (usable.length < vSupports.length) {
@@ -202,8 +201,7 @@ public final class TrainJob {
             jsc.getConf().get("spark.driver.host"), tc.exchangePort(),
             ExchangePlan.maxTaskFailures(jsc.getConf(), jsc.master()))
         : new JobBatches(jsc, train, adaptation, layout);
-    ValidationMetrics.Direction direction = spec.feedback() == Feedback.EXPLICIT
-        ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
+    ValidationMetrics.Direction direction = ValidationMetrics.Direction.of(spec.feedback());
     MetaTrainer trainer = new MetaTrainer(settings, TrainingPolicy.of(settings.meta(), tc),
         direction, batches, new SparkValidator(jsc, valid, bSpec, bItems, settings.inner(), seed,
             validationSupports),
@@ -288,9 +286,10 @@ public final class TrainJob {
     LOG.info("adaptation chosen on the validation users: {} ({}; {} candidates in {} s)",
         o.chosen().label(), o.chosen().metrics(), o.trials().size(),
         String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
-    for (AdaptationSelection.SupportChoice c : o.bySupport()) {
+    for (int i = 0; i < o.bySupport().size(); i++) {
+      AdaptationSelection.SupportChoice c = o.bySupport().get(i);
       LOG.info("adaptation chosen for support size {}: {} ({})", c.support(), c.chosen().label(),
-          c.chosen().atSupport().get(o.bySupport().indexOf(c)));
+          c.chosen().atSupport().get(i));
     }
     return o.adaptation();
   }
