@@ -80,18 +80,14 @@ public final class PretrainJob {
    * What a run did.
    *
    * @param model the model folder written
-   * @param epochs passes over the training interactions
+   * @param epochs the epoch whose parameters are the model (the best validation's)
    * @param interactions training interactions (examples per epoch)
-   * @param trainLoss mean loss of the final model over all training interactions (MetaRec kernel)
-   * @param epochScores DL4J's score after each epoch (the last averaged minibatch loss)
-   * @param validation validation metrics without adaptation (0 inner steps), or null without
-   *     validation tasks
+   * @param trainLoss mean loss of the model over all training interactions (MetaRec kernel)
+   * @param epochScores DL4J's score after each epoch run (the last averaged minibatch loss)
+   * @param validation validation metrics of the model without adaptation (0 inner steps), or
+   *     null without validation tasks
    * @param wallSeconds wall time of the run
    * @param theta the written parameters
-   */
-  /**
-   * @param epochs the epoch whose parameters are the model (the best validation's)
-   * @param epochScores DL4J's score after each epoch run
    */
   public record Result(String model, int epochs, long interactions, double trainLoss,
       double[] epochScores, ValidationMetrics validation, double wallSeconds, Params theta) {}
@@ -170,8 +166,7 @@ public final class PretrainJob {
           .persist(StorageLevel.MEMORY_ONLY());
       SparkValidator validator = new SparkValidator(jsc, valid, bSpec, bItems, noAdaptation,
           cfg.seed());
-      ValidationMetrics.Direction direction = spec.feedback() == io.metarec.model.Feedback.EXPLICIT
-          ? ValidationMetrics.Direction.LOWER : ValidationMetrics.Direction.HIGHER;
+      ValidationMetrics.Direction direction = ValidationMetrics.Direction.of(spec.feedback());
       List<Double> scoreList = new ArrayList<>();
       StringBuilder csv = new StringBuilder("epoch,elapsed_s,dl4j_score,val_mae,val_rmse,val_ndcg\n");
       // Each epoch is validated without adaptation; the best epoch's parameters are the model.
@@ -192,19 +187,15 @@ public final class PretrainJob {
             m == null ? "" : m.mae(), m == null ? "" : m.rmse(), m == null ? "" : m.ndcg()));
         LOG.info(String.format(Locale.ROOT, "epoch %d/%d  dl4j score %.4f  validation %s  "
             + "elapsed %.1f s", epoch + 1, pc.epochs(), score, m == null ? "-" : m, elapsed));
-        if (theta == null || (m != null && m.improvesOn(vm, direction))) {
+        // Without patience every epoch is kept (the last one is the model).
+        if (pc.patience() == 0 || theta == null || (m != null && m.improvesOn(vm, direction))) {
           theta = now;
           vm = m;
           bestEpoch = epoch + 1;
-        } else if (pc.patience() > 0 && epoch + 1 - bestEpoch >= pc.patience()) {
+        } else if (epoch + 1 - bestEpoch >= pc.patience()) {
           LOG.info("pretrain: no better validation in {} epochs; the model is epoch {}'s",
               pc.patience(), bestEpoch);
           break;
-        }
-        if (pc.patience() == 0) {
-          theta = now;
-          vm = m;
-          bestEpoch = epoch + 1;
         }
       }
       master.deleteTempFiles(jsc);
