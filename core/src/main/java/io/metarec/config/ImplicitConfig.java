@@ -24,9 +24,16 @@ import java.io.Serializable;
  * @param confidence the implicit-ALS confidence of a positive (Hu, Koren and Volinsky 2008):
  *     {@code inner.userSolver = ridge} solves the user vector by weighted least squares over every
  *     item, positives weighted {@code 1 + confidence}, {@code >= 0}
+ * @param samplingCorrection whether the training losses see each row's logit plus {@code
+ *     -log((n - 1) q_i)}, q_i the item's probability under {@code distribution} (the logQ
+ *     correction of sampled losses: Bengio and Senecal 2008, Yi et al. 2019): the model's logit is
+ *     then popularity-calibrated, so ranking every item by it is consistent with what the sampled
+ *     loss fits; without it a popularity sampler fits log(P(i | u) / q_i), which ranks rare items
+ *     too high. 0 for the uniform sampler, so it changes nothing there
  */
 public record ImplicitConfig(int negatives, int queryPositives, int supportNegatives,
-    Distribution distribution, float exponent, Loss loss, float confidence)
+    Distribution distribution, float exponent, Loss loss, float confidence,
+    boolean samplingCorrection)
     implements Serializable {
 
   /** Where negatives are drawn from. */
@@ -45,9 +52,15 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
     BPR
   }
 
+  /** These settings with or without the sampling correction. */
+  public ImplicitConfig withSamplingCorrection(boolean on) {
+    return new ImplicitConfig(negatives, queryPositives, supportNegatives, distribution, exponent,
+        loss, confidence, on);
+  }
+
   /** The defaults of conf/metarec.conf. */
   public static final ImplicitConfig DEFAULTS =
-      new ImplicitConfig(4, 0, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f);
+      new ImplicitConfig(4, 0, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f, true);
 
   public ImplicitConfig {
     Checks.intIn("inner.implicit.negatives", negatives, 0, 1000);
@@ -70,6 +83,6 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
         r.getInt("supportNegatives"),
         r.getEnum("distribution", Distribution.class),
         (float) r.getDouble("exponent"), r.getEnum("loss", Loss.class),
-        (float) r.getDouble("confidence"));
+        (float) r.getDouble("confidence"), r.getBoolean("samplingCorrection"));
   }
 }

@@ -102,6 +102,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private int[] sortedOwn = new int[64];
   private NegativeSampler sampler;
   private ImplicitConfig samplerFor;
+  /** Per item, -log((n - 1) q_i) of {@link #sampler}; null for the uniform sampler. */
+  private float[] logQ;
+  /** The global item of each gathered row (the array given to {@link #prepare}). */
+  private int[] rowItems;
   private float bu;
   private float[] uLin;
   private float[] uMlp;
@@ -377,8 +381,51 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     if (sampler == null || !config.equals(samplerFor)) {
       sampler = NegativeSampler.of(config, itemFeatures);
       samplerFor = config;
+      double[] q = sampler.probabilities();
+      logQ = q == null ? null : new float[q.length];
+      for (int i = 1; logQ != null && i < q.length; i++) {
+        logQ[i] = (float) -Math.log((q.length - 1) * Math.max(q[i], 1e-30));
+      }
     }
     return sampler;
+  }
+
+  /**
+   * The sampling correction of the loaded task's rows (null when off or uniform): the training
+   * losses see {@code logit + logQ[item]} ({@link ImplicitConfig#samplingCorrection}).
+   */
+  private float[] correction() {
+    if (implicit == null || !implicit.samplingCorrection()) {
+      return null;
+    }
+    sampler(implicit);
+    return logQ;
+  }
+
+  /**
+   * Adds {@code sign * correction} to the predictions of rows {@code [from, to)}, which the
+   * workspace holds from index {@code from - base}.
+   */
+  private void shiftInPlace(float[] corr, int base, int from, int to, float sign) {
+    float[] pred = ws.predictions();
+    for (int r = from; r < to; r++) {
+      pred[r - base] += sign * corr[rowItems[r]];
+    }
+  }
+
+  /**
+   * {@link #lossOf}, on the corrected logits when the sampling correction is on and the block
+   * (support from row 0, else the query) has sampled negatives.
+   */
+  private double trainingLossOf(int from, int to) {
+    float[] corr = (from == 0 ? negS : negQ) > 0 ? correction() : null;
+    if (corr == null) {
+      return lossOf(from, to);
+    }
+    shiftInPlace(corr, from, from, to, 1f);
+    double loss = lossOf(from, to);
+    shiftInPlace(corr, from, from, to, -1f);
+    return loss;
   }
 
   /**
@@ -425,6 +472,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private void prepare(Params theta, int[] items, float[] labels, int n, int support, int[][] uf, long taskId,
       InnerLoopConfig inner, boolean reptile) {
     ti.gatherInPlace(items, labels, n, support, uf, itemFeatures, taskId);
+    rowItems = items;
     phi.loadInPlace(theta, ti);
     wlsSolved = false;
     if (spec.feedback() == Feedback.IMPLICIT && inner.userSolver() == UserSolver.RIDGE
@@ -589,7 +637,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
           sgdUserState();
           kernel.forwardInto(phi, ti, 0, s, bu, uLin, uMlp, ws);
         }
-        lossOf(0, s);
+        trainingLossOf(0, s);
         ws.zeroUserGradientsInPlace();
         kernel.backwardInPlace(phi, ti, 0, s, uLin, ws, mask, grad, fusedDecisionLr);
         mapUserGradients(!ridgeMode, sgdUser, implicitGrad);
@@ -688,7 +736,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     int s = ti.support();
     int n = ti.rows();
     kernel.forwardInto(phi, ti, s, n, bu, uLin, uMlp, ws);
-    double loss = lossOf(s, n);
+    double loss = trainingLossOf(s, n);
     ws.zeroUserGradientsInPlace();
     kernel.backwardInPlace(phi, ti, s, n, uLin, ws, ModelKernel.GRAD_ALL, grad);
     if (!ridgeMode) {
@@ -848,6 +896,12 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     sgdUserState();
     int n = ti.rows();
     kernel.forwardInto(phi, ti, 0, n, bu, uLin, uMlp, ws);
+    float[] corr = correction();
+    if (corr != null) {
+      // Each block (support, query) is corrected where it has sampled negatives.
+      shiftInPlace(corr, 0, 0, negS > 0 ? ti.support() : 0, 1f);
+      shiftInPlace(corr, 0, negQ > 0 ? ti.support() : n, n, 1f);
+    }
     double loss;
     if (implicit != null && implicit.loss() == ImplicitConfig.Loss.BPR && negS > 0 && negQ > 0) {
       // Support and query are two blocks of positives and their negatives.

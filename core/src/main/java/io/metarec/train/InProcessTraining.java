@@ -24,7 +24,8 @@ public final class InProcessTraining {
    * The initial θ of a fresh run: seeded initialization ({@code seed}, {@code meta.init.*}), μ and
    * the item biases from the training labels, shrunk ({@code meta.init.itemBiasShrinkage}); with
    * implicit feedback, μ and the item biases are the logits of popularity against the negatives
-   * {@code inner.implicit} draws ({@link ParamInitializer#initPopularityBiasesInPlace}).
+   * {@code inner.implicit} draws ({@link ParamInitializer#initPopularityBiasesInPlace}); with the
+   * sampling correction, against uniform ones, which the corrected loss sees as the same logits.
    */
   public static Params initialTheta(ModelSpec spec, long seed, TrainSettings settings,
       ItemStats train) {
@@ -33,7 +34,7 @@ public final class InProcessTraining {
     if (spec.feedback() == Feedback.IMPLICIT) {
       io.metarec.config.ImplicitConfig ic = settings.inner().implicit();
       double[] sampling = ic.distribution() == io.metarec.config.ImplicitConfig.Distribution.UNIFORM
-          ? null : io.metarec.task.NegativeSampler.popularity(train.counts(), ic.exponent())
+          || ic.samplingCorrection() ? null : io.metarec.task.NegativeSampler.popularity(train.counts(), ic.exponent())
               .probabilities();
       ParamInitializer.initPopularityBiasesInPlace(theta, train.counts(), ic.negatives(),
           sampling);

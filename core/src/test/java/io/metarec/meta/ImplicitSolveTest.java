@@ -45,7 +45,7 @@ class ImplicitSolveTest {
     Params theta = factorsOnly(lambda);
     InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
         .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
-            ImplicitConfig.Loss.BCE, confidence));
+            ImplicitConfig.Loss.BCE, confidence, false));
     int[] support = {2, 5, 7, 5};
     int n = SPEC.numItems();
     int[] all = new int[n - 1];
@@ -138,9 +138,53 @@ class ImplicitSolveTest {
     assertFalse(java.util.Arrays.equals(a, contribution(e, theta, inner, t, 2, 7)),
         "another seed draws other negatives");
     InnerLoopConfig none = inner.withImplicit(new ImplicitConfig(0, 0, 0,
-        ImplicitConfig.Distribution.UNIFORM, 0.75f, ImplicitConfig.Loss.BCE, 1f));
+        ImplicitConfig.Distribution.UNIFORM, 0.75f, ImplicitConfig.Loss.BCE, 1f, false));
     assertArrayEquals(contribution(e, theta, none, t, 1, 7), contribution(e, theta, none, t, 2, 8),
         "no negatives: nothing random");
+  }
+
+  /**
+   * The sampling correction trains on {@code logit - log((n - 1) q_i)}: with negatives in both
+   * blocks, the meta-gradient of θ with the correction is the uncorrected one of θ with every item
+   * bias shifted by the correction (the same draws, the same losses), for both solvers and
+   * multi-task alike; with a uniform sampler the correction is 0 and changes no bit.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"SGD,FOMAML", "RIDGE,FOMAML", "SGD,MULTITASK"})
+  void theSamplingCorrectionIsTheUncorrectedLossOfBiasesShiftedByIt(UserSolver solver,
+      Algorithm algorithm) {
+    int n = SPEC.numItems();
+    long[] counts = new long[n];
+    for (int i = 1; i < n; i++) {
+      counts[i] = (i * 7L) % 11 * 5;
+    }
+    var items = TestFixtures.tinyItems(n).withCounts(counts);
+    double[] q = io.metarec.task.NegativeSampler.popularity(counts, 0.75).probabilities();
+    ImplicitConfig off = new ImplicitConfig(3, 0, 2, ImplicitConfig.Distribution.POPULARITY,
+        0.75f, ImplicitConfig.Loss.BCE, 1f, false);
+    InnerLoopConfig base = TestFixtures.inner(2, solver, Set.of(ParamGroup.USER,
+        ParamGroup.DECISION));
+    Params theta = TestFixtures.randomParams(SPEC, 11);
+    Params shifted = theta.copy();
+    float[][] b = shifted.segment(shifted.layout().itemBias);
+    for (int i = 1; i < n; i++) {
+      b[i][0] -= (float) Math.log((n - 1) * q[i]);
+    }
+    Task t = TestFixtures.tinyTask(Feedback.IMPLICIT, 41);
+    float[] corrected = contribution(new JvmAdaptationEngine(SPEC, items), theta,
+        base.withImplicit(off.withSamplingCorrection(true)), t, 3, 5, algorithm);
+    float[] plain = contribution(new JvmAdaptationEngine(SPEC, items), shifted,
+        base.withImplicit(off), t, 3, 5, algorithm);
+    assertArrayEquals(plain, corrected, 2e-5f);
+    assertFalse(java.util.Arrays.equals(plain, contribution(new JvmAdaptationEngine(SPEC, items),
+        theta, base.withImplicit(off), t, 3, 5, algorithm)), "the correction changes the gradient");
+    ImplicitConfig uniform = new ImplicitConfig(3, 0, 2, ImplicitConfig.Distribution.UNIFORM,
+        0.75f, ImplicitConfig.Loss.BCE, 1f, false);
+    assertArrayEquals(contribution(new JvmAdaptationEngine(SPEC, items), theta,
+        base.withImplicit(uniform), t, 3, 5, algorithm),
+        contribution(new JvmAdaptationEngine(SPEC, items), theta,
+            base.withImplicit(uniform.withSamplingCorrection(true)), t, 3, 5, algorithm),
+        "uniform negatives: no correction");
   }
 
   /**
@@ -171,8 +215,13 @@ class ImplicitSolveTest {
 
   private static float[] contribution(JvmAdaptationEngine e, Params theta, InnerLoopConfig inner,
       Task t, long seed, long iteration) {
+    return contribution(e, theta, inner, t, seed, iteration, Algorithm.FOMAML);
+  }
+
+  private static float[] contribution(JvmAdaptationEngine e, Params theta, InnerLoopConfig inner,
+      Task t, long seed, long iteration, Algorithm algorithm) {
     MetaGradientAccumulator acc = new MetaGradientAccumulator(theta.layout());
-    e.accumulateTask(t, theta, inner, Algorithm.FOMAML, acc, seed, iteration);
+    e.accumulateTask(t, theta, inner, algorithm, acc, seed, iteration);
     return acc.toFlat();
   }
 }
