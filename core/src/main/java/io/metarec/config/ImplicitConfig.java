@@ -30,11 +30,22 @@ import java.io.Serializable;
  *     then popularity-calibrated, so ranking every item by it is consistent with what the sampled
  *     loss fits; without it a popularity sampler fits log(P(i | u) / q_i), which ranks rare items
  *     too high. 0 for the uniform sampler, so it changes nothing there
+ * @param taskWeight how training tasks are weighted in the meta-gradient: {@code task} (every user
+ *     alike) or {@code positives} (each task by the positives its loss scores, so that every
+ *     interaction counts alike, as matrix factorization, ALS and popularity count them)
  */
 public record ImplicitConfig(int negatives, int queryPositives, int supportNegatives,
     Distribution distribution, float exponent, Loss loss, float confidence,
-    boolean samplingCorrection)
+    boolean samplingCorrection, TaskWeight taskWeight)
     implements Serializable {
+
+  /** How a training task's meta-gradient is weighted. */
+  public enum TaskWeight {
+    /** Every task (user) alike. */
+    TASK,
+    /** By the positives the task's loss scores (every interaction alike). */
+    POSITIVES
+  }
 
   /** Where negatives are drawn from. */
   public enum Distribution {
@@ -55,19 +66,27 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
   /** These settings with or without the sampling correction. */
   public ImplicitConfig withSamplingCorrection(boolean on) {
     return new ImplicitConfig(negatives, queryPositives, supportNegatives, distribution, exponent,
-        loss, confidence, on);
+        loss, confidence, on, taskWeight);
+  }
+
+  /** These settings with training tasks weighted by {@code w}. */
+  public ImplicitConfig withTaskWeight(TaskWeight w) {
+    return new ImplicitConfig(negatives, queryPositives, supportNegatives, distribution, exponent,
+        loss, confidence, samplingCorrection, w);
   }
 
   /** The defaults of conf/metarec.conf. */
   public static final ImplicitConfig DEFAULTS =
-      new ImplicitConfig(4, 0, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f, true);
+      new ImplicitConfig(4, 0, 0, Distribution.POPULARITY, 0.75f, Loss.BCE, 1f, true,
+          TaskWeight.POSITIVES);
 
   public ImplicitConfig {
     Checks.intIn("inner.implicit.negatives", negatives, 0, 1000);
     Checks.intIn("inner.implicit.supportNegatives", supportNegatives, 0, 1000);
     Checks.intAtLeast("inner.implicit.queryPositives", queryPositives, 0);
-    if (distribution == null || loss == null) {
-      throw new ConfigValidationException("inner.implicit.distribution and .loss must be set");
+    if (distribution == null || loss == null || taskWeight == null) {
+      throw new ConfigValidationException(
+          "inner.implicit.distribution, .loss and .taskWeight must be set");
     }
     Checks.doubleIn("inner.implicit.exponent", exponent, 0, 1);
     Checks.rate("inner.implicit.confidence", confidence);
@@ -83,6 +102,7 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
         r.getInt("supportNegatives"),
         r.getEnum("distribution", Distribution.class),
         (float) r.getDouble("exponent"), r.getEnum("loss", Loss.class),
-        (float) r.getDouble("confidence"), r.getBoolean("samplingCorrection"));
+        (float) r.getDouble("confidence"), r.getBoolean("samplingCorrection"),
+        r.getEnum("taskWeight", TaskWeight.class));
   }
 }

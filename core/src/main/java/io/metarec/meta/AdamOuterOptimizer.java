@@ -60,7 +60,7 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
       return;
     }
     steps++;
-    float inv = (float) (1.0 / acc.taskCount());
+    float inv = (float) (1.0 / acc.weightSum());
     double bc1 = 1 - Math.pow(beta1, steps);
     double bc2 = 1 - Math.pow(beta2, steps);
     float stepSize = (float) (lr * Math.sqrt(bc2) / bc1);

@@ -93,6 +93,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private ImplicitConfig implicit;
   /** The loaded task's factor on the learned prior strength ({@link InnerLoopConfig#priorScale}). */
   private double priorScale = 1.0;
+  /** Query positives the loaded task's query loss scores (a capped query counts its kept rows). */
+  private int queryPositives;
   /** Negatives per positive in the support and in the query of the task being adapted. */
   private int negS;
   private int negQ;
@@ -187,6 +189,11 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     load(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(), inner,
         algorithm == Algorithm.REPTILE, rng, true);
     double loss;
+    // Weighted by its positives, a task counts as many times as its loss has interactions.
+    boolean byPositives = implicit != null
+        && implicit.taskWeight() == ImplicitConfig.TaskWeight.POSITIVES;
+    int scored = algorithm == Algorithm.MULTITASK ? positives + queryPositives : queryPositives;
+    float weight = byPositives ? Math.max(1, scored) : 1f;
     if (algorithm == Algorithm.MULTITASK) {
       loss = multitaskGradient();
     } else {
@@ -195,10 +202,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       if (algorithm == Algorithm.REPTILE) {
         reptileDifferenceInPlace(inner, ridgeMode);
       } else if (wlsSolved) {
-        out.addGramianGradientInPlace(wls.v, wls.u);
+        out.addGramianGradientInPlace(wls.v, wls.u, weight);
       }
     }
-    out.addTaskInPlace(grad, ti, loss);
+    out.addTaskInPlace(grad, ti, loss, weight);
   }
 
   @Override
@@ -314,6 +321,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     negS = implicit == null || rng == null ? 0 : implicit.supportNegatives();
     negQ = implicit == null || rng == null || !queryNegatives ? 0 : implicit.negatives();
     positives = support;
+    queryPositives = n - support;
     if (negS == 0 && negQ == 0 && (implicit == null || implicit.queryPositives() == 0
         || !queryNegatives || n - support <= implicit.queryPositives())) {
       prepare(theta, items, labels, n, support, uf, taskId, inner, reptile);
@@ -341,6 +349,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     int q = n - support;
     int cap = queryNegatives ? implicit.queryPositives() : 0;
     int keep = cap > 0 && q > cap ? cap : q;
+    queryPositives = keep;
     int total = support * (1 + negS) + keep * (1 + negQ);
     if (augItems.length < total) {
       augItems = new int[Math.max(total, 2 * augItems.length)];

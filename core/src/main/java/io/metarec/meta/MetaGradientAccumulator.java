@@ -30,6 +30,8 @@ public final class MetaGradientAccumulator implements Serializable {
    */
   private final float[] gram;
   private long taskCount;
+  /** Summed task weights: the outer step's denominator (the task count when every weight is 1). */
+  private double weightSum;
   private double lossSum;
 
   /** An empty accumulator for parameters of {@code layout}. */
@@ -57,12 +59,26 @@ public final class MetaGradientAccumulator implements Serializable {
   }
 
   /**
-   * Adds one task's contribution, in place: every dense segment of {@code g} and the local rows of
-   * every table segment (scattered to their global rows via {@code ti}).
+   * Adds one task's contribution with weight 1, in place: every dense segment of {@code g} and the
+   * local rows of every table segment (scattered to their global rows via {@code ti}).
    *
    * @param loss the task's loss to add to {@link #lossSum()}
    */
   public void addTaskInPlace(LocalModel g, TaskIndex ti, double loss) {
+    addTaskInPlace(g, ti, loss, 1f);
+  }
+
+  /**
+   * Adds {@code weight} times one task's contribution and loss, in place, and {@code weight} to
+   * {@link #weightSum()}: the outer step is the weighted mean of the tasks' contributions.
+   *
+   * @param weight the task's weight, {@code > 0} (e.g. its query positives, so that every
+   *     interaction counts alike)
+   */
+  public void addTaskInPlace(LocalModel g, TaskIndex ti, double loss, float weight) {
+    if (!(weight > 0f) || Float.isInfinite(weight)) {
+      throw new IllegalArgumentException("task weight must be finite and > 0, got " + weight);
+    }
     for (int sid = 0; sid < layout.numSegments(); sid++) {
       Segment s = layout.segment(sid);
       float[][] src = g.segment(s.id());
@@ -71,7 +87,7 @@ public final class MetaGradientAccumulator implements Serializable {
         int n = ti.localRows(s.id());
         int[] glob = ti.globalRows(s.id());
         for (int r = 0; r < n; r++) {
-          t.addInPlace(glob[r], src[r], 1f);
+          t.addInPlace(glob[r], src[r], weight);
         }
       } else {
         int off = denseOffset[s.id()];
@@ -79,14 +95,15 @@ public final class MetaGradientAccumulator implements Serializable {
         for (int r = 0; r < s.rows(); r++) {
           float[] row = src[r];
           for (int c = 0; c < cols; c++) {
-            dense[off + c] += row[c];
+            dense[off + c] += weight * row[c];
           }
           off += cols;
         }
       }
     }
     taskCount++;
-    lossSum += loss;
+    weightSum += weight;
+    lossSum += weight * loss;
   }
 
   /**
@@ -101,6 +118,7 @@ public final class MetaGradientAccumulator implements Serializable {
       throw new IllegalArgumentException("tasks must be >= 0, got " + tasks);
     }
     taskCount += tasks;
+    weightSum += tasks;
     this.lossSum += lossSum;
   }
 
@@ -124,6 +142,7 @@ public final class MetaGradientAccumulator implements Serializable {
       gram[i] += other.gram[i];
     }
     taskCount += other.taskCount;
+    weightSum += other.weightSum;
     lossSum += other.lossSum;
     return this;
   }
@@ -131,13 +150,14 @@ public final class MetaGradientAccumulator implements Serializable {
   /**
    * Adds {@code -(v u^T)} to the Gramian gradient, in place: the part of one implicit-feedback
    * solve's backward pass that reaches every item ({@link WlsSolver}); its symmetric half is added
-   * when it is spread.
+   * when it is spread. {@code weight} is the task's ({@link #addTaskInPlace(LocalModel, TaskIndex,
+   * double, float)}).
    */
-  public void addGramianGradientInPlace(double[] v, double[] u) {
+  public void addGramianGradientInPlace(double[] v, double[] u, float weight) {
     int d = v.length;
     for (int a = 0; a < d; a++) {
       for (int b = 0; b < d; b++) {
-        gram[a * d + b] -= (float) (v[a] * u[b]);
+        gram[a * d + b] -= weight * (float) (v[a] * u[b]);
       }
     }
   }
@@ -183,14 +203,19 @@ public final class MetaGradientAccumulator implements Serializable {
     return taskCount;
   }
 
-  /** @return summed task losses */
+  /** @return summed task weights (the task count when every task has weight 1) */
+  public double weightSum() {
+    return weightSum;
+  }
+
+  /** @return summed task losses, each times its weight */
   public double lossSum() {
     return lossSum;
   }
 
-  /** @return mean task loss, NaN when empty */
+  /** @return weighted mean task loss, NaN when empty */
   public double meanLoss() {
-    return taskCount == 0 ? Double.NaN : lossSum / taskCount;
+    return taskCount == 0 ? Double.NaN : lossSum / weightSum;
   }
 
   /** @return the summed dense buffer (live) */

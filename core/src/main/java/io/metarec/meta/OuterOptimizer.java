@@ -5,10 +5,11 @@ import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 
 /**
- * Applies one outer (meta) step from an accumulator of task meta-gradients. The step uses the mean
- * contribution {@code sum / taskCount}. Life cycle: create once per training run (state sized from
- * the layout), call {@link #stepInPlace} once per meta-iteration on the driver, export the state into
- * checkpoints and import it when resuming.
+ * Applies one outer (meta) step from an accumulator of task meta-gradients. The step uses the
+ * weighted mean contribution {@code sum / weightSum} (the mean when every task has weight 1). Life
+ * cycle: create once per training run (state sized from the layout), call {@link #stepInPlace}
+ * once per meta-iteration on the driver, export the state into checkpoints and import it when
+ * resuming.
  */
 public interface OuterOptimizer {
   /**

@@ -38,7 +38,7 @@ public final class SgdOuterOptimizer extends StepCountingOptimizer {
     if (acc.taskCount() == 0) {
       return;
     }
-    float scale = (float) (lr / (double) acc.taskCount());
+    float scale = (float) (lr / acc.weightSum());
     ParamLayout layout = theta.layout();
     float[] dense = acc.denseSums();
     for (Segment s : layout.segments()) {

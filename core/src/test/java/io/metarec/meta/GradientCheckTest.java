@@ -132,7 +132,7 @@ class GradientCheckTest {
 
   private static InnerLoopConfig implicitInner(int steps, UserSolver solver, Set<ParamGroup> groups,
       io.metarec.config.ImplicitConfig.Loss loss) {
-    return TestFixtures.inner(steps, solver, groups).withImplicit(new io.metarec.config.ImplicitConfig(2, 0, 2, io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f, loss, 3f, true));
+    return TestFixtures.inner(steps, solver, groups).withImplicit(new io.metarec.config.ImplicitConfig(2, 0, 2, io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f, loss, 3f, true, io.metarec.config.ImplicitConfig.TaskWeight.TASK));
   }
 
   @ParameterizedTest

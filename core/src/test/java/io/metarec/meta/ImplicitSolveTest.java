@@ -3,6 +3,7 @@ package io.metarec.meta;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metarec.config.Algorithm;
 import io.metarec.config.ImplicitConfig;
@@ -45,7 +46,7 @@ class ImplicitSolveTest {
     Params theta = factorsOnly(lambda);
     InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
         .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
-            ImplicitConfig.Loss.BCE, confidence, false));
+            ImplicitConfig.Loss.BCE, confidence, false, ImplicitConfig.TaskWeight.TASK));
     int[] support = {2, 5, 7, 5};
     int n = SPEC.numItems();
     int[] all = new int[n - 1];
@@ -138,7 +139,8 @@ class ImplicitSolveTest {
     assertFalse(java.util.Arrays.equals(a, contribution(e, theta, inner, t, 2, 7)),
         "another seed draws other negatives");
     InnerLoopConfig none = inner.withImplicit(new ImplicitConfig(0, 0, 0,
-        ImplicitConfig.Distribution.UNIFORM, 0.75f, ImplicitConfig.Loss.BCE, 1f, false));
+        ImplicitConfig.Distribution.UNIFORM, 0.75f, ImplicitConfig.Loss.BCE, 1f, false,
+        ImplicitConfig.TaskWeight.TASK));
     assertArrayEquals(contribution(e, theta, none, t, 1, 7), contribution(e, theta, none, t, 2, 8),
         "no negatives: nothing random");
   }
@@ -161,7 +163,7 @@ class ImplicitSolveTest {
     var items = TestFixtures.tinyItems(n).withCounts(counts);
     double[] q = io.metarec.task.NegativeSampler.popularity(counts, 0.75).probabilities();
     ImplicitConfig off = new ImplicitConfig(3, 0, 2, ImplicitConfig.Distribution.POPULARITY,
-        0.75f, ImplicitConfig.Loss.BCE, 1f, false);
+        0.75f, ImplicitConfig.Loss.BCE, 1f, false, ImplicitConfig.TaskWeight.TASK);
     InnerLoopConfig base = TestFixtures.inner(2, solver, Set.of(ParamGroup.USER,
         ParamGroup.DECISION));
     Params theta = TestFixtures.randomParams(SPEC, 11);
@@ -179,12 +181,50 @@ class ImplicitSolveTest {
     assertFalse(java.util.Arrays.equals(plain, contribution(new JvmAdaptationEngine(SPEC, items),
         theta, base.withImplicit(off), t, 3, 5, algorithm)), "the correction changes the gradient");
     ImplicitConfig uniform = new ImplicitConfig(3, 0, 2, ImplicitConfig.Distribution.UNIFORM,
-        0.75f, ImplicitConfig.Loss.BCE, 1f, false);
+        0.75f, ImplicitConfig.Loss.BCE, 1f, false, ImplicitConfig.TaskWeight.TASK);
     assertArrayEquals(contribution(new JvmAdaptationEngine(SPEC, items), theta,
         base.withImplicit(uniform), t, 3, 5, algorithm),
         contribution(new JvmAdaptationEngine(SPEC, items), theta,
             base.withImplicit(uniform.withSamplingCorrection(true)), t, 3, 5, algorithm),
         "uniform negatives: no correction");
+  }
+
+  /**
+   * With {@code taskWeight = positives} a task counts as many times as the positives its loss
+   * scores: its contribution (the Gramian's part included) is that many times the unweighted one,
+   * the accumulator's weight sum grows by as much, and the mean the outer step takes is unchanged.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"SGD,FOMAML,5", "RIDGE,FOMAML,5",
+      "SGD,MULTITASK,9"})
+  void weightedByPositivesATaskCountsAsManyTimesAsItsPositives(UserSolver solver,
+      Algorithm algorithm, int positives) {
+    ImplicitConfig byTask = new ImplicitConfig(3, 0, 2, ImplicitConfig.Distribution.UNIFORM,
+        0.75f, ImplicitConfig.Loss.BCE, 1f, true, ImplicitConfig.TaskWeight.TASK);
+    InnerLoopConfig base = TestFixtures.inner(2, solver, Set.of(ParamGroup.USER,
+        ParamGroup.DECISION));
+    Params theta = TestFixtures.randomParams(SPEC, 13);
+    Task t = TestFixtures.tinyTask(Feedback.IMPLICIT, 43); // 9 rows, support 4
+    MetaGradientAccumulator one = new MetaGradientAccumulator(theta.layout());
+    MetaGradientAccumulator weighted = new MetaGradientAccumulator(theta.layout());
+    JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems()));
+    e.accumulateTask(t, theta, base.withImplicit(byTask), algorithm, one, 3, 5);
+    e.accumulateTask(t, theta, base.withImplicit(byTask.withTaskWeight(
+        ImplicitConfig.TaskWeight.POSITIVES)), algorithm, weighted, 3, 5);
+    assertEquals(1.0, one.weightSum());
+    assertEquals(positives, weighted.weightSum());
+    assertEquals(1, weighted.taskCount());
+    assertEquals(one.meanLoss(), weighted.meanLoss(), 1e-12);
+    one.spreadGramianGradientInPlace(theta);
+    weighted.spreadGramianGradientInPlace(theta);
+    float[] a = one.toFlat();
+    float[] b = weighted.toFlat();
+    boolean any = false;
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(positives * a[i], b[i], 1e-5f * Math.max(1f, Math.abs(b[i])), "float " + i);
+      any |= a[i] != 0f;
+    }
+    assertTrue(any, "the task has a contribution");
   }
 
   /**

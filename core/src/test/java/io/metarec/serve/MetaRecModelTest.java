@@ -54,7 +54,8 @@ class MetaRecModelTest {
         InnerLoopConfig in = TestFixtures.inner(3, solver, g);
         if (fb == Feedback.IMPLICIT) {
           in = in.withImplicit(new ImplicitConfig(2, 0, 2, ImplicitConfig.Distribution.POPULARITY,
-              0.75f, ImplicitConfig.Loss.BCE, 1f, true));
+              0.75f, ImplicitConfig.Loss.BCE, 1f, true,
+              ImplicitConfig.TaskWeight.POSITIVES));
         }
         out.add(in);
       }

@@ -144,6 +144,12 @@ public final class Nd4jBatchedEngine implements AdaptationEngine, AutoCloseable 
           + "(inner.implicit.negatives = " + settings.inner().implicit().negatives()
           + "; use train.engine=jvm)";
     }
+    if (feedback == io.metarec.model.Feedback.IMPLICIT && settings.inner().implicit().taskWeight()
+        != io.metarec.config.ImplicitConfig.TaskWeight.TASK) {
+      return "the nd4j engine weights every task alike (inner.implicit.taskWeight = "
+          + settings.inner().implicit().taskWeight().name().toLowerCase(java.util.Locale.ROOT)
+          + "; use train.engine=jvm or taskWeight = task)";
+    }
     return unsupportedReason(settings);
   }
 

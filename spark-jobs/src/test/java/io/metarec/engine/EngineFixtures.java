@@ -107,7 +107,8 @@ final class EngineFixtures {
     InnerLoopConfig in = new InnerLoopConfig(3, 0.05f, 0.1f, 0.05f, l2, UserSolver.SGD, groups, newton, 0.5f)
         .withImplicit(new io.metarec.config.ImplicitConfig(0, 0, 0,
             io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f,
-            io.metarec.config.ImplicitConfig.Loss.BCE, 1f, false));
+            io.metarec.config.ImplicitConfig.Loss.BCE, 1f, false,
+            io.metarec.config.ImplicitConfig.TaskWeight.TASK));
     var m = d.meta();
     var meta = new io.metarec.config.MetaConfig(algorithm, m.outerOptimizer(), m.outerLr(), m.adamBeta1(),
         m.adamBeta2(), m.adamEpsilon(), 7L, m.iterations(), m.tasksPerIteration(), resplit, 1, 6,
