@@ -7,21 +7,33 @@
 # headline compares the first seed's model with the best baseline). WARM=1 warm-starts each seed
 # from the pretrained model instead (--init-from, meta.tableL2 = 0.1). The report goes to REPORT
 # (default notebooks-export/ml-100k); work files to BENCH_DIR (default /tmp/metarec-ml100k). The
-# data set is read in place, never copied.
+# data set is read in place, never copied. FEEDBACK=implicit runs the same benchmark on the data as
+# implicit feedback (every rating an interaction, labels ignored: input.feedback=implicit), with
+# the implicit baselines (popularity, ALS fold-in, item-knn, no-adapt, scratch) and no pretrain
+# stage; its defaults: BENCH_DIR /tmp/metarec-ml100k-implicit, REPORT
+# notebooks-export/ml-100k-implicit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 metarec_build_if_needed
 DATA="${1:-$METAREC_ROOT/../shared/data/ml-100k}"
-WORK="${BENCH_DIR:-/tmp/metarec-ml100k}"
-REPORT="${REPORT:-$METAREC_ROOT/notebooks-export/ml-100k}"
+FEEDBACK="${FEEDBACK:-explicit}"
+case "$FEEDBACK" in
+  explicit) suffix="" ;;
+  implicit) suffix="-implicit" ;;
+  *) echo "FEEDBACK must be explicit or implicit, got '$FEEDBACK'" >&2; exit 2 ;;
+esac
+WORK="${BENCH_DIR:-/tmp/metarec-ml100k$suffix}"
+REPORT="${REPORT:-$METAREC_ROOT/notebooks-export/ml-100k$suffix}"
 SEEDS="${SEEDS:-1 2 3}"
 MASTER="${MASTER:-local[2]}"
 M="$METAREC_ROOT/scripts/metarec"
 mkdir -p "$WORK"
 "$M" build-tasks --input "$DATA" --format movielens --out "$WORK/tasks" --set split.test=0.2 \
-  --master "$MASTER" > "$WORK/build-tasks.log" 2>&1
-"$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" \
-  --master "$MASTER" > "$WORK/pretrain.log" 2>&1
+  --set input.feedback="$FEEDBACK" --master "$MASTER" > "$WORK/build-tasks.log" 2>&1
+if [ "$FEEDBACK" = explicit ]; then
+  "$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" \
+    --master "$MASTER" > "$WORK/pretrain.log" 2>&1
+fi
 warm=()
 if [ "${WARM:-0}" = 1 ]; then
   warm=(--init-from "$WORK/pretrained" --set meta.tableL2=0.1)
@@ -35,6 +47,8 @@ for s in $SEEDS; do
   grep 'adaptation chosen for' "$WORK/train-seed$s.log" | sed 's/.*TrainJob: /  /' || true
   models+=(--model "$WORK/meta-seed$s")
 done
-models+=(--model "$WORK/pretrained")
-"$M" evaluate --tasks "$WORK/tasks" "${models[@]}" --report "$REPORT" --name ml-100k \
+if [ "$FEEDBACK" = explicit ]; then
+  models+=(--model "$WORK/pretrained")
+fi
+"$M" evaluate --tasks "$WORK/tasks" "${models[@]}" --report "$REPORT" --name "ml-100k$suffix" \
   --master "$MASTER" 2>&1 | tee "$WORK/evaluate.log" | grep -v ' INFO \| WARN '

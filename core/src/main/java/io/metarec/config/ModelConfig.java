@@ -15,11 +15,12 @@ import java.util.List;
  * @param hidden hidden layer sizes of the MLP, at least one, each {@code >= 1}
  * @param activation hidden activation
  * @param userDim width of the user vector and the item factors, {@code >= 1}
- * @param implicitTerm whether the user vector includes the SVD++ term over the support items
+ * @param implicitTerm whether the user vector includes the SVD++ term over the support items; null
+ *     = auto: on for explicit feedback, off for implicit feedback ({@link #implicitTermFor})
  * @param userInMlp whether the user vector is also an MLP input
  */
 public record ModelConfig(int embeddingDim, List<Integer> hidden, Activation activation,
-    int userDim, boolean implicitTerm, boolean userInMlp) implements Serializable {
+    int userDim, Boolean implicitTerm, boolean userInMlp) implements Serializable {
 
   public ModelConfig {
     Checks.intAtLeast("model.embeddingDim", embeddingDim, 1);
@@ -43,13 +44,33 @@ public record ModelConfig(int embeddingDim, List<Integer> hidden, Activation act
   static ModelConfig from(ConfigReader model) {
     return new ModelConfig(model.getInt("embeddingDim"), model.getIntList("hidden"),
         model.getEnum("activation", Activation.class), model.getInt("userDim"),
-        model.getBoolean("implicitTerm"), model.getBoolean("userInMlp"));
+        implicitTerm(model.getString("implicitTerm")), model.getBoolean("userInMlp"));
+  }
+
+  private static Boolean implicitTerm(String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> null;
+      case "true" -> Boolean.TRUE;
+      case "false" -> Boolean.FALSE;
+      default -> throw new ConfigValidationException(
+          "model.implicitTerm must be auto, true or false, got '" + value + "'");
+    };
+  }
+
+  /**
+   * Whether a model of {@code feedback} gets the implicit term: the setting, or with auto on for
+   * explicit feedback and off for implicit feedback, where the weighted least-squares fold-in
+   * already reads the support and the learned term over-fitted the training users (MovieLens-100K
+   * validation users, three seeds: BENCHMARKS.md, implicit feedback).
+   */
+  public boolean implicitTermFor(Feedback feedback) {
+    return implicitTerm != null ? implicitTerm : feedback == Feedback.EXPLICIT;
   }
 
   /** The model spec for a data set with these items and fields. */
   public ModelSpec spec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
       Feedback feedback) {
     return new ModelSpec(numItems, userFields, itemFields, embeddingDim, hidden, activation,
-        userDim, feedback, implicitTerm, userInMlp);
+        userDim, feedback, implicitTermFor(feedback), userInMlp);
   }
 }

@@ -43,6 +43,21 @@ class MetaRecConfigTest {
   }
 
   @Test
+  void implicitTermIsOnForExplicitAndOffForImplicitFeedbackUnlessSet() {
+    ModelConfig auto = MetaRecConfig.load().model();
+    assertTrue(auto.implicitTermFor(io.metarec.model.Feedback.EXPLICIT));
+    assertEquals(false, auto.implicitTermFor(io.metarec.model.Feedback.IMPLICIT));
+    ModelConfig on = MetaRecConfig.load(null, List.of("model.implicitTerm=true"), Map.of()).model();
+    assertTrue(on.implicitTermFor(io.metarec.model.Feedback.IMPLICIT));
+    ModelConfig off = MetaRecConfig.load(null, List.of("model.implicitTerm=false"), Map.of())
+        .model();
+    assertEquals(false, off.implicitTermFor(io.metarec.model.Feedback.EXPLICIT));
+    ConfigValidationException e = rejected("model.implicitTerm=yes");
+    assertTrue(e.getMessage().contains("model.implicitTerm must be auto, true or false"),
+        e.getMessage());
+  }
+
+  @Test
   void unknownKeyIsNamedWithItsSiblings() {
     ConfigValidationException e = rejected("split.tset=0.2");
     assertTrue(e.getMessage().contains("unknown key 'split.tset'"), e.getMessage());
