@@ -400,15 +400,14 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   }
 
   /**
-   * The sampling correction of the loaded task's rows (null when off or uniform): the training
-   * losses see {@code logit + logQ[item]} ({@link ImplicitConfig#samplingCorrection}).
+   * The sampling correction of the loaded task's rows (null when off, uniform, or the task has no
+   * sampled negatives): the training losses see {@code logit + logQ[item]} ({@link
+   * ImplicitConfig#samplingCorrection}). A task with negatives was loaded through {@link #sampler},
+   * so {@link #logQ} is that of its settings.
    */
   private float[] correction() {
-    if (implicit == null || !implicit.samplingCorrection()) {
-      return null;
-    }
-    sampler(implicit);
-    return logQ;
+    boolean sampled = negS > 0 || negQ > 0;
+    return sampled && implicit.samplingCorrection() ? logQ : null;
   }
 
   /**
@@ -423,36 +422,34 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   }
 
   /**
-   * {@link #lossOf}, on the corrected logits when the sampling correction is on and the block
-   * (support from row 0, else the query) has sampled negatives.
-   */
-  private double trainingLossOf(int from, int to) {
-    float[] corr = (from == 0 ? negS : negQ) > 0 ? correction() : null;
-    if (corr == null) {
-      return lossOf(from, to);
-    }
-    shiftInPlace(corr, from, from, to, 1f);
-    double loss = lossOf(from, to);
-    shiftInPlace(corr, from, from, to, -1f);
-    return loss;
-  }
-
-  /**
-   * The mean loss of rows {@code [from, to)} from the predictions there, with its gradient in the
-   * workspace: the kernel's (squared error, BCE), or with BPR the pairs of the block's positives
-   * and their negatives (the block is {@code p} positives then {@code p * negatives} negatives).
+   * The mean training loss of rows {@code [from, to)} from the predictions there, with its
+   * gradient in the workspace: the kernel's (squared error, BCE), or with BPR the pairs of the
+   * block's positives and their negatives (the block is {@code p} positives then {@code p *
+   * negatives} negatives). Where the block (support from row 0, else the query) has sampled
+   * negatives and the sampling correction is on, on the corrected logits (the predictions are
+   * restored after).
    */
   private double lossOf(int from, int to) {
     int m = from == 0 ? negS : negQ;
-    if (implicit == null || implicit.loss() != ImplicitConfig.Loss.BPR || m == 0) {
-      return kernel.lossInto(ti, from, to, ws);
+    float[] corr = m > 0 ? correction() : null;
+    if (corr != null) {
+      shiftInPlace(corr, from, from, to, 1f);
     }
-    float[] dPred = ws.predictionGradient();
-    Arrays.fill(dPred, 0, to - from, 0f);
-    int n = to - from;
-    int p = n / (1 + m);
-    int pairs = p * m;
-    return pairs == 0 ? 0 : bprInto(0, p, m, pairs) / pairs;
+    double loss;
+    if (implicit == null || implicit.loss() != ImplicitConfig.Loss.BPR || m == 0) {
+      loss = kernel.lossInto(ti, from, to, ws);
+    } else {
+      float[] dPred = ws.predictionGradient();
+      Arrays.fill(dPred, 0, to - from, 0f);
+      int n = to - from;
+      int p = n / (1 + m);
+      int pairs = p * m;
+      loss = pairs == 0 ? 0 : bprInto(0, p, m, pairs) / pairs;
+    }
+    if (corr != null) {
+      shiftInPlace(corr, from, from, to, -1f);
+    }
+    return loss;
   }
 
   /** Adds the BPR pairs of a block at {@code offset} (p positives) into dPred; returns their sum. */
@@ -646,7 +643,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
           sgdUserState();
           kernel.forwardInto(phi, ti, 0, s, bu, uLin, uMlp, ws);
         }
-        trainingLossOf(0, s);
+        lossOf(0, s);
         ws.zeroUserGradientsInPlace();
         kernel.backwardInPlace(phi, ti, 0, s, uLin, ws, mask, grad, fusedDecisionLr);
         mapUserGradients(!ridgeMode, sgdUser, implicitGrad);
@@ -745,7 +742,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     int s = ti.support();
     int n = ti.rows();
     kernel.forwardInto(phi, ti, s, n, bu, uLin, uMlp, ws);
-    double loss = trainingLossOf(s, n);
+    double loss = lossOf(s, n);
     ws.zeroUserGradientsInPlace();
     kernel.backwardInPlace(phi, ti, s, n, uLin, ws, ModelKernel.GRAD_ALL, grad);
     if (!ridgeMode) {

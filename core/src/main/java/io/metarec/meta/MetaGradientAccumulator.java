@@ -59,19 +59,12 @@ public final class MetaGradientAccumulator implements Serializable {
   }
 
   /**
-   * Adds one task's contribution with weight 1, in place: every dense segment of {@code g} and the
-   * local rows of every table segment (scattered to their global rows via {@code ti}).
+   * Adds {@code weight} times one task's contribution and loss, in place: every dense segment of
+   * {@code g} and the local rows of every table segment (scattered to their global rows via {@code
+   * ti}); {@code weight} goes to {@link #weightSum()}, so the outer step is the weighted mean of the
+   * tasks' contributions.
    *
-   * @param loss the task's loss to add to {@link #lossSum()}
-   */
-  public void addTaskInPlace(LocalModel g, TaskIndex ti, double loss) {
-    addTaskInPlace(g, ti, loss, 1f);
-  }
-
-  /**
-   * Adds {@code weight} times one task's contribution and loss, in place, and {@code weight} to
-   * {@link #weightSum()}: the outer step is the weighted mean of the tasks' contributions.
-   *
+   * @param loss the task's loss; {@code weight} times it goes to {@link #lossSum()}
    * @param weight the task's weight, {@code > 0} (e.g. its query positives, so that every
    *     interaction counts alike)
    */
