@@ -250,6 +250,15 @@ final class RoundServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Handshakes holding a slot now. A handshake's outcome is counted in {@link #stats} just before
+   * its slot is released, so a caller that waits for an outcome and then needs the slot waits for
+   * this too (tests).
+   */
+  int pendingHandshakes() {
+    return maxPending - pending.availablePermits();
+  }
+
   /** Stops listening, ends pending handshakes and closes every connection no round took. */
   @Override
   public void close() {

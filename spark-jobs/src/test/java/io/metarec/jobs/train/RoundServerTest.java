@@ -193,6 +193,7 @@ class RoundServerTest {
       }
       await(() -> server.stats().broken() + server.stats().refused() == cap + 7,
           "the idle peers' handshakes ended when they closed");
+      await(() -> server.pendingHandshakes() == 0, "their handshake slots were released");
       try (Socket s = task(server, server.secret(), ROUND, 1)) {
         RoundServer.Connection c = server.next(10_000);
         assertEquals(1, c.partition());
