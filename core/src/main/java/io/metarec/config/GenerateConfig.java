@@ -22,6 +22,11 @@ import java.util.Locale;
  * @param partitions output partitions; 0 = from the size ({@code generate.partitions})
  * @param feedback {@code explicit} (interactions with ratings) or {@code implicit} (the same chosen
  *     items as events, no rating column) ({@code generate.feedback}, default {@code input.feedback})
+ * @param choiceSharpness how strongly taste decides which items a user picks: an item proposed by
+ *     popularity is kept with probability sigmoid(sharpness * (affinity - threshold)); null = auto
+ *     ({@link #effectiveChoiceSharpness}) ({@code generate.choiceSharpness}, [0, 50])
+ * @param choiceThreshold the affinity at which a proposed item is kept half the time; null = auto
+ *     ({@link #effectiveChoiceThreshold}) ({@code generate.choiceThreshold}, [-5, 5])
  */
 public record GenerateConfig(
     String out,
@@ -34,7 +39,9 @@ public record GenerateConfig(
     double noise,
     double featureSignal,
     int partitions,
-    String feedback)
+    String feedback,
+    Double choiceSharpness,
+    Double choiceThreshold)
     implements Serializable {
 
   /** The size presets: users, items, mean interactions per user. */
@@ -52,6 +59,30 @@ public record GenerateConfig(
     Checks.doubleIn("generate.featureSignal", featureSignal, 0, 1);
     Checks.intAtLeast("generate.partitions", partitions, 0);
     feedback = Checks.oneOf("generate.feedback", feedback, List.of("explicit", "implicit"));
+    if (choiceSharpness != null) {
+      Checks.doubleIn("generate.choiceSharpness", choiceSharpness, 0, 50);
+    }
+    if (choiceThreshold != null) {
+      Checks.doubleIn("generate.choiceThreshold", choiceThreshold, -5, 5);
+    }
+  }
+
+  /**
+   * The sharpness of the taste-driven choice in force: the setting, or with auto 2.5 for explicit
+   * feedback (the ratings carry the taste; the world every explicit figure was measured on) and 6
+   * for implicit feedback, where which items a user picks is the only signal there is.
+   */
+  public double effectiveChoiceSharpness() {
+    return choiceSharpness != null ? choiceSharpness : implicit() ? 6.0 : 2.5;
+  }
+
+  /**
+   * The choice threshold in force: the setting, or with auto 0 for explicit and 0.5 for implicit
+   * feedback (most proposed items are then declined unless the user likes them: the choice is
+   * nearly log-linear in the affinity, as the model's logit is).
+   */
+  public double effectiveChoiceThreshold() {
+    return choiceThreshold != null ? choiceThreshold : implicit() ? 0.5 : 0.0;
   }
 
   /** Whether the interactions are events without ratings. */
@@ -103,6 +134,20 @@ public record GenerateConfig(
         r.getDouble("generate.noise"),
         r.getDouble("generate.featureSignal"),
         r.getInt("generate.partitions"),
-        r.getString("generate.feedback"));
+        r.getString("generate.feedback"),
+        autoDouble(r, "generate.choiceSharpness"),
+        autoDouble(r, "generate.choiceThreshold"));
+  }
+
+  private static Double autoDouble(ConfigReader r, String key) {
+    String value = r.getString(key).trim();
+    if (value.equalsIgnoreCase("auto")) {
+      return null;
+    }
+    try {
+      return Double.valueOf(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigValidationException(key + " must be auto or a number, got '" + value + "'");
+    }
   }
 }

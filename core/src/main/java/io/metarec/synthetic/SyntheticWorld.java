@@ -22,8 +22,10 @@ import java.util.SplittableRandom;
  *   <li>Items have latent factors, a popularity (Zipf-like) that skews which items are seen, an
  *       item bias correlated with popularity, and one or two genres chosen by how their factors
  *       align with genre directions: genres are an informative item feature.
- *   <li>Which items a user sees depends on taste as well as popularity (a user is likelier to pick
- *       items they like), so the identities of a user's items carry signal even without ratings.
+ *   <li>Which items a user sees depends on taste as well as popularity: an item proposed by
+ *       popularity is kept with probability sigmoid(s * (<p_u, q_i> - t)), so the identities of a
+ *       user's items carry signal even without ratings. Implicit feedback, where that choice is
+ *       the only signal, plants it more sharply (s = 6, t = 0.5 against 2.5 and 0 by default).
  *   <li>Ratings are {@code 3.5 + b_u + b_i + <p_u, q_i> + noise}, rounded and clipped to 1..5;
  *       timestamps advance per user from a random start.
  * </ul>
@@ -59,6 +61,8 @@ public final class SyntheticWorld implements Serializable {
   private final int dim;
   private final double noise;
   private final double featureSignal;
+  private final double choiceSharpness;
+  private final double choiceThreshold;
   private final double[] clusterCdf;
   private final float[][] clusterCentres;
   private final int[][] clusterFeature; // [field][cluster] -> preferred value
@@ -76,6 +80,8 @@ public final class SyntheticWorld implements Serializable {
     this.dim = cfg.latentDim();
     this.noise = cfg.noise();
     this.featureSignal = cfg.featureSignal();
+    this.choiceSharpness = cfg.effectiveChoiceSharpness();
+    this.choiceThreshold = cfg.effectiveChoiceThreshold();
     SplittableRandom g = new SplittableRandom(mix(seed, 0x5eed_0001L));
     int k = cfg.clusters();
     // Cluster sizes: unequal (a few large clusters, a tail of small ones).
@@ -262,7 +268,7 @@ public final class SyntheticWorld implements Serializable {
       attempts++;
       double affinity = dot(p, itemFactors[item]);
       // Taste-driven choice: likelier for liked items; after many rejections accept anything.
-      double accept = 1.0 / (1.0 + Math.exp(-2.5 * affinity));
+      double accept = 1.0 / (1.0 + Math.exp(-choiceSharpness * (affinity - choiceThreshold)));
       if (attempts < 50 * n && r.nextDouble() > accept) {
         continue;
       }

@@ -58,6 +58,25 @@ class MetaRecConfigTest {
   }
 
   @Test
+  void theGeneratedChoiceIsSharperForImplicitFeedbackUnlessSet() {
+    GenerateConfig explicit = MetaRecConfig.load().generate();
+    assertEquals(2.5, explicit.effectiveChoiceSharpness());
+    assertEquals(0.0, explicit.effectiveChoiceThreshold());
+    GenerateConfig implicit = MetaRecConfig.load(null, List.of("input.feedback=implicit"), Map.of())
+        .generate();
+    assertEquals(6.0, implicit.effectiveChoiceSharpness());
+    assertEquals(0.5, implicit.effectiveChoiceThreshold());
+    GenerateConfig set = MetaRecConfig.load(null, List.of("generate.feedback=implicit",
+        "generate.choiceSharpness=3", "generate.choiceThreshold=-0.25"), Map.of()).generate();
+    assertEquals(3.0, set.effectiveChoiceSharpness());
+    assertEquals(-0.25, set.effectiveChoiceThreshold());
+    assertTrue(rejected("generate.choiceSharpness=sharp").getMessage()
+        .contains("generate.choiceSharpness must be auto or a number, got 'sharp'"));
+    assertTrue(rejected("generate.choiceThreshold=9").getMessage()
+        .contains("generate.choiceThreshold"));
+  }
+
+  @Test
   void unknownKeyIsNamedWithItsSiblings() {
     ConfigValidationException e = rejected("split.tset=0.2");
     assertTrue(e.getMessage().contains("unknown key 'split.tset'"), e.getMessage());
