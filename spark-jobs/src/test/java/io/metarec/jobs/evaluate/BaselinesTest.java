@@ -103,6 +103,69 @@ class BaselinesTest {
   }
 
   @Test
+  void itemKnnOnManyPartitionsEqualsTheBruteForceCosineOfEveryPair() {
+    // 150 users over 120 items (thousands of distinct pairs: the per-partition counts grow their
+    // table), repeated items and item 0 (unknown) included, the most recent 12 rows counted.
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    int numItems = 120;
+    int maxUserItems = 12;
+    List<Task> users = new java.util.ArrayList<>();
+    for (int u = 0; u < 150; u++) {
+      int n = 1 + r.nextInt(20);
+      int[] items = new int[n];
+      for (int k = 0; k < n; k++) {
+        items[k] = r.nextInt(numItems);
+      }
+      users.add(new Task(u, items, new float[n], 1, NO_FEATURES));
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+    Baselines.ItemKnn knn = Baselines.fitItemKnn(jsc.parallelize(users, 5), numItems, 7,
+        maxUserItems);
+    int[][] co = new int[numItems][numItems];
+    long[] degree = new long[numItems];
+    for (Task t : users) {
+      int[] set = java.util.Arrays.stream(t.items(), Math.max(0, t.size() - maxUserItems),
+          t.size()).filter(i -> i > 0).distinct().toArray();
+      for (int a : set) {
+        degree[a]++;
+        for (int b : set) {
+          co[a][b] += a != b ? 1 : 0;
+        }
+      }
+    }
+    for (int i = 0; i < numItems; i++) {
+      List<int[]> pairs = new java.util.ArrayList<>();
+      for (int j = 0; j < numItems; j++) {
+        if (co[i][j] > 0) {
+          pairs.add(new int[] {j, co[i][j]});
+        }
+      }
+      int[] row = pairs.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+      scala.Tuple2<int[], float[]> want = Baselines.topNeighbours(i, row, degree, 7);
+      assertEquals(java.util.Arrays.toString(want._1()),
+          java.util.Arrays.toString(knn.neighbours()[i]), "neighbours of item " + i);
+      assertEquals(java.util.Arrays.toString(want._2()),
+          java.util.Arrays.toString(knn.similarity()[i]), "similarities of item " + i);
+      if (i > 0 && degree[i] > 0 && row.length > 0) {
+        float best = 0;
+        for (int k = 0; k < row.length / 2; k++) {
+          best = Math.max(best, (float) (row[2 * k + 1]
+              / Math.sqrt((double) degree[i] * degree[row[2 * k]])));
+        }
+        assertEquals(best, knn.similarity()[i][0], 0f, "the most similar first, item " + i);
+      }
+    }
+  }
+
+  @Test
+  void coOccurrenceRowsMergeByItemIndex() {
+    assertEquals("[1, 2, 3, 7, 5, 1, 9, 4]", java.util.Arrays.toString(
+        Baselines.mergeRows(new int[] {1, 2, 3, 3, 9, 4}, new int[] {3, 4, 5, 1})));
+    assertEquals("[2, 1]", java.util.Arrays.toString(
+        Baselines.mergeRows(new int[0], new int[] {2, 1})));
+  }
+
+  @Test
   void implicitUsersAreRankedAgainstEveryUnseenItemAndAgainstSampledOnes() {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
     Baselines b = Baselines.fit(jsc.parallelize(TRAIN, 2), 12, 1.0, 1.0);
