@@ -69,13 +69,18 @@ class SyntheticWorldTest {
         "implicit lift " + implicitLift + " vs explicit " + explicitLift);
   }
 
-  /** Mean shared items of two users of one cluster over that of two users of different ones. */
-  private static double clusterOverlapLift(SyntheticWorld w) {
-    int n = 300;
+  private static SyntheticWorld.User[] firstUsers(SyntheticWorld w, int n) {
     SyntheticWorld.User[] users = new SyntheticWorld.User[n];
     for (int u = 0; u < n; u++) {
       users[u] = w.user(u);
     }
+    return users;
+  }
+
+  /** Mean shared items of two users of one cluster over that of two users of different ones. */
+  private static double clusterOverlapLift(SyntheticWorld w) {
+    int n = 300;
+    SyntheticWorld.User[] users = firstUsers(w, n);
     double within = 0;
     double across = 0;
     long nw = 0;
@@ -109,10 +114,7 @@ class SyntheticWorldTest {
     // gap on co-rated items is smaller within a cluster.
     SyntheticWorld w = world(3);
     int n = 600;
-    SyntheticWorld.User[] users = new SyntheticWorld.User[n];
-    for (int u = 0; u < n; u++) {
-      users[u] = w.user(u);
-    }
+    SyntheticWorld.User[] users = firstUsers(w, n);
     double within = 0;
     double across = 0;
     long nw = 0;
