@@ -121,6 +121,32 @@ public final class ConfigReader {
     }
   }
 
+  /** Reads {@code auto} (null: the caller's rule decides) or a number. */
+  public Double getDoubleOrAuto(String key) {
+    String value = getString(key).trim();
+    if (value.equalsIgnoreCase("auto")) {
+      return null;
+    }
+    try {
+      return Double.valueOf(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigValidationException(
+          prefix + key + " must be auto or a number, got '" + value + "'");
+    }
+  }
+
+  /** Reads {@code auto} (null: the caller's rule decides), {@code true} or {@code false}. */
+  public Boolean getBooleanOrAuto(String key) {
+    String value = getString(key);
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> null;
+      case "true" -> Boolean.TRUE;
+      case "false" -> Boolean.FALSE;
+      default -> throw new ConfigValidationException(
+          prefix + key + " must be auto, true or false, got '" + value + "'");
+    };
+  }
+
   /** Reads a string; numbers and booleans are read as their text. */
   public String getString(String key) {
     try {

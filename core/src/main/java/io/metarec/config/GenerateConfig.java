@@ -135,19 +135,7 @@ public record GenerateConfig(
         r.getDouble("generate.featureSignal"),
         r.getInt("generate.partitions"),
         r.getString("generate.feedback"),
-        autoDouble(r, "generate.choiceSharpness"),
-        autoDouble(r, "generate.choiceThreshold"));
-  }
-
-  private static Double autoDouble(ConfigReader r, String key) {
-    String value = r.getString(key).trim();
-    if (value.equalsIgnoreCase("auto")) {
-      return null;
-    }
-    try {
-      return Double.valueOf(value);
-    } catch (NumberFormatException e) {
-      throw new ConfigValidationException(key + " must be auto or a number, got '" + value + "'");
-    }
+        r.getDoubleOrAuto("generate.choiceSharpness"),
+        r.getDoubleOrAuto("generate.choiceThreshold"));
   }
 }

@@ -44,17 +44,7 @@ public record ModelConfig(int embeddingDim, List<Integer> hidden, Activation act
   static ModelConfig from(ConfigReader model) {
     return new ModelConfig(model.getInt("embeddingDim"), model.getIntList("hidden"),
         model.getEnum("activation", Activation.class), model.getInt("userDim"),
-        implicitTerm(model.getString("implicitTerm")), model.getBoolean("userInMlp"));
-  }
-
-  private static Boolean implicitTerm(String value) {
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "auto" -> null;
-      case "true" -> Boolean.TRUE;
-      case "false" -> Boolean.FALSE;
-      default -> throw new ConfigValidationException(
-          "model.implicitTerm must be auto, true or false, got '" + value + "'");
-    };
+        model.getBooleanOrAuto("implicitTerm"), model.getBoolean("userInMlp"));
   }
 
   /**
