@@ -258,13 +258,12 @@ final class Baselines implements Serializable {
       }
       if (keys[slot] == 0) {
         keys[slot] = key;
-        if (++size * 2 > keys.length) {
-          values[slot] = 1;
-          grow();
-          return;
-        }
+        size++;
       }
       values[slot]++;
+      if (size * 2 > keys.length) {
+        grow();
+      }
     }
 
     private static int slot(long key, int mask) {
