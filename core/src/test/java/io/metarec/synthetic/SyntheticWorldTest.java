@@ -12,9 +12,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SyntheticWorldTest {
-  private static SyntheticWorld world(long seed) {
-    return new SyntheticWorld(
-        MetaRecConfig.load(null, List.of("generate.size=small"), Map.of()).generate(), seed);
+  private static SyntheticWorld world(long seed, String... sets) {
+    List<String> all = new java.util.ArrayList<>(List.of("generate.size=small"));
+    all.addAll(List.of(sets));
+    return new SyntheticWorld(MetaRecConfig.load(null, all, Map.of()).generate(), seed);
   }
 
   @Test
@@ -54,13 +55,10 @@ class SyntheticWorldTest {
     // variant, whose only signal is the choice, widens that gap. The explicit world with auto is
     // the world of 2.5 / 0 exactly (every explicit figure was measured on it).
     SyntheticWorld explicit = world(3);
-    SyntheticWorld pinned = new SyntheticWorld(MetaRecConfig.load(null, List.of(
-        "generate.size=small", "generate.choiceSharpness=2.5", "generate.choiceThreshold=0"),
-        Map.of()).generate(), 3);
+    SyntheticWorld pinned = world(3, "generate.choiceSharpness=2.5", "generate.choiceThreshold=0");
     assertArrayEquals(explicit.user(17).items(), pinned.user(17).items());
     assertArrayEquals(explicit.user(17).ratings(), pinned.user(17).ratings());
-    SyntheticWorld implicit = new SyntheticWorld(MetaRecConfig.load(null, List.of(
-        "generate.size=small", "generate.feedback=implicit"), Map.of()).generate(), 3);
+    SyntheticWorld implicit = world(3, "generate.feedback=implicit");
     double explicitLift = clusterOverlapLift(explicit);
     double implicitLift = clusterOverlapLift(implicit);
     assertTrue(explicitLift > 1.05, "explicit lift " + explicitLift);

@@ -79,9 +79,18 @@ public final class TestSpark {
    */
   public static java.nio.file.Path syntheticTasks(java.nio.file.Path dir, int users,
       String... buildSets) {
+    return syntheticTasks(dir, new String[] {"generate.users=" + users}, buildSets);
+  }
+
+  /**
+   * {@link #syntheticTasks(java.nio.file.Path, int, String...)} with the given {@code generate}
+   * settings over the tiny preset (e.g. {@code generate.items}, {@code generate.feedback}).
+   */
+  public static java.nio.file.Path syntheticTasks(java.nio.file.Path dir, String[] generateSets,
+      String... buildSets) {
     java.nio.file.Path gen = dir.resolve("gen");
-    io.metarec.jobs.GenerateJob.run(session(), config("generate.out=" + gen,
-        "generate.size=tiny", "generate.users=" + users));
+    io.metarec.jobs.GenerateJob.run(session(), config(with(new String[] {
+        "generate.out=" + gen, "generate.size=tiny"}, generateSets)));
     java.nio.file.Path tasks = dir.resolve("tasks");
     io.metarec.jobs.tasks.BuildTasksJob.run(session(), config(with(new String[] {
         "input.path=" + gen.resolve("interactions"),

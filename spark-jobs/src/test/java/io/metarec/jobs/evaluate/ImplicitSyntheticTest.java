@@ -4,8 +4,6 @@ import static io.metarec.testing.TestSpark.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.metarec.jobs.GenerateJob;
-import io.metarec.jobs.tasks.BuildTasksJob;
 import io.metarec.jobs.train.TrainJob;
 import io.metarec.report.EvalReport;
 import io.metarec.report.MethodResult;
@@ -36,15 +34,9 @@ class ImplicitSyntheticTest {
 
   @Test
   void theMetaModelBeatsPopularityAndItselfUnadaptedOnPlantedImplicitTaste(@TempDir Path dir) {
-    Path gen = dir.resolve("gen");
-    GenerateJob.run(SPARK, config("generate.out=" + gen, "generate.size=tiny",
-        "generate.users=800", "generate.items=200", "generate.feedback=implicit"));
-    Path tasks = dir.resolve("tasks");
-    BuildTasksJob.run(SPARK, config("input.feedback=implicit",
-        "input.path=" + gen.resolve("interactions"),
-        "input.userFeatures.path=" + gen.resolve("users"),
-        "input.itemFeatures.path=" + gen.resolve("items"), "buildTasks.out=" + tasks,
-        "split.validation=0.2", "split.test=0.2"));
+    Path tasks = TestSpark.syntheticTasks(dir,
+        new String[] {"generate.users=800", "generate.items=200", "generate.feedback=implicit"},
+        "input.feedback=implicit", "split.validation=0.2", "split.test=0.2");
     Path model = dir.resolve("model");
     TrainJob.run(SPARK, config("input.feedback=implicit", "train.tasks=" + tasks,
         "train.model=" + model, "meta.iterations=150"));
