@@ -135,6 +135,20 @@ public final class ConfigReader {
     }
   }
 
+  /** Reads {@code auto} (null: the caller's rule decides) or a list of numbers. */
+  public List<Double> getDoubleListOrAuto(String key) {
+    if (config.hasPath(key) && config.getValue(key).valueType()
+        == com.typesafe.config.ConfigValueType.STRING) {
+      String value = config.getString(key).trim();
+      if (value.equalsIgnoreCase("auto")) {
+        return null;
+      }
+      throw new ConfigValidationException(
+          prefix + key + " must be auto or a list of numbers, got '" + value + "'");
+    }
+    return getDoubleList(key);
+  }
+
   /** Reads {@code auto} (null: the caller's rule decides), {@code true} or {@code false}. */
   public Boolean getBooleanOrAuto(String key) {
     String value = getString(key);

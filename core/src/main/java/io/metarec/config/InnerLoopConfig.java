@@ -28,6 +28,10 @@ import java.util.Set;
  *     uses it (the ridge and weighted least-squares solves, the Newton step of the user bias),
  *     {@code > 0}; 1 = the learned value. The selection on validation users tries others per
  *     support size ({@code train.selectAdaptation})
+ * @param neighbourWeight weight {@code w} of the implicit-feedback neighbourhood term added to the
+ *     model's ranking scores, {@code (w / K) * sum of the item's cosine similarities from the K
+ *     support items} ({@link io.metarec.model.ItemNeighbours}), {@code >= 0}, 0 = none; a scoring
+ *     term, not trained: the selection on validation users chooses it per support size
  */
 public record InnerLoopConfig(
     int steps,
@@ -40,7 +44,8 @@ public record InnerLoopConfig(
     boolean userBiasNewtonStep,
     float lrUserBias,
     ImplicitConfig implicit,
-    float priorScale) implements Serializable {
+    float priorScale,
+    float neighbourWeight) implements Serializable {
 
   public InnerLoopConfig {
     Checks.intAtLeast("inner.steps", steps, 0);
@@ -62,6 +67,18 @@ public record InnerLoopConfig(
       implicit = ImplicitConfig.DEFAULTS;
     }
     Checks.doubleAbove("inner.priorScale", priorScale, 0);
+    if (!(neighbourWeight >= 0) || Float.isInfinite(neighbourWeight)) {
+      throw new ConfigValidationException("inner.neighbourWeight must be a finite number >= 0, got "
+          + neighbourWeight);
+    }
+  }
+
+  /** The settings without a neighbourhood term ({@code neighbourWeight = 0}). */
+  public InnerLoopConfig(int steps, float lrDecision, float lrUser, float lrEmbedding, float l2,
+      UserSolver userSolver, Set<ParamGroup> adapt, boolean userBiasNewtonStep, float lrUserBias,
+      ImplicitConfig implicit, float priorScale) {
+    this(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep,
+        lrUserBias, implicit, priorScale, 0f);
   }
 
   /** The settings with the model's learned prior strength as it is ({@code priorScale = 1}). */
@@ -124,7 +141,8 @@ public record InnerLoopConfig(
         inner.getBoolean("userBiasNewtonStep"),
         (float) inner.getDouble("lr.userBias"),
         ImplicitConfig.from(inner.section("implicit")),
-        (float) inner.getDouble("priorScale"));
+        (float) inner.getDouble("priorScale"),
+        (float) inner.getDouble("neighbourWeight"));
   }
 
   /** @return whether {@code g} is adapted */
@@ -144,28 +162,34 @@ public record InnerLoopConfig(
 
   /** @return a copy with another number of steps (e.g. for evaluation) */
   public InnerLoopConfig withSteps(int newSteps) {
-    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias, implicit, priorScale);
+    return new InnerLoopConfig(newSteps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt, userBiasNewtonStep, lrUserBias, implicit, priorScale, neighbourWeight);
   }
 
   /** @return a copy with another user solver */
   public InnerLoopConfig withUserSolver(UserSolver s) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias, implicit, priorScale);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, s, adapt, userBiasNewtonStep, lrUserBias, implicit, priorScale, neighbourWeight);
   }
 
   /** @return a copy with other implicit-feedback settings */
   public InnerLoopConfig withImplicit(ImplicitConfig i) {
     return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt,
-        userBiasNewtonStep, lrUserBias, i, priorScale);
+        userBiasNewtonStep, lrUserBias, i, priorScale, neighbourWeight);
   }
 
   /** @return a copy with another factor on the learned prior strength */
   public InnerLoopConfig withPriorScale(float scale) {
     return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt,
-        userBiasNewtonStep, lrUserBias, implicit, scale);
+        userBiasNewtonStep, lrUserBias, implicit, scale, neighbourWeight);
+  }
+
+  /** @return a copy with another weight of the neighbourhood term */
+  public InnerLoopConfig withNeighbourWeight(float w) {
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, adapt,
+        userBiasNewtonStep, lrUserBias, implicit, priorScale, w);
   }
 
   /** @return a copy adapting other groups */
   public InnerLoopConfig withAdapt(Set<ParamGroup> groups) {
-    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias, implicit, priorScale);
+    return new InnerLoopConfig(steps, lrDecision, lrUser, lrEmbedding, l2, userSolver, groups, userBiasNewtonStep, lrUserBias, implicit, priorScale, neighbourWeight);
   }
 }

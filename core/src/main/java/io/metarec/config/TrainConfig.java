@@ -38,6 +38,11 @@ import java.util.List;
  * @param selectSteps the inner step counts tried (each >= 0)
  * @param selectLrScales the scales of every inner step size tried (each > 0)
  * @param selectPriorScales the factors on the learned prior strength tried (each > 0)
+ * @param selectNeighbourWeights the weights of the neighbourhood term tried on top of each support
+ *     size's choice (each > 0; null = auto: {@link #neighbourWeights})
+ * @param neighbours neighbours kept per item for the neighbourhood term, {@code >= 1}
+ * @param neighbourMaxUserItems a training user's most recent items the similarities count,
+ *     {@code >= 2}
  */
 public record TrainConfig(
     String tasks,
@@ -60,8 +65,15 @@ public record TrainConfig(
     boolean selectAdaptation,
     List<Integer> selectSteps,
     List<Double> selectLrScales,
-    List<Double> selectPriorScales)
+    List<Double> selectPriorScales,
+    List<Double> selectNeighbourWeights,
+    int neighbours,
+    int neighbourMaxUserItems)
     implements Serializable {
+
+  /** The neighbourhood weights {@code auto} tries with implicit feedback (none with explicit). */
+  public static final List<Double> AUTO_NEIGHBOUR_WEIGHTS =
+      List.of(0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 1000.0);
 
   /** Validates the ranges. */
   public TrainConfig {
@@ -108,12 +120,44 @@ public record TrainConfig(
             + "] must be a positive number, got " + v);
       }
     }
+    if (selectNeighbourWeights != null) {
+      selectNeighbourWeights = List.copyOf(selectNeighbourWeights);
+      for (int i = 0; i < selectNeighbourWeights.size(); i++) {
+        double v = selectNeighbourWeights.get(i);
+        if (!(v > 0) || Double.isInfinite(v)) {
+          throw new ConfigValidationException("train.selectAdaptation.neighbourWeights[" + i
+              + "] must be a positive number, got " + v);
+        }
+      }
+    }
+    Checks.intAtLeast("train.selectAdaptation.neighbours", neighbours, 1);
+    Checks.intAtLeast("train.selectAdaptation.neighbourMaxUserItems", neighbourMaxUserItems, 2);
     if (selectAdaptation && (selectSteps.isEmpty() || selectLrScales.isEmpty())) {
       throw new ConfigValidationException("train.selectAdaptation.steps and .lrScales must each "
           + "list at least one value when train.selectAdaptation.enabled = true");
     }
     // train.resume with train.initFrom: a checkpoint of this (warm-started) run wins, else the
     // run warm-starts; the checkpoint's run identity records initFrom.
+  }
+
+  /**
+   * The weights of the neighbourhood term the selection tries: the configured list, or with
+   * {@code auto} {@link #AUTO_NEIGHBOUR_WEIGHTS} for implicit feedback and none for explicit (a
+   * similarity sum is not a rating).
+   *
+   * @throws ConfigValidationException for a list with explicit feedback
+   */
+  public List<Double> neighbourWeights(io.metarec.model.Feedback feedback) {
+    boolean implicit = feedback == io.metarec.model.Feedback.IMPLICIT;
+    if (selectNeighbourWeights == null) {
+      return implicit ? AUTO_NEIGHBOUR_WEIGHTS : List.of();
+    }
+    if (!implicit && !selectNeighbourWeights.isEmpty()) {
+      throw new ConfigValidationException("train.selectAdaptation.neighbourWeights is for implicit "
+          + "feedback (the neighbourhood term ranks items), the tasks are explicit; set it to auto "
+          + "or []");
+    }
+    return selectNeighbourWeights;
   }
 
   /** @return {@link #validationSupports} as an array (empty: the tasks' own split) */
@@ -143,6 +187,9 @@ public record TrainConfig(
         r.getBoolean("train.selectAdaptation.enabled"),
         r.getIntList("train.selectAdaptation.steps"),
         r.getDoubleList("train.selectAdaptation.lrScales"),
-        r.getDoubleList("train.selectAdaptation.priorScales"));
+        r.getDoubleList("train.selectAdaptation.priorScales"),
+        r.getDoubleListOrAuto("train.selectAdaptation.neighbourWeights"),
+        r.getInt("train.selectAdaptation.neighbours"),
+        r.getInt("train.selectAdaptation.neighbourMaxUserItems"));
   }
 }

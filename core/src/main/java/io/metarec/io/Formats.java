@@ -20,7 +20,8 @@ final class Formats {
   /** The kinds of MetaRec binary file, each with its magic bytes. */
   enum Kind {
     PARAMS("MRPARAMS", "MetaRec parameter file"),
-    CHECKPOINT("MRCHKPNT", "MetaRec checkpoint");
+    CHECKPOINT("MRCHKPNT", "MetaRec checkpoint"),
+    NEIGHBOURS("MRNEIGHB", "MetaRec item-neighbour file");
 
     final byte[] magic;
     final String description;

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Reads a model folder written by {@code train} or {@code pretrain}: {@code model.json}
- * ({@link ModelManifest}), {@code params.bin} ({@link ParamFile}) and the presence of the parts of
+ * ({@link ModelManifest}), {@code params.bin} ({@link ParamFile}), {@code neighbours.bin} ({@link
+ * NeighbourFile}) when there is one, and the presence of the parts of
  * {@code vocab/} the caller needs, with the checks and messages of every loader: the Spark jobs
  * (over Hadoop's file system, needing the Parquet tables) and the serving API (on the local file
  * system, needing {@link VocabText}).
@@ -20,6 +21,8 @@ public final class ModelFolder {
   public static final String MODEL_JSON = "model.json";
   /** The parameters. */
   public static final String PARAMS = "params.bin";
+  /** The item neighbourhoods of the neighbourhood term (implicit feedback; optional). */
+  public static final String NEIGHBOURS = NeighbourFile.NAME;
 
   private ModelFolder() {}
 
@@ -29,8 +32,11 @@ public final class ModelFolder {
    * @param manifest its model.json
    * @param spec the architecture
    * @param theta the parameters, checked against the architecture
+   * @param neighbours the item neighbourhoods ({@code neighbours.bin}), or null when the folder
+   *     has none
    */
-  public record Contents(ModelManifest manifest, ModelSpec spec, Params theta) {}
+  public record Contents(ModelManifest manifest, ModelSpec spec, Params theta,
+      io.metarec.model.ItemNeighbours neighbours) {}
 
   /**
    * Reads and checks {@code model.json} and {@code params.bin}, after checking that every one of
@@ -88,6 +94,23 @@ public final class ModelFolder {
     } catch (IOException e) {
       throw new ModelFolderException("cannot read " + paramsLabel + ": " + e.getMessage(), e);
     }
-    return new Contents(manifest, spec, Params.unflatten(layout, flat));
+    io.metarec.model.ItemNeighbours neighbours = null;
+    String nbLabel = folder.label(NEIGHBOURS);
+    try {
+      if (folder.exists(NEIGHBOURS)) {
+        try (InputStream in = folder.open(NEIGHBOURS)) {
+          neighbours = NeighbourFile.read(in, nbLabel, spec.numItems());
+        }
+      } else if (manifest.usesNeighbours()) {
+        throw new ModelFolderException("model " + dir + " is incomplete: it scores with the "
+            + "neighbourhood term (inner.neighbourWeight > 0 in " + MODEL_JSON + ") but has no "
+            + NEIGHBOURS);
+      }
+    } catch (ModelFileException e) {
+      throw new ModelFolderException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new ModelFolderException("cannot read " + nbLabel + ": " + e.getMessage(), e);
+    }
+    return new Contents(manifest, spec, Params.unflatten(layout, flat), neighbours);
   }
 }

@@ -276,6 +276,33 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
     }
   }
 
+  /**
+   * Whether the model scores with the neighbourhood term: an {@code inner.neighbourWeight > 0} in
+   * its chosen adaptation or, without one, in the settings it was trained with (then its folder
+   * must hold {@code neighbours.bin}).
+   */
+  public boolean usesNeighbours() {
+    return usesNeighbours(adaptation != null ? adaptation
+        : training != null && training.has("inner") ? training.get("inner") : null);
+  }
+
+  /**
+   * Whether adaptation settings (an {@code inner} section or {@code {"bySupport": [...]}}, as
+   * model.json records them; null: none) score with the neighbourhood term.
+   */
+  public static boolean usesNeighbours(Object settings) {
+    if (settings == null) {
+      return false;
+    }
+    JsonNode inner = settings instanceof JsonNode j ? j : MAPPER.valueToTree(settings);
+    for (JsonNode w : inner.findValues("neighbourWeight")) {
+      if (w.isNumber() ? w.asDouble() > 0 : w.isTextual() && w.asText().matches(".*[1-9].*")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** This manifest with the chosen adaptation settings (an {@code inner} section as JSON). */
   public ModelManifest withAdaptation(Map<String, Object> inner) {
     return new ModelManifest(formatVersion, kind, trainedBy, createdAt, codeVersion, architecture,

@@ -30,7 +30,8 @@ public interface AdaptationEngine {
 
   /**
    * Adapts on a new user's known interactions ({@code items, labels}, possibly empty) and features and
-   * scores every candidate item (ratings or logits).
+   * scores every candidate item (ratings or logits; implicit feedback's logits plus the neighbourhood
+   * term when {@code inner.neighbourWeight} is not 0).
    */
   float[] adaptAndScore(Params theta, InnerLoopConfig inner, int[] items, float[] labels, int[][] userFeatures,
       int[] candidates);

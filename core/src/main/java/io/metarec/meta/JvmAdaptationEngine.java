@@ -240,6 +240,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     adaptInPlace(inner);
     float[] out = new float[candidates.length];
     scoreInto(ti.support(), ti.rows(), out);
+    if (inner.neighbourWeight() != 0f) {
+      itemFeatures.neighbours().addModelTerm(inner.neighbourWeight(), items, items.length,
+          candidates, out);
+    }
     return out;
   }
 
@@ -294,7 +298,20 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   }
 
   private void checkInner(InnerLoopConfig inner) {
-    // Every combination of settings runs; the implicit solve is the weighted one (WlsSolver).
+    // Every combination of settings runs; the implicit solve is the weighted one (WlsSolver). The
+    // neighbourhood term needs ranking by implicit feedback and the model's neighbourhoods.
+    if (inner.neighbourWeight() != 0f) {
+      if (spec.feedback() != Feedback.IMPLICIT) {
+        throw new IllegalArgumentException("inner.neighbourWeight = " + inner.neighbourWeight()
+            + ": the neighbourhood term is for implicit feedback, this model is "
+            + spec.feedback().name().toLowerCase(java.util.Locale.ROOT));
+      }
+      if (itemFeatures.neighbours() == null) {
+        throw new IllegalStateException("inner.neighbourWeight = " + inner.neighbourWeight()
+            + " but no item neighbourhoods were given with the item table (a model folder's "
+            + io.metarec.io.NeighbourFile.NAME + ")");
+      }
+    }
   }
 
   /** The stream of the support negatives of a user adapted for scoring: keyed by its support. */

@@ -5,6 +5,7 @@ import io.metarec.kernel.MlpBuffers;
 import io.metarec.kernel.MlpKernel;
 import io.metarec.meta.AdaptedUser;
 import io.metarec.meta.JvmAdaptationEngine;
+import io.metarec.model.ItemNeighbours;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
@@ -24,7 +25,9 @@ import java.util.Map;
  * <p>Scoring an item computes exactly what {@code ModelKernel.forwardInto} computes for it in a
  * gathered task, with the same float operations in the same order: the item's embedding and pooled
  * item fields, the pooled user fields and the user vector as the MLP input ({@link MlpKernel},
- * whose rows do not depend on each other), then {@code + mu + b_i + b_u + <u_lin, q_i>}. So the
+ * whose rows do not depend on each other), then {@code + mu + b_i + b_u + <u_lin, q_i>}, then
+ * (implicit feedback with {@code inner.neighbourWeight > 0}) {@code + (w / K) * sum} of the
+ * item's similarities from the history ({@link ItemNeighbours}, in its order). So the
  * scores are bit for bit those of {@link JvmAdaptationEngine#adaptAndScore} and the lists those of
  * {@code metarec recommend} (tested).
  */
@@ -65,6 +68,12 @@ final class CatalogScorer {
   private int[] history = new int[64];
   private float[] labels = new float[64];
   private final int[][] noFeatures;
+  /** The model's item neighbourhoods (null: none), their sums for the prepared state, its items. */
+  private final ItemNeighbours neighbours;
+  private float[] neighbourSum;
+  private int[] neighbourItems = new int[64];
+  private int neighbourCount;
+  private float neighbourScale;
   private final Heap best = new Heap(16);
   private final Heap candidates = new Heap(256);
   private int[] list = new int[256];
@@ -92,6 +101,7 @@ final class CatalogScorer {
     this.lin = new float[numItems];
     this.marks = new int[numItems];
     this.noFeatures = new int[nUserFields][0];
+    this.neighbours = itemTable.neighbours();
   }
 
   // ---------------------------------------------------------------- adaptation
@@ -125,7 +135,9 @@ final class CatalogScorer {
       labels[k++] = label;
     }
     int[][] uf = userFeatures(h.userFeatures());
-    engine.adaptUserInto(theta, m.innerFor(k), history, labels, k, uf, adapted);
+    io.metarec.config.InnerLoopConfig inner = m.innerFor(k);
+    engine.adaptUserInto(theta, inner, history, labels, k, uf, adapted);
+    into.neighbourWeight = inner.neighbourWeight();
 
     into.userBias = adapted.userBias();
     System.arraycopy(adapted.linearUser(), 0, into.linearUser, 0, ud);
@@ -212,6 +224,7 @@ final class CatalogScorer {
 
   /** Loads the state's moved embedding rows into this scratch's lookup marks. */
   private void prepare(UserState s) {
+    prepareNeighbours(s);
     if (!s.embeddingAdapted) {
       return;
     }
@@ -238,6 +251,34 @@ final class CatalogScorer {
         overrideSlot[t][id] = r;
       }
     }
+  }
+
+  /**
+   * The neighbourhood sums of the state's history into {@link #neighbourSum} (those of the state
+   * before are cleared first) and the term's scale; scale 0 when the state has no term.
+   */
+  private void prepareNeighbours(UserState s) {
+    if (neighbourCount > 0) {
+      neighbours.clear(neighbourItems, neighbourCount, neighbourSum);
+      neighbourCount = 0;
+    }
+    neighbourScale = 0f;
+    if (s.neighbourWeight == 0f || s.seenCount == 0) {
+      return;
+    }
+    if (neighbours == null) {
+      throw new IllegalStateException("the model scores with the neighbourhood term but has no "
+          + "item neighbourhoods");
+    }
+    if (neighbourSum == null) {
+      neighbourSum = new float[numItems];
+    }
+    if (neighbourItems.length < s.seenCount) {
+      neighbourItems = new int[Math.max(s.seenCount, 2 * neighbourItems.length)];
+    }
+    neighbourCount = neighbours.distinctInto(s.seen, s.seenCount, neighbourItems);
+    neighbours.sumInto(neighbourItems, neighbourCount, neighbourSum);
+    neighbourScale = ItemNeighbours.termScale(s.neighbourWeight, s.seenCount);
   }
 
   private int[] stamp(int t) {
@@ -308,6 +349,11 @@ final class CatalogScorer {
     for (int r = 0; r < len; r++) {
       int it = chunk[r];
       pred[r] += mu + ib[it][0] + bu + DenseKernels.dot(uLin, row(s, UserState.ITEM_FACTOR, q, it), ud);
+    }
+    if (neighbourScale != 0f) {
+      for (int r = 0; r < len; r++) {
+        pred[r] += neighbourScale * neighbourSum[chunk[r]];
+      }
     }
   }
 
@@ -438,6 +484,12 @@ final class CatalogScorer {
       for (int r = 0; r < s.overrideCount[t]; r++) {
         int it = s.overrideIds[t][r];
         lin[it] = ib[it] + DenseKernels.dot(u, row(s, t, q, it), ud);
+      }
+    }
+    // The neighbourhood term, so that the items near the history are candidates too.
+    if (neighbourScale != 0f) {
+      for (int i = 0; i < numItems; i++) {
+        lin[i] += neighbourScale * neighbourSum[i];
       }
     }
   }

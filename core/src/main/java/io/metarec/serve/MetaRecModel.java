@@ -200,6 +200,10 @@ public final class MetaRecModel {
     // vocab/text/ is checked by its reader, whose message names the command that writes it.
     ModelFolder.Contents c = ModelFolder.read(folder, dir.toString(), List.of());
     VocabText.Contents vocab = VocabText.read(folder, c.spec());
+    if (c.neighbours() != null) {
+      vocab = new VocabText.Contents(vocab.itemIds(), vocab.itemIndex(),
+          vocab.items().withNeighbours(c.neighbours()), vocab.userValues());
+    }
     return new MetaRecModel(dir.toString(), c.manifest(), c.spec(), c.theta(), vocab, options);
   }
 

@@ -37,6 +37,8 @@ public final class UserState {
   int[] seen;
   int seenCount;
   int unknown;
+  /** The weight of the neighbourhood term the model's settings give this history (0: none). */
+  float neighbourWeight;
 
   UserState(MetaRecModel model) {
     this.model = model;
@@ -85,6 +87,7 @@ public final class UserState {
     s.seen = java.util.Arrays.copyOf(seen, seenCount);
     s.seenCount = seenCount;
     s.unknown = unknown;
+    s.neighbourWeight = neighbourWeight;
     return s;
   }
 

@@ -8,7 +8,8 @@ import java.io.Serializable;
  * indices of that item in that field, stored as one CSR structure per field ({@code offsets[field]}
  * of length {@code numItems + 1} into {@code indices[field]}). An item with no value in a field is
  * treated by the model as the unknown index 0. It may carry each item's training count
- * ({@link #withCounts}), which implicit feedback's negative sampler draws by. Immutable; arrays are
+ * ({@link #withCounts}), which implicit feedback's negative sampler draws by, and a model's item
+ * neighbourhoods ({@link #withNeighbours}), which its neighbourhood term reads. Immutable; arrays are
  * owned, not copied.
  */
 public final class ItemFeatureTable implements Serializable {
@@ -18,6 +19,7 @@ public final class ItemFeatureTable implements Serializable {
   private final int[][] offsets;
   private final int[][] indices;
   private final long[] counts;
+  private final io.metarec.model.ItemNeighbours neighbours;
 
   /**
    * @param numItems number of item indices covered ({@code 0..numItems-1})
@@ -54,13 +56,16 @@ public final class ItemFeatureTable implements Serializable {
     this.offsets = offsets;
     this.indices = indices;
     this.counts = null;
+    this.neighbours = null;
   }
 
-  private ItemFeatureTable(ItemFeatureTable t, long[] counts) {
+  private ItemFeatureTable(ItemFeatureTable t, long[] counts,
+      io.metarec.model.ItemNeighbours neighbours) {
     this.numItems = t.numItems;
     this.offsets = t.offsets;
     this.indices = t.indices;
     this.counts = counts;
+    this.neighbours = neighbours;
   }
 
   /**
@@ -78,7 +83,25 @@ public final class ItemFeatureTable implements Serializable {
         throw new IllegalArgumentException("item counts must be >= 0, got " + c);
       }
     }
-    return new ItemFeatureTable(this, counts);
+    return new ItemFeatureTable(this, counts, neighbours);
+  }
+
+  /**
+   * This table with a model's item neighbourhoods (null: none).
+   *
+   * @throws IllegalArgumentException if they cover another number of items
+   */
+  public ItemFeatureTable withNeighbours(io.metarec.model.ItemNeighbours nb) {
+    if (nb != null && nb.numItems() != numItems) {
+      throw new IllegalArgumentException("item neighbours must cover numItems=" + numItems
+          + " items, got " + nb.numItems());
+    }
+    return new ItemFeatureTable(this, counts, nb);
+  }
+
+  /** @return the model's item neighbourhoods (shared), or null when the table carries none */
+  public io.metarec.model.ItemNeighbours neighbours() {
+    return neighbours;
   }
 
   /** @return each item's training count (shared, do not mutate), or null when not known */

@@ -168,6 +168,57 @@ public final class AdaptationSelection {
   }
 
   /**
+   * Tries the neighbourhood term on top of an outcome: for each distinct chosen candidate (the
+   * overall choice and each support size's), the same settings with each of {@code weights} as
+   * {@code neighbourWeight}; then per support size, and overall, the best of the earlier choice and
+   * every weighted variant. The earlier choice comes first, so it wins ties: the term is only
+   * taken where it lifts the validation users' metric.
+   *
+   * @param weights the weights tried (each > 0; empty: {@code o} is returned as it is)
+   */
+  public static Outcome withNeighbourWeights(Outcome o, List<Double> weights, Config defaults,
+      ValidationMetrics.Direction direction, Function<InnerLoopConfig, SupportScores> validate) {
+    if (weights.isEmpty()) {
+      return o;
+    }
+    List<Trial> bases = new ArrayList<>();
+    bases.add(o.chosen());
+    for (SupportChoice c : o.bySupport()) {
+      if (bases.stream().noneMatch(b -> b == c.chosen())) {
+        bases.add(c.chosen());
+      }
+    }
+    List<Trial> variants = new ArrayList<>();
+    for (Trial b : bases) {
+      for (double w : weights) {
+        Map<String, Object> c = deepCopy(b.inner());
+        c.put("neighbourWeight", w);
+        SupportScores sc = validate.apply(parse(c, defaults));
+        variants.add(new Trial(b.label() + ", neighbour weight " + w, c, sc.all(),
+            sc.atSupport()));
+      }
+    }
+    List<Trial> trials = new ArrayList<>(o.trials());
+    trials.addAll(variants);
+    Trial chosen = best(firstThen(o.chosen(), variants), Trial::metrics, direction);
+    List<SupportChoice> by = new ArrayList<>();
+    for (int i = 0; i < o.bySupport().size(); i++) {
+      int at = i;
+      SupportChoice c = o.bySupport().get(i);
+      by.add(new SupportChoice(c.support(), best(firstThen(c.chosen(), variants),
+          t -> t.atSupport().get(at), direction)));
+    }
+    return new Outcome(chosen, List.copyOf(trials), List.copyOf(by));
+  }
+
+  private static List<Trial> firstThen(Trial first, List<Trial> rest) {
+    List<Trial> out = new ArrayList<>(rest.size() + 1);
+    out.add(first);
+    out.addAll(rest);
+    return out;
+  }
+
+  /**
    * One candidate's validation: over every support size and at each.
    *
    * @param supports the support sizes (empty: each task's own split)

@@ -77,6 +77,31 @@ class MetaRecConfigTest {
   }
 
   @Test
+  void neighbourWeightsAreTriedForImplicitFeedbackOnlyAndFollowTheItemKnnBaseline() {
+    TrainConfig auto = MetaRecConfig.load().train();
+    assertEquals(TrainConfig.AUTO_NEIGHBOUR_WEIGHTS,
+        auto.neighbourWeights(io.metarec.model.Feedback.IMPLICIT));
+    assertEquals(List.of(), auto.neighbourWeights(io.metarec.model.Feedback.EXPLICIT));
+    assertEquals(100, auto.neighbours());
+    assertEquals(500, auto.neighbourMaxUserItems());
+    assertEquals(0f, MetaRecConfig.load().engine().inner().neighbourWeight(), 0f);
+    TrainConfig set = MetaRecConfig.load(null, List.of("train.selectAdaptation.neighbourWeights="
+        + "[2, 8]", "evaluate.itemKnn.neighbours=30"), Map.of()).train();
+    assertEquals(List.of(2.0, 8.0), set.neighbourWeights(io.metarec.model.Feedback.IMPLICIT));
+    assertEquals(30, set.neighbours(), "the baseline's neighbours unless set");
+    ConfigValidationException explicit = assertThrows(ConfigValidationException.class,
+        () -> set.neighbourWeights(io.metarec.model.Feedback.EXPLICIT));
+    assertTrue(explicit.getMessage().contains("train.selectAdaptation.neighbourWeights is for "
+        + "implicit feedback"), explicit.getMessage());
+    assertTrue(rejected("train.selectAdaptation.neighbourWeights=[1, -2]").getMessage()
+        .contains("train.selectAdaptation.neighbourWeights[1] must be a positive number, got -2"));
+    assertTrue(rejected("train.selectAdaptation.neighbourWeights=some").getMessage()
+        .contains("must be auto or a list of numbers, got 'some'"));
+    assertTrue(rejected("inner.neighbourWeight=-1").getMessage()
+        .contains("inner.neighbourWeight must be a finite number >= 0, got -1"));
+  }
+
+  @Test
   void unknownKeyIsNamedWithItsSiblings() {
     ConfigValidationException e = rejected("split.tset=0.2");
     assertTrue(e.getMessage().contains("unknown key 'split.tset'"), e.getMessage());

@@ -45,6 +45,54 @@ class EngineBehaviourTest {
   }
 
   @Test
+  void theNeighbourhoodTermAddsWeightOverKTimesTheSimilaritySumAndNeedsItsNeighbourhoods() {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, true, Activation.RELU);
+    Params theta = TestFixtures.randomParams(spec, 4);
+    // Item i's neighbours: i + 1 and i + 2 (within the 12 items) with similarities 1/i and 1/2i.
+    int[][] nb = new int[spec.numItems()][];
+    float[][] sim = new float[spec.numItems()][];
+    for (int i = 0; i < spec.numItems(); i++) {
+      nb[i] = i == 0 ? new int[0]
+          : java.util.stream.IntStream.of(i + 1, i + 2).filter(j -> j < 12).toArray();
+      sim[i] = new float[nb[i].length];
+      for (int k = 0; k < nb[i].length; k++) {
+        sim[i][k] = 1f / (i * (k + 1));
+      }
+    }
+    io.metarec.model.ItemNeighbours neighbours = io.metarec.model.ItemNeighbours.of(nb, sim);
+    ItemFeatureTable items = TestFixtures.tinyItems(spec.numItems()).withNeighbours(neighbours);
+    JvmAdaptationEngine e = new JvmAdaptationEngine(spec, items);
+    InnerLoopConfig in = TestFixtures.inner(2, UserSolver.RIDGE,
+        Set.of(ParamGroup.DECISION, ParamGroup.USER));
+    int[] support = {3, 5, 3};
+    float[] ones = {1f, 1f, 1f};
+    int[] candidates = {1, 4, 5, 6, 7, 11};
+    int[][] uf = {{1}, {2}};
+    float[] plain = e.adaptAndScore(theta, in, support, ones, uf, candidates);
+    float[] with = e.adaptAndScore(theta, in.withNeighbourWeight(1.5f), support, ones, uf,
+        candidates);
+    // Sums from the distinct items 3 and 5: 4 → 1/3, 5 → 1/6, 6 → 1/5, 7 → 1/10; scale 1.5 / 3.
+    float[] sums = {0f, 1f / 3, 1f / 6, 1f / 5, 1f / 10, 0f};
+    for (int c = 0; c < candidates.length; c++) {
+      assertEquals(plain[c] + 0.5f * sums[c], with[c], 1e-6f, "candidate " + candidates[c]);
+    }
+    assertEquals(plain[0], with[0], 0f, "no similarity, no change");
+    // Weight 0 is the model alone, with or without neighbourhoods.
+    assertArrayEquals(plain, new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12))
+        .adaptAndScore(theta, in, support, ones, uf, candidates));
+    IllegalStateException missing = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class, () -> new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12))
+            .adaptAndScore(theta, in.withNeighbourWeight(1f), support, ones, uf, candidates));
+    assertTrue(missing.getMessage().contains("neighbours.bin"), missing.getMessage());
+    IllegalArgumentException explicit = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> new JvmAdaptationEngine(SPEC, ITEMS).adaptAndScore(
+            TestFixtures.randomParams(SPEC, 1), TestFixtures.inner(0, UserSolver.SGD,
+                Set.of(ParamGroup.USER)).withNeighbourWeight(1f), new int[] {1}, new float[] {4f},
+            new int[][] {{1}, {2}}, candidates));
+    assertTrue(explicit.getMessage().contains("implicit feedback"), explicit.getMessage());
+  }
+
+  @Test
   void scoresDoNotDependOnCandidateBatchingOrChunking() {
     Params theta = TestFixtures.randomParams(SPEC, 2);
     JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, ITEMS);

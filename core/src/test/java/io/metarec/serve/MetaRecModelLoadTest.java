@@ -77,4 +77,39 @@ class MetaRecModelLoadTest {
     assertEquals(model + " is not a MetaRec model: it has no model.json",
         assertThrows(ModelFolderException.class, () -> MetaRecModel.load(model)).getMessage());
   }
+
+  @Test
+  void aFolderWithNeighbourhoodsScoresWithThemAndOneThatLacksThemIsRefused(@TempDir Path dir)
+      throws Exception {
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, true, Activation.RELU);
+    io.metarec.model.ItemNeighbours nb = MetaRecModelTest.randomNeighbours(spec.numItems(), 5);
+    MetaRecModel.Parts plain = ServingFixtures.parts(spec, TestFixtures.randomParams(spec, 2),
+        TestFixtures.tinyItems(spec.numItems()));
+    // model.json as train writes it when the selection chose the term.
+    java.util.Map<String, Object> inner = new java.util.LinkedHashMap<>();
+    inner.put("neighbourWeight", 4.0);
+    String json = io.metarec.io.ModelManifest.parse(plain.manifestJson(), "m")
+        .withAdaptation(inner).toJson();
+    MetaRecModel.Parts parts = new MetaRecModel.Parts(plain.dir(), json, plain.theta(),
+        plain.itemIds(), plain.items().withNeighbours(nb), plain.userValues());
+    Path model = dir.resolve("model");
+    ServingFixtures.writeFolder(model, parts);
+    try (java.io.OutputStream os = Files.newOutputStream(model.resolve("neighbours.bin"))) {
+      io.metarec.io.NeighbourFile.write(os, nb);
+    }
+    MetaRecModel loaded = MetaRecModel.load(model);
+    MetaRecModel inMemory = MetaRecModel.of(parts, MetaRecModel.Options.DEFAULTS
+        .withVersion(loaded.version()));
+    History h = History.events("item-3", "item-5", "item-7");
+    assertEquals(inMemory.recommend(h, 5), loaded.recommend(h, 5));
+    assertTrue(!MetaRecModel.of(plain, MetaRecModel.Options.DEFAULTS.withVersion(loaded.version()))
+        .recommend(h, 11).equals(loaded.recommend(h, 11)), "the term is applied");
+
+    Files.delete(model.resolve("neighbours.bin"));
+    ModelFolderException missing = assertThrows(ModelFolderException.class,
+        () -> MetaRecModel.load(model));
+    assertEquals("model " + model + " is incomplete: it scores with the neighbourhood term "
+        + "(inner.neighbourWeight > 0 in model.json) but has no neighbours.bin",
+        missing.getMessage());
+  }
 }

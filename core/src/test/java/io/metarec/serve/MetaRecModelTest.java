@@ -209,6 +209,59 @@ class MetaRecModelTest {
     assertEquals(exact.recommend(h, 10), whole.recommend(h, 10), "a rerank over the catalog is exact");
   }
 
+  /** Random neighbourhoods: each item up to 8 random neighbours with similarities in (0, 1]. */
+  static io.metarec.model.ItemNeighbours randomNeighbours(int numItems, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int[][] nb = new int[numItems][];
+    float[][] sim = new float[numItems][];
+    for (int i = 0; i < numItems; i++) {
+      int n = i == 0 ? 0 : rng.nextInt(9);
+      nb[i] = new int[n];
+      sim[i] = new float[n];
+      for (int k = 0; k < n; k++) {
+        nb[i][k] = 1 + rng.nextInt(numItems - 1);
+        sim[i][k] = (float) (1 - rng.nextDouble());
+      }
+    }
+    return io.metarec.model.ItemNeighbours.of(nb, sim);
+  }
+
+  @Test
+  void theNeighbourhoodTermIsScoredAsTheEngineDoesAndItsItemsReachTwoStageLists() {
+    ModelSpec spec = spec(Feedback.IMPLICIT, true);
+    Params theta = TestFixtures.randomParams(spec, 9);
+    MetaRecModel.Parts parts = ServingFixtures.parts(spec, theta,
+        items(spec.numItems()).withNeighbours(randomNeighbours(spec.numItems(), 3)));
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, parts.items());
+    int[] all = IntStream.range(1, spec.numItems()).toArray();
+    SplittableRandom rng = new SplittableRandom(17);
+    for (InnerLoopConfig base : settings(Feedback.IMPLICIT)) {
+      InnerLoopConfig in = base.withNeighbourWeight(2.5f);
+      MetaRecModel model = MetaRecModel.of(parts, MetaRecModel.Options.DEFAULTS.withInner(in));
+      for (int size : new int[] {0, 1, 7}) {
+        History h = history(rng, size, size != 1);
+        float[] expected = engine.adaptAndScore(theta, in, indices(h), labels(h, Feedback.IMPLICIT),
+            features(size != 1), all);
+        UserState u = model.adapt(h);
+        assertArrayEquals(expected, model.rawScores(u, all), in + " support " + size);
+        if (size == 7) {
+          assertNotEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(
+              engine.adaptAndScore(theta, base, indices(h), labels(h, Feedback.IMPLICIT),
+                  features(true), all)), "the term changes the scores");
+        }
+      }
+    }
+    // A weight that makes the neighbourhood dominate: a two-stage list over 20 candidates finds
+    // the exact list, because the linear stage carries the term too.
+    InnerLoopConfig in = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
+        .withNeighbourWeight(1000f);
+    MetaRecModel exact = MetaRecModel.of(parts, MetaRecModel.Options.DEFAULTS.withInner(in));
+    MetaRecModel twoStage = exact.withOptions(MetaRecModel.Options.DEFAULTS.withInner(in)
+        .withRerank(20));
+    History h = History.events("item-4", "item-8", "item-15", "item-16");
+    assertEquals(exact.recommend(h, 5).items(), twoStage.recommend(h, 5).items());
+  }
+
   @Test
   void unknownItemsAndEmptyHistoriesGiveTheMetaInitialization() {
     ModelSpec spec = spec(Feedback.EXPLICIT, false);

@@ -133,6 +133,65 @@ class AdaptationSelectionTest {
     assertEquals(4.0, ((Number) one.adaptation().get("priorScale")).doubleValue(), 0);
   }
 
+  private static ValidationMetrics ndcg(double v) {
+    return new ValidationMetrics(10, 100, Double.NaN, Double.NaN, Double.NaN, Double.NaN, v);
+  }
+
+  @Test
+  void theNeighbourWeightIsChosenPerSupportSizeOnTopOfEachChoiceAndOnlyWhereItLifts() {
+    Map<String, Object> ridge = trained();
+    ridge.put("userSolver", "ridge");
+    ridge.put("adapt", List.of("user"));
+    var candidates = AdaptationSelection.candidates(ridge, List.of(0), List.of(1.0), List.of());
+    // Validation (nDCG, higher is better) at supports 1, 5, 20: no adaptation is best at 1, the
+    // trained solve at 5 and 20. The neighbourhood term hurts at 1; at 5 it ties with weight 2 on
+    // the trained solve but wins with weight 32 on no adaptation (a variant of another choice);
+    // at 20 it is best with weight 8 on the trained solve (a peak in the middle of the grid).
+    Function<InnerLoopConfig, AdaptationSelection.SupportScores> validate = in -> {
+      double w = in.neighbourWeight();
+      double lift20 = w == 0 ? 0 : 0.05 - 0.01 * Math.abs(Math.log(w / 8) / Math.log(2));
+      double[] v = in.userSolver() == UserSolver.SGD
+          ? new double[] {0.30 - 0.01 * w, w == 32 ? 0.36 : 0.30, 0.30 + lift20}
+          : new double[] {0.28 - 0.01 * w, w == 2 ? 0.35 : 0.35 - 0.001 * w, 0.40 + lift20};
+      List<ValidationMetrics> at = new ArrayList<>();
+      for (double x : v) {
+        at.add(ndcg(x));
+      }
+      return new AdaptationSelection.SupportScores(new int[] {1, 5, 20},
+          ndcg((v[0] + v[1] + v[2]) / 3), at);
+    };
+    AdaptationSelection.Outcome first = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.HIGHER, validate);
+    assertEquals(List.of("none (no adaptation)", "trained", "trained"),
+        first.bySupport().stream().map(c -> c.chosen().label()).toList());
+    List<Double> weights = List.of(0.5, 2.0, 8.0, 32.0);
+    int[] calls = {0};
+    AdaptationSelection.Outcome o = AdaptationSelection.withNeighbourWeights(first, weights,
+        DEFAULTS, ValidationMetrics.Direction.HIGHER, in -> {
+          calls[0]++;
+          return validate.apply(in);
+        });
+    assertEquals(2 * weights.size(), calls[0], "each distinct choice once per weight");
+    assertEquals(List.of("none (no adaptation)", "none (no adaptation), neighbour weight 32.0",
+        "trained, neighbour weight 8.0"), o.bySupport().stream().map(c -> c.chosen().label())
+        .toList(), "hurts at 1, the best variant of any choice at 5, weight 8 at 20");
+    assertEquals(first.trials().size() + 2 * weights.size(), o.trials().size());
+    io.metarec.io.ModelManifest m = io.metarec.serve.ServingFixtures.manifest(
+        io.metarec.meta.TestFixtures.tinySpec(io.metarec.model.Feedback.IMPLICIT, true,
+            io.metarec.model.Activation.RELU), 0, 1).withAdaptation(o.adaptation());
+    assertTrue(m.usesNeighbours());
+    io.metarec.config.AdaptationPlan plan = io.metarec.io.ModelManifest.parse(m.toJson(), "m")
+        .adaptationPlan(DEFAULTS, "model.json");
+    assertEquals(0f, plan.forSupport(1).neighbourWeight(), 0f);
+    assertEquals(32f, plan.forSupport(10).neighbourWeight(), 0f);
+    assertEquals(UserSolver.SGD, plan.forSupport(10).userSolver());
+    assertEquals(8f, plan.forSupport(20).neighbourWeight(), 0f);
+    // No weights: the outcome as it was; a manifest without the term does not need neighbours.
+    assertEquals(first, AdaptationSelection.withNeighbourWeights(first, List.of(), DEFAULTS,
+        ValidationMetrics.Direction.HIGHER, validate));
+    assertTrue(!m.withAdaptation(first.adaptation()).usesNeighbours());
+  }
+
   @Test
   void theSettingThatIsClearlyBestOnValidationIsChosen() {
     // Validation MAE is smallest at 2 steps with doubled step sizes.

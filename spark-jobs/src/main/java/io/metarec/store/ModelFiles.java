@@ -5,6 +5,7 @@ import io.metarec.io.FolderReader;
 import io.metarec.io.ModelFolder;
 import io.metarec.io.ModelFolderException;
 import io.metarec.io.ModelManifest;
+import io.metarec.io.NeighbourFile;
 import io.metarec.io.ParamFile;
 import io.metarec.io.ParamSegment;
 import io.metarec.io.VocabText;
@@ -65,8 +66,16 @@ public final class ModelFiles {
    * @param manifest its model.json
    * @param spec the architecture (on a grown vocabulary after {@link #ontoTaskSet})
    * @param theta the parameters
+   * @param neighbours the item neighbourhoods of the neighbourhood term ({@code neighbours.bin}),
+   *     or null
    */
-  public record Model(String dir, ModelManifest manifest, ModelSpec spec, Params theta) {
+  public record Model(String dir, ModelManifest manifest, ModelSpec spec, Params theta,
+      io.metarec.model.ItemNeighbours neighbours) {
+    /** The model's item table: {@code items} with the model's neighbourhoods. */
+    public io.metarec.task.ItemFeatureTable itemTable(io.metarec.task.ItemFeatureTable items) {
+      return neighbours == null ? items : items.withNeighbours(neighbours);
+    }
+
     /** Smallest label of the training data. */
     public double labelMin() {
       return manifest.labelMin();
@@ -103,18 +112,30 @@ public final class ModelFiles {
    * @param metrics final metrics
    * @param run run statistics
    * @param metricsCsv the per-iteration or per-epoch history
+   * @param adaptation the chosen adaptation settings, or null
+   * @param neighbours the item neighbourhoods of the neighbourhood term (written to {@code
+   *     neighbours.bin}), or null
    */
   public record Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
       Map<String, Object> training, String configHash, long trainTasks,
       ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv,
-      Map<String, Object> adaptation) {
+      Map<String, Object> adaptation, io.metarec.model.ItemNeighbours neighbours) {
+
+    /** A publication without item neighbourhoods. */
+    public Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
+        Map<String, Object> training, String configHash, long trainTasks,
+        ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv,
+        Map<String, Object> adaptation) {
+      this(theta, tasksDir, data, trainedBy, training, configHash, trainTasks, metrics, run,
+          metricsCsv, adaptation, null);
+    }
 
     /** A publication without chosen adaptation settings (the model adapts as it was trained). */
     public Publication(Params theta, String tasksDir, TaskSet.Spec data, String trainedBy,
         Map<String, Object> training, String configHash, long trainTasks,
         ModelManifest.Metrics metrics, ModelManifest.RunStats run, String metricsCsv) {
       this(theta, tasksDir, data, trainedBy, training, configHash, trainTasks, metrics, run,
-          metricsCsv, null);
+          metricsCsv, null, null);
     }
   }
 
@@ -144,7 +165,7 @@ public final class ModelFiles {
 
   /**
    * Writes the model folder under {@code claim} (the run's claim on it), atomically: {@code
-   * params.bin}, {@code vocab/} (the task set's Parquet tables and their JSON-lines form {@code
+   * params.bin}, {@code neighbours.bin} (when the publication has neighbourhoods), {@code vocab/} (the task set's Parquet tables and their JSON-lines form {@code
    * vocab/text/}, {@link VocabText}, which the serving API reads without Spark), {@code
    * metrics.csv} and {@code model.json}.
    */
@@ -157,6 +178,11 @@ public final class ModelFiles {
       FileSystem fs = out.fileSystem();
       try (OutputStream os = fs.create(new Path(out.path("params.bin")), true)) {
         ParamFile.write(os, modelDir + "/params.bin", ParamSegment.list(layout), p.theta().flatten());
+      }
+      if (p.neighbours() != null) {
+        try (OutputStream os = fs.create(new Path(out.path(NeighbourFile.NAME)), true)) {
+          NeighbourFile.write(os, p.neighbours());
+        }
       }
       TaskSetLayout from = TaskSetLayout.of(p.tasksDir());
       Path vocab = new Path(out.path(TaskSetLayout.VOCAB));
@@ -194,7 +220,7 @@ public final class ModelFiles {
     }
     try {
       ModelFolder.Contents c = ModelFolder.read(folder(conf, d), d, parts);
-      return new Model(d, c.manifest(), c.spec(), c.theta());
+      return new Model(d, c.manifest(), c.spec(), c.theta(), c.neighbours());
     } catch (ModelFolderException e) {
       throw new JobFailedException(e.getMessage(), e);
     }
@@ -338,7 +364,7 @@ public final class ModelFiles {
       v = new VocabText.Contents(ids, Map.of(), TaskSet.items(spark, vocab.dir(), data), users);
     }
     return new io.metarec.serve.MetaRecModel.Parts(m.dir(), m.manifest().toJson(),
-        m.theta().flatten(), v.itemIds(), v.items(), new ArrayList<>(v.userValues()));
+        m.theta().flatten(), v.itemIds(), m.itemTable(v.items()), new ArrayList<>(v.userValues()));
   }
 
   public static Model ontoTaskSet(SparkSession spark, Model m, TaskSet.Spec data, String tasksDir,
@@ -385,7 +411,10 @@ public final class ModelFiles {
     LOG.info("model {} ({} items) mapped onto the vocabularies of {} ({} items) by value: it knows "
         + "{} of the task set's items, the others start cold", m.dir(), s.numItems() - 1, tasksDir,
         taskItems, known);
-    return new Model(m.dir(), m.manifest(), grown, theta);
+    io.metarec.model.ItemNeighbours nb = m.neighbours() == null ? null
+        : m.neighbours().remap(indexMap(spark, modelVocab.vocab("item"), taskVocab.vocab("item"),
+            data.numItems()));
+    return new Model(m.dir(), m.manifest(), grown, theta, nb);
   }
 
 

@@ -130,17 +130,21 @@ public final class EvaluateJob {
     // θ as row arrays: broadcast as they are (Kryo writes them as flat runs), shared by the tasks of
     // an executor JVM; a flat copy would be one array of the whole θ, twice the memory.
     List<Params> thetas = new ArrayList<>();
+    // Each model's item neighbourhoods (its neighbourhood term), null where it has none.
+    List<io.metarec.model.ItemNeighbours> modelNeighbours = new ArrayList<>();
     Set<String> names = new HashSet<>();
     int metaModel = -1;
     for (int i = 0; i < models.size(); i++) {
       ModelFiles.Model m = models.get(i);
       specs.add(m.spec());
       thetas.add(m.theta());
+      modelNeighbours.add(m.neighbours());
       if (m.pretrained()) {
         add(methods, names, new EvalMethod("pretrain", "conventionally pretrained model ("
             + m.dir() + "), no adaptation", Kind.MODEL, i, noAdaptation(runInner)));
         add(methods, names, new EvalMethod("pretrain+finetune", "pretrained model fine-tuned on "
-            + "the support with this run's inner.* settings", Kind.MODEL, i, runInner));
+            + "the support with this run's inner.* settings", Kind.MODEL, i,
+            runInner.withNeighbourWeight(0f)));
       } else {
         io.metarec.config.AdaptationPlan plan = m.manifest().adaptationPlan(innerDefaults,
             m.dir() + "/model.json");
@@ -218,7 +222,9 @@ public final class EvaluateJob {
       var meta = cfg.engine().meta();
       specs.add(spec);
       thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit()));
+      modelNeighbours.add(null);
       InnerLoopConfig scratch = runInner.withSteps(ec.scratchSteps()).withUserSolver(UserSolver.SGD)
+          .withNeighbourWeight(0f)
           .withAdapt(EnumSet.of(ParamGroup.DECISION, ParamGroup.USER, ParamGroup.EMBEDDING));
       add(methods, names, new EvalMethod("scratch", "the same architecture trained on the support "
           + "alone from a random start (" + ec.scratchSteps() + " steps, all parameters)",
@@ -273,10 +279,10 @@ public final class EvaluateJob {
             String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
       }
 
-      Baselines.ItemKnn knn = null;
+      io.metarec.model.ItemNeighbours knn = null;
       if (methods.stream().anyMatch(m -> m.kind() == Kind.ITEM_KNN)) {
         long t0 = System.nanoTime();
-        knn = Baselines.fitItemKnn(train, data.numItems(), ec.knnNeighbours(),
+        knn = io.metarec.store.ItemNeighbourFit.fit(train, data.numItems(), ec.knnNeighbours(),
             ec.knnMaxUserItems());
         LOG.info("item-knn neighbourhoods fitted in {} s",
             String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
@@ -286,11 +292,13 @@ public final class EvaluateJob {
       long scoreStart = System.nanoTime();
       Broadcast<EvalPlan> bPlan = jsc.broadcast(plan);
       Broadcast<List<Params>> bThetas = jsc.broadcast(thetas);
+      Broadcast<io.metarec.model.ItemNeighbours[]> bModelNb = jsc.broadcast(
+          modelNeighbours.toArray(new io.metarec.model.ItemNeighbours[0]));
       // Implicit feedback's support negatives are drawn by the training users' counts.
       Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items.withCounts(baselines.counts));
       Broadcast<Baselines> bBase = jsc.broadcast(baselines);
       Broadcast<Baselines.AlsFactors[]> bAls = jsc.broadcast(als);
-      Broadcast<Baselines.ItemKnn> bKnn = jsc.broadcast(knn);
+      Broadcast<io.metarec.model.ItemNeighbours> bKnn = jsc.broadcast(knn);
       int nMetrics = plan.metricNames().size();
       EvalAccumulator acc;
       try {
@@ -300,8 +308,7 @@ public final class EvaluateJob {
               p.metricNames().size(), p.steps().size(), p.headlineBaselines().size());
           // The broadcast value: one per executor JVM, read-only for its tasks.
           UserScorer scorer = new UserScorer(p, bThetas.value().toArray(new Params[0]),
-              bItems.value(), bBase.value(),
-              bAls.value(), bKnn.value());
+              bModelNb.value(), bItems.value(), bBase.value(), bAls.value(), bKnn.value());
           while (it.hasNext()) {
             var e = it.next();
             scorer.score(e._1(), e._2(), a);
@@ -311,6 +318,7 @@ public final class EvaluateJob {
       } finally {
         bPlan.destroy();
         bThetas.destroy();
+        bModelNb.destroy();
         bItems.destroy();
         bBase.destroy();
         bAls.destroy();
@@ -361,8 +369,9 @@ public final class EvaluateJob {
   }
 
   /** No gradient steps and no ridge solve: the initialization as it is. */
+  /** No steps, no solve and no neighbourhood term: the initialization alone scores. */
   static InnerLoopConfig noAdaptation(InnerLoopConfig inner) {
-    return inner.withSteps(0).withUserSolver(UserSolver.SGD);
+    return inner.withSteps(0).withUserSolver(UserSolver.SGD).withNeighbourWeight(0f);
   }
 
   private static String describe(io.metarec.config.AdaptationPlan plan) {
@@ -383,9 +392,10 @@ public final class EvaluateJob {
   }
 
   private static String describe(InnerLoopConfig in) {
-    return String.format(Locale.ROOT, "%d inner steps on %s, %s user solver", in.steps(),
+    return String.format(Locale.ROOT, "%d inner steps on %s, %s user solver%s", in.steps(),
         in.adapt().stream().map(g -> g.name().toLowerCase(Locale.ROOT)).sorted().toList(),
-        in.userSolver().name().toLowerCase(Locale.ROOT));
+        in.userSolver().name().toLowerCase(Locale.ROOT), in.neighbourWeight() == 0f ? ""
+            : String.format(Locale.ROOT, ", neighbourhood term x%.3g", in.neighbourWeight()));
   }
 
   private static final java.util.regex.Pattern NAMED =

@@ -48,14 +48,23 @@ final class UserScorer {
   private final JvmAdaptationEngine[] engines;
   private final Baselines baselines;
   private final Baselines.AlsFactors[] als;
-  private final Baselines.ItemKnn knn;
+  private final io.metarec.model.ItemNeighbours knn;
+
+  /** A scorer of models without item neighbourhoods. */
+  UserScorer(EvalPlan plan, Params[] thetas, ItemFeatureTable items, Baselines baselines,
+      Baselines.AlsFactors[] als, io.metarec.model.ItemNeighbours knn) {
+    this(plan, thetas, null, items, baselines, als, knn);
+  }
 
   /**
    * @param thetas the models' parameters (the broadcast's, shared read-only by an executor's
    *     tasks)
+   * @param modelNeighbours each model's item neighbourhoods (its neighbourhood term), null where
+   *     it has none; null: none has
    */
-  UserScorer(EvalPlan plan, Params[] thetas, ItemFeatureTable items, Baselines baselines,
-      Baselines.AlsFactors[] als, Baselines.ItemKnn knn) {
+  UserScorer(EvalPlan plan, Params[] thetas, io.metarec.model.ItemNeighbours[] modelNeighbours,
+      ItemFeatureTable items, Baselines baselines, Baselines.AlsFactors[] als,
+      io.metarec.model.ItemNeighbours knn) {
     this.plan = plan;
     this.methods = plan.methods();
     this.baselines = baselines;
@@ -64,15 +73,19 @@ final class UserScorer {
     List<ModelSpec> specs = plan.specs();
     this.thetas = thetas;
     engines = new JvmAdaptationEngine[specs.size()];
+    io.metarec.model.ItemNeighbours[] nb = modelNeighbours != null ? modelNeighbours
+        : new io.metarec.model.ItemNeighbours[specs.size()];
     for (int m = 0; m < specs.size(); m++) {
-      // Models with one architecture share an engine (an engine is bound to a spec, not to θ).
+      // Models with one architecture and one neighbourhood share an engine (an engine is bound to
+      // a spec and an item table, not to θ).
       for (int p = 0; p < m && engines[m] == null; p++) {
-        if (specs.get(p).equals(specs.get(m))) {
+        if (specs.get(p).equals(specs.get(m)) && nb[p] == nb[m]) {
           engines[m] = engines[p];
         }
       }
       if (engines[m] == null) {
-        engines[m] = new JvmAdaptationEngine(specs.get(m), items);
+        engines[m] = new JvmAdaptationEngine(specs.get(m),
+            nb[m] == null ? items : items.withNeighbours(nb[m]));
       }
     }
   }

@@ -161,7 +161,7 @@ public final class PretrainJob {
           interactions, pc.epochs(), workers, pc.batchSize(), pc.averagingFrequency(),
           pc.learningRate(), net.numParams(), export ? "exported" : "direct");
       InnerLoopConfig noAdaptation = cfg.engine().inner().withSteps(0)
-          .withUserSolver(io.metarec.config.UserSolver.SGD);
+          .withUserSolver(io.metarec.config.UserSolver.SGD).withNeighbourWeight(0f);
       JavaRDD<Task> valid = TaskSet.tasks(spark, tasksDir, "validation")
           .persist(StorageLevel.MEMORY_ONLY());
       SparkValidator validator = new SparkValidator(jsc, valid, bSpec, bItems, noAdaptation,

@@ -124,7 +124,8 @@ public final class RecommendJob {
     ModelSpec spec = model.spec();
     TaskSetLayout vocab = TaskSetLayout.ofModel(model.dir());
     TaskSet.Spec data = TaskSet.spec(hconf, vocab.dir());
-    ItemFeatureTable itemTable = TaskSet.items(spark, vocab.dir(), data);
+    // With the model's item neighbourhoods when it scores with the neighbourhood term.
+    ItemFeatureTable itemTable = model.itemTable(TaskSet.items(spark, vocab.dir(), data));
     // A meta-trained model adapts as model.json says, per support size when it was chosen so.
     io.metarec.config.AdaptationPlan inner = model.pretrained()
         ? io.metarec.config.AdaptationPlan.of(cfg.engine().inner())

@@ -8,6 +8,7 @@ import io.metarec.config.TrainConfig;
 import io.metarec.config.TrainSettings;
 import io.metarec.engine.Nd4jBatchedEngine;
 import io.metarec.io.ModelManifest;
+import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
@@ -32,6 +33,7 @@ import io.metarec.train.TrainingListener;
 import io.metarec.train.TrainingPolicy;
 import io.metarec.train.TrainingState;
 import io.metarec.train.ValidationMetrics;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -163,6 +165,24 @@ public final class TrainJob {
     // Implicit feedback's negatives are drawn by the training users' counts.
     io.metarec.task.ItemStats trainStats = TaskSet.itemStats(train, data.numItems());
     items = items.withCounts(trainStats.counts());
+    // Implicit feedback's neighbourhood term: its item neighbourhoods come from the training users.
+    List<Double> neighbourWeights = tc.selectAdaptation()
+        ? tc.neighbourWeights(spec.feedback()) : List.of();
+    if (settings.inner().neighbourWeight() > 0 && spec.feedback() != Feedback.IMPLICIT) {
+      throw new ConfigValidationException("inner.neighbourWeight = "
+          + settings.inner().neighbourWeight() + ": the neighbourhood term is for implicit "
+          + "feedback, the tasks are explicit");
+    }
+    io.metarec.model.ItemNeighbours neighbours = null;
+    if (settings.inner().neighbourWeight() > 0 || !neighbourWeights.isEmpty()) {
+      long n0 = System.nanoTime();
+      neighbours = io.metarec.store.ItemNeighbourFit.fit(train, data.numItems(), tc.neighbours(),
+          tc.neighbourMaxUserItems());
+      items = items.withNeighbours(neighbours);
+      LOG.info("item neighbourhoods for the neighbourhood term: {} items, {} neighbours in {} s",
+          data.numItems() - 1, neighbours.size(), String.format(Locale.ROOT, "%.1f",
+              (System.nanoTime() - n0) / 1e9));
+    }
     Broadcast<ItemFeatureTable> bItems = jsc.broadcast(items);
     Broadcast<ModelSpec> bSpec = jsc.broadcast(spec);
     // Broadcast once rather than shipped in every iteration's closure: Java serialization of the
@@ -232,10 +252,13 @@ public final class TrainJob {
       Broadcast<ModelSpec> vSpec = bSpec;
       Broadcast<ItemFeatureTable> vItems = bItems;
       long vSeed = seed;
-      chosenInner = selectAdaptation(cfg, tc, direction,
+      chosenInner = selectAdaptation(cfg, tc, direction, neighbourWeights,
           inner -> AdaptationSelection.SupportScores.of(new SparkValidator(jsc, validTasks, vSpec,
               vItems, inner, vSeed, validationSupports).accumulate(trained)));
     }
+    // The neighbourhoods go with the model when it scores with them.
+    boolean termUsed = chosenInner != null ? ModelManifest.usesNeighbours(chosenInner)
+        : settings.inner().neighbourWeight() > 0;
     bItems.destroy();
     bSpec.destroy();
     bSettings.destroy();
@@ -254,7 +277,7 @@ public final class TrainJob {
         new ModelManifest.RunStats(wall, end.iteration(),
             (double) end.iteration() * perIteration / nTrain, rate, out.stoppedEarly(),
             kernelNanos / 1e9, outside, cachedBytesPerInteraction, null, null, null, null),
-        end.metricsCsv(), chosenInner));
+        end.metricsCsv(), chosenInner, termUsed ? neighbours : null));
     LOG.info("model written to {} (best iteration {}, {})", tc.model(), out.bestIteration(),
         end.best() == null ? "not validated" : end.best());
     return new Result(tc.model(), out.state().iteration(), out.bestIteration(),
@@ -268,7 +291,7 @@ public final class TrainJob {
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> selectAdaptation(MetaRecConfig cfg, TrainConfig tc,
-      ValidationMetrics.Direction direction,
+      ValidationMetrics.Direction direction, List<Double> neighbourWeights,
       java.util.function.Function<io.metarec.config.InnerLoopConfig,
           AdaptationSelection.SupportScores> validate) {
     long t0 = System.nanoTime();
@@ -277,6 +300,8 @@ public final class TrainJob {
     var candidates = AdaptationSelection.candidates(trained, tc.selectSteps(),
         tc.selectLrScales(), tc.selectPriorScales());
     AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates,
+        TrainSettings.innerDefaults(), direction, validate);
+    o = AdaptationSelection.withNeighbourWeights(o, neighbourWeights,
         TrainSettings.innerDefaults(), direction, validate);
     for (AdaptationSelection.Trial t : o.trials()) {
       LOG.info("adaptation candidate {}: {}{}", t.label(), t.metrics(), t.atSupport().isEmpty()

@@ -182,7 +182,9 @@ class ServingParityTest {
     TrainJob.run(SPARK, config("train.tasks=" + clicks, "train.model=" + model,
         "model.embeddingDim=8", "model.hidden=[16]", "model.userDim=8", "meta.iterations=6",
         "meta.tasksPerIteration=32", "train.partitions=2", "inner.implicit.supportNegatives=2",
-        "inner.userSolver=ridge"));
+        "inner.userSolver=ridge", "inner.neighbourWeight=4"));
+    // Every candidate of the selection carries the neighbourhood term (4, or another weight).
+    assertTrue(java.nio.file.Files.size(model.resolve("neighbours.bin")) > 0);
     Path input = dir.resolve("history.csv");
     Map<String, List<String[]>> histories = histories(input, 10, 6);
     assertSameLists(MetaRecModel.load(model), job(model, input, dir.resolve("out"), true),
