@@ -101,34 +101,14 @@ public record TrainConfig(
     Checks.intAtLeast("train.engineBlockSize", engineBlockSize, 1);
     Checks.intIn("train.exchangePort", exchangePort, 0, 65535);
     selectSteps = List.copyOf(selectSteps);
-    selectLrScales = List.copyOf(selectLrScales);
     for (int i = 0; i < selectSteps.size(); i++) {
       Checks.intAtLeast("train.selectAdaptation.steps[" + i + "]", selectSteps.get(i), 0);
     }
-    for (int i = 0; i < selectLrScales.size(); i++) {
-      double v = selectLrScales.get(i);
-      if (!(v > 0) || Double.isInfinite(v)) {
-        throw new ConfigValidationException("train.selectAdaptation.lrScales[" + i
-            + "] must be a positive number, got " + v);
-      }
-    }
-    selectPriorScales = List.copyOf(selectPriorScales);
-    for (int i = 0; i < selectPriorScales.size(); i++) {
-      double v = selectPriorScales.get(i);
-      if (!(v > 0) || Double.isInfinite(v)) {
-        throw new ConfigValidationException("train.selectAdaptation.priorScales[" + i
-            + "] must be a positive number, got " + v);
-      }
-    }
+    selectLrScales = positives("train.selectAdaptation.lrScales", selectLrScales);
+    selectPriorScales = positives("train.selectAdaptation.priorScales", selectPriorScales);
     if (selectNeighbourWeights != null) {
-      selectNeighbourWeights = List.copyOf(selectNeighbourWeights);
-      for (int i = 0; i < selectNeighbourWeights.size(); i++) {
-        double v = selectNeighbourWeights.get(i);
-        if (!(v > 0) || Double.isInfinite(v)) {
-          throw new ConfigValidationException("train.selectAdaptation.neighbourWeights[" + i
-              + "] must be a positive number, got " + v);
-        }
-      }
+      selectNeighbourWeights = positives("train.selectAdaptation.neighbourWeights",
+          selectNeighbourWeights);
     }
     Checks.intAtLeast("train.selectAdaptation.neighbours", neighbours, 1);
     Checks.intAtLeast("train.selectAdaptation.neighbourMaxUserItems", neighbourMaxUserItems, 2);
@@ -138,6 +118,18 @@ public record TrainConfig(
     }
     // train.resume with train.initFrom: a checkpoint of this (warm-started) run wins, else the
     // run warm-starts; the checkpoint's run identity records initFrom.
+  }
+
+  /** A copy of {@code values}, each of which must be a finite number > 0 (named {@code key[i]}). */
+  private static List<Double> positives(String key, List<Double> values) {
+    List<Double> out = List.copyOf(values);
+    for (int i = 0; i < out.size(); i++) {
+      double v = out.get(i);
+      if (!(v > 0) || Double.isInfinite(v)) {
+        throw new ConfigValidationException(key + "[" + i + "] must be a positive number, got " + v);
+      }
+    }
+    return out;
   }
 
   /**
