@@ -7,6 +7,7 @@ import io.metarec.config.UserSolver;
 
 import io.metarec.kernel.DenseKernels;
 import io.metarec.kernel.LocalModel;
+import io.metarec.kernel.Losses;
 import io.metarec.kernel.ModelKernel;
 import io.metarec.kernel.TaskIndex;
 import io.metarec.kernel.Workspace;
@@ -473,13 +474,16 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private double bprInto(int offset, int p, int negPerPos, double normalizer) {
     float[] pred = ws.predictions();
     float[] dPred = ws.predictionGradient();
+    float[] labels = ti.labels();
     double loss = 0;
     for (int i = 0; i < p; i++) {
+      // A pair counts with its positive's weight (its label: 1, or its count's confidence).
+      double w = Losses.weightOf(labels[offset + i]);
       for (int k = 0; k < negPerPos; k++) {
         int ni = offset + p + i * negPerPos + k;
         double d = (double) pred[offset + i] - pred[ni];
-        loss += d > 0 ? Math.log1p(Math.exp(-d)) : -d + Math.log1p(Math.exp(d));
-        float g = (float) (1.0 / (1.0 + Math.exp(d)) / normalizer);
+        loss += w * (d > 0 ? Math.log1p(Math.exp(-d)) : -d + Math.log1p(Math.exp(d)));
+        float g = (float) (w * (1.0 / (1.0 + Math.exp(d))) / normalizer);
         dPred[offset + i] -= g;
         dPred[ni] += g;
       }
@@ -604,8 +608,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     int s = ti.support();
     kernel.forwardInto(phi, ti, 0, s, 0f, zeros, uEff, ws);
     double lam = lambda();
-    wls.solveInPlace(gram, phi.segment(layout.itemFactor), ti.localItems(), positives,
-        implicit == null ? ImplicitConfig.DEFAULTS.confidence() : implicit.confidence(), lam);
+    wls.solveInPlace(gram, phi.segment(layout.itemFactor), ti.localItems(), ti.labels(),
+        positives, implicit == null ? ImplicitConfig.DEFAULTS.confidence() : implicit.confidence(),
+        lam);
     bu = phi.segment(layout.userBias)[0][0];
     for (int c = 0; c < ud; c++) {
       uSolved[c] = (float) wls.u[c];
@@ -851,6 +856,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     float[][] q = phi.segment(layout.itemFactor);
     float[][] gq = grad.segment(layout.itemFactor);
     int[] li = ti.localItems();
+    float[] labels = ti.labels();
     for (int r = 0; r < positives; r++) {
       float[] qr = q[li[r]];
       double qu = 0;
@@ -860,8 +866,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         qv += qr[c] * v[c];
       }
       float[] g = gq[li[r]];
+      double cw = conf * Losses.weightOf(labels[r]);
       for (int c = 0; c < ud; c++) {
-        g[c] += (float) ((1 + conf) * v[c] - conf * (qu * v[c] + qv * u[c]));
+        g[c] += (float) ((1 + cw) * v[c] - cw * (qu * v[c] + qv * u[c]));
       }
     }
     wlsSolved = true;

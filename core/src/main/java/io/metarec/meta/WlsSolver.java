@@ -1,14 +1,17 @@
 package io.metarec.meta;
 
+import io.metarec.kernel.Losses;
+
 /**
  * Exact inner solve of the user vector for implicit feedback, in double precision: implicit ALS's
  * fold-in of a new user (Hu, Koren and Volinsky 2008) with the meta-learned initial vector as prior
  * mean. Every item is a target, 1 for the user's positives (the support) and 0 for all others,
- * weighted {@code c = 1 + confidence} for a positive and 1 otherwise:
+ * weighted {@code c_r = 1 + confidence w_r} for a positive (w_r its label: 1, or its count's
+ * weight {@code log2(1 + count)}) and 1 otherwise:
  *
  * <pre>
  *   u* = argmin  sum_i c_i (p_i - &lt;u, q_i&gt;)^2 + lambda ||u - u0||^2
- *      = M^-1 b,  M = G + confidence sum_{r in S} q_r q_r^T + lambda I,  b = (1 + confidence) sum_{r in S} q_r + lambda u0
+ *      = M^-1 b,  M = G + sum_{r in S} (c_r - 1) q_r q_r^T + lambda I,  b = sum_{r in S} c_r q_r + lambda u0
  * </pre>
  *
  * where {@code G = sum_i q_i q_i^T} over every item index {@code i >= 1} (the Gramian trick: G is
@@ -18,7 +21,7 @@ package io.metarec.meta;
  *
  * <p>Backward (implicit differentiation of the closed form): given {@code g = dL/du*} and {@code v =
  * M^-1 g}: {@code dL/du0 = lambda v}, {@code dL/dlambda = <v, u0 - u*>}, for a positive row {@code
- * dL/dq_r = (1 + confidence) v - confidence (<q_r, u*> v + <q_r, v> u*)}, and through G for every
+ * dL/dq_r = c_r v - (c_r - 1) (<q_r, u*> v + <q_r, v> u*)}, and through G for every
  * item {@code dL/dq_i -= (<q_i, u*> v + <q_i, v> u*)}: the caller adds {@code -(v u*^T + u* v^T)}
  * to the accumulator's Gramian gradient ({@link MetaGradientAccumulator#addGramianGradientInPlace}).
  * Single-threaded scratch.
@@ -62,11 +65,12 @@ final class WlsSolver {
 
   /**
    * Solves for the positive rows {@code r < positives} of the task, {@code q[li[r]]} their local
-   * factor rows. {@code u0} must be set first. Leaves the Cholesky factor for {@link
+   * factor rows and {@code weights[r]} their weights (the labels: 1, or a count's confidence), a
+   * row's confidence being {@code 1 + conf * weights[r]}. {@code u0} must be set first. Leaves the Cholesky factor for {@link
    * #backwardInPlace}.
    */
-  void solveInPlace(double[][] gram, float[][] q, int[] li, int positives, double conf,
-      double lam) {
+  void solveInPlace(double[][] gram, float[][] q, int[] li, float[] weights, int positives,
+      double conf, double lam) {
     this.lambda = lam;
     this.confidence = conf;
     for (int a = 0; a < d; a++) {
@@ -74,15 +78,16 @@ final class WlsSolver {
       m[a][a] += lam;
       rhs[a] = lam * u0[a];
     }
-    double c = 1 + conf;
     for (int r = 0; r < positives; r++) {
       float[] qr = q[li[r]];
+      double cw = conf * Losses.weightOf(weights[r]);
+      double c = 1 + cw;
       for (int a = 0; a < d; a++) {
         double qa = qr[a];
         rhs[a] += c * qa;
         double[] ma = m[a];
         for (int b = 0; b <= a; b++) {
-          ma[b] += conf * qa * qr[b];
+          ma[b] += cw * qa * qr[b];
         }
       }
     }

@@ -148,6 +148,17 @@ class GradientCheckTest {
   }
 
   @ParameterizedTest
+  @EnumSource(value = io.metarec.config.ImplicitConfig.Loss.class)
+  void weightedPositivesSolveAndLossGradientsMatchCentralDifferences(
+      io.metarec.config.ImplicitConfig.Loss loss) {
+    // Positives weighted by a count column (labels log2(1 + count), not 1): each row's confidence
+    // in the exact solve and its weight in the BCE or BPR loss, support and query.
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, true, Activation.TANH);
+    check(spec, TestFixtures.weightedTinyTask(17), implicitInner(2, UserSolver.RIDGE,
+        Set.of(ParamGroup.USER), loss), Algorithm.FOMAML, Set.of());
+  }
+
+  @ParameterizedTest
   @EnumSource(Algorithm.class)
   void bprOverSampledNegativesMatchesCentralDifferences(Algorithm alg) {
     ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, true, Activation.TANH);

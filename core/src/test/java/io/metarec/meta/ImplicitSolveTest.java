@@ -84,6 +84,54 @@ class ImplicitSolveTest {
     }
   }
 
+  @Test
+  void weightedPositivesAreTheDirectDenseSolveWithPerRowConfidence() {
+    // A count column's weights w_r: M = G + sum_S conf w_r q_r q_r^T + lambda I,
+    // b = sum_S (1 + conf w_r) q_r; a weight of 1 is the unweighted solve.
+    float lambda = 0.4f;
+    float confidence = 2.5f;
+    Params theta = factorsOnly(lambda);
+    InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
+        .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
+            ImplicitConfig.Loss.BCE, confidence, false, ImplicitConfig.TaskWeight.TASK));
+    int[] support = {3, 6, 8, 3};
+    float[] weights = {2f, 0.5f, 1.5f, 1f};
+    int n = SPEC.numItems();
+    int[] all = new int[n - 1];
+    for (int i = 1; i < n; i++) {
+      all[i - 1] = i;
+    }
+    JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(n));
+    float[] scores = e.adaptAndScore(theta, inner, support, weights, new int[][] {{1}, {2}}, all);
+    float[][] q = theta.segment(theta.layout().itemFactor);
+    int d = SPEC.userDim();
+    double[][] m = new double[d][d];
+    double[] b = new double[d];
+    for (int i = 1; i < n; i++) {
+      addOuter(m, q[i], 1);
+    }
+    for (int r = 0; r < support.length; r++) {
+      addOuter(m, q[support[r]], confidence * weights[r]);
+      for (int a = 0; a < d; a++) {
+        b[a] += (1 + confidence * weights[r]) * q[support[r]][a];
+      }
+    }
+    for (int a = 0; a < d; a++) {
+      m[a][a] += lambda;
+    }
+    double[] u = solve(m, b);
+    for (int i = 1; i < n; i++) {
+      double s = 0;
+      for (int a = 0; a < d; a++) {
+        s += u[a] * q[i][a];
+      }
+      assertEquals(s, scores[i - 1], 1e-5, "item " + i);
+    }
+    float[] unweighted = e.adaptAndScore(theta, inner, support, new float[] {1, 1, 1, 1},
+        new int[][] {{1}, {2}}, all);
+    assertFalse(java.util.Arrays.equals(unweighted, scores), "the weights change the solve");
+  }
+
   private static void addOuter(double[][] m, float[] x, double w) {
     for (int a = 0; a < x.length; a++) {
       for (int c = 0; c < x.length; c++) {

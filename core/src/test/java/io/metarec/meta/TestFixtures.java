@@ -56,6 +56,20 @@ public final class TestFixtures {
     return new Task(id, items, labels, 4, new int[][] {{2}, {1, 4, 4}});
   }
 
+  /**
+   * {@link #tinyTask} for implicit feedback, every row a positive weighted as a count column weighs
+   * them ({@code log2(1 + count)}, counts 1 to 6): labels other than 0 and 1.
+   */
+  public static Task weightedTinyTask(long id) {
+    Task t = tinyTask(Feedback.IMPLICIT, id);
+    SplittableRandom rng = new SplittableRandom(id + 7);
+    float[] labels = new float[t.items().length];
+    for (int r = 0; r < labels.length; r++) {
+      labels[r] = io.metarec.kernel.Losses.confidenceOfCount(1 + rng.nextInt(6));
+    }
+    return new Task(t.taskId(), t.items(), labels, t.supportSize(), t.userFeatures());
+  }
+
   /** Random parameters where every segment (biases, user init, lambda included) is non-trivial. */
   public static Params randomParams(ModelSpec spec, long seed) {
     Params p = ParamInitializer.initialize(spec, seed, 0.4f, 0.7f);

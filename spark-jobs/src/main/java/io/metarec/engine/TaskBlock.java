@@ -62,6 +62,20 @@ final class TaskBlock {
   private final float[][] pools;
 
   /**
+   * The training target of a label: the label itself (explicit), or for implicit feedback 1 for a
+   * positive (label {@code > 0}: its weight) and 0 for a negative, as {@code Losses} reads it.
+   */
+  private float target(float label) {
+    return spec.feedback() == io.metarec.model.Feedback.IMPLICIT ? (label > 0f ? 1f : 0f) : label;
+  }
+
+  /** The loss weight of a label's row: 1 (explicit, negatives), an implicit positive's label. */
+  private float weight(float label) {
+    return spec.feedback() == io.metarec.model.Feedback.IMPLICIT
+        ? io.metarec.kernel.Losses.weightOf(label) : 1f;
+  }
+
+  /**
    * Gathers {@code block} (tasks already registered in {@code rows}).
    *
    * @param evalAll whether the eval rows are all rows (multi-task) rather than the query rows
@@ -152,8 +166,8 @@ final class TaskBlock {
         writeInput(items[r], xeS, row * width);
         System.arraycopy(qf[items[r]], 0, qS, row * ud, ud);
         cS[row] = mu + ib[items[r]][0];
-        yS[row] = labels[r];
-        wS[row] = ws;
+        yS[row] = target(labels[r]);
+        wS[row] = ws * weight(labels[r]);
       }
       int nq = items.length - from;
       float wq = 1f / nq;
@@ -163,8 +177,8 @@ final class TaskBlock {
         writeInput(item, xeQ, row * width);
         System.arraycopy(qf[item], 0, qQ, row * ud, ud);
         cQ[row] = mu + ib[item][0];
-        yQ[row] = labels[from + k];
-        wQ[row] = wq;
+        yQ[row] = target(labels[from + k]);
+        wQ[row] = wq * weight(labels[from + k]);
         evalItem[row] = rows.items.idOf(item);
         for (int f = 0; f < nf; f++) {
           int[] vals = rows.itemValues(f, item);

@@ -1,5 +1,6 @@
 package io.metarec.engine;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -89,6 +90,33 @@ class Nd4jBatchedEngineTest {
     for (Algorithm a : List.of(Algorithm.REPTILE, Algorithm.FOMAML)) {
       TrainSettings s = EngineFixtures.settings(a, Set.of(ParamGroup.DECISION, ParamGroup.USER), false, l2, newton);
       EngineFixtures.assertClose(jvm(spec, theta, tasks, s), nd4j(spec, theta, tasks, s, 8), a.name());
+    }
+  }
+
+  @Test
+  void weightedImplicitPositivesWeighTheSameInBothEngines() {
+    // Positives weighted by a count column (label log2(1 + count), target 1), negatives 0.
+    ModelSpec spec = EngineFixtures.spec(Feedback.IMPLICIT, Activation.RELU, true, true);
+    Params theta = TestFixtures.randomParams(spec, 14);
+    List<Task> tasks = new java.util.ArrayList<>();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    for (Task t : EngineFixtures.raggedTasks(Feedback.IMPLICIT, 30, 7)) {
+      float[] labels = t.labels().clone();
+      for (int r = 0; r < labels.length; r++) {
+        labels[r] = labels[r] > 0 ? io.metarec.kernel.Losses.confidenceOfCount(1 + rng.nextInt(9))
+            : 0f;
+      }
+      tasks.add(new Task(t.taskId(), t.items(), labels, t.supportSize(), t.userFeatures()));
+    }
+    for (Algorithm a : List.of(Algorithm.REPTILE, Algorithm.FOMAML)) {
+      TrainSettings s = EngineFixtures.settings(a, Set.of(ParamGroup.DECISION, ParamGroup.USER),
+          false, 0f, true);
+      MetaGradientAccumulator weighted = jvm(spec, theta, tasks, s);
+      EngineFixtures.assertClose(weighted, nd4j(spec, theta, tasks, s, 8), a.name());
+      MetaGradientAccumulator unweighted = jvm(spec, theta,
+          EngineFixtures.raggedTasks(Feedback.IMPLICIT, 30, 7), s);
+      assertFalse(java.util.Arrays.equals(weighted.toFlat(), unweighted.toFlat()),
+          "the weights change the contribution");
     }
   }
 
