@@ -17,6 +17,11 @@ import java.util.List;
  * @param timestampColumn column of the event time ({@code input.columns.timestamp}): numbers in
  *     {@code timestampUnit}, ISO-8601 text or a timestamp type; "" for a log without event times
  *     (allowed with {@code tasks.ordering = random}, which also reads a log that lacks the column)
+ * @param weightColumn column of an implicit event's count ({@code input.columns.weight}, e.g. play
+ *     counts; "" = none, every event alike): a positive number per row, summed over a (user,
+ *     item)'s duplicate rows, whose confidence {@code log2(1 + count)} weights the event in the
+ *     training losses and the exact user solve (Hu, Koren and Volinsky 2008); implicit feedback
+ *     only
  * @param timestampUnit unit of numeric timestamps, {@code seconds|millis}
  *     ({@code input.timestampUnit})
  * @param labelMin smallest valid rating ({@code input.labelMin})
@@ -38,6 +43,7 @@ public record InputConfig(
     String itemColumn,
     String labelColumn,
     String timestampColumn,
+    String weightColumn,
     String timestampUnit,
     double labelMin,
     double labelMax,
@@ -61,6 +67,12 @@ public record InputConfig(
     // input.columns.timestamp may be "": a log without event times (tasks.ordering = random).
     if (feedback.equals("explicit")) {
       Checks.nonBlank("input.columns.label", labelColumn);
+    }
+    weightColumn = weightColumn == null ? "" : weightColumn.trim();
+    if (!weightColumn.isEmpty() && feedback.equals("explicit")) {
+      throw new ConfigValidationException("input.columns.weight = \"" + weightColumn + "\" "
+          + "weights implicit events by a count; explicit feedback reads ratings "
+          + "(input.columns.label): set input.feedback = implicit, or input.columns.weight = \"\"");
     }
     timestampUnit = Checks.oneOf("input.timestampUnit", timestampUnit, List.of("seconds", "millis"));
     if (!Double.isFinite(labelMin) || !Double.isFinite(labelMax) || labelMin >= labelMax) {
@@ -124,6 +136,11 @@ public record InputConfig(
     return feedback.equals("implicit");
   }
 
+  /** True when implicit events are weighted by a count column ({@code input.columns.weight}). */
+  public boolean weighted() {
+    return !weightColumn.isEmpty();
+  }
+
   static InputConfig from(ConfigReader r) {
     return new InputConfig(
         r.getString("input.path"),
@@ -133,6 +150,7 @@ public record InputConfig(
         r.getString("input.columns.item"),
         r.getString("input.columns.label"),
         r.getString("input.columns.timestamp"),
+        r.getString("input.columns.weight"),
         r.getString("input.timestampUnit"),
         r.getDouble("input.labelMin"),
         r.getDouble("input.labelMax"),

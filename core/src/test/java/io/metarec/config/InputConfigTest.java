@@ -41,4 +41,21 @@ class InputConfigTest {
         () -> delimiterOf("input.csv.delimiter=\"\\\"\""));
     assertTrue(quote.getMessage().contains("must not contain a quote"), quote.getMessage());
   }
+
+  @Test
+  void aWeightColumnIsOffByDefaultAndReadOnlyWithImplicitFeedback() {
+    InputConfig plain = MetaRecConfig.load(null, List.of("input.feedback=implicit"), Map.of())
+        .input();
+    assertEquals("", plain.weightColumn());
+    assertTrue(!plain.weighted(), "off by default");
+    InputConfig weighted = MetaRecConfig.load(null, List.of("input.feedback=implicit",
+        "input.columns.weight= plays "), Map.of()).input();
+    assertEquals("plays", weighted.weightColumn());
+    assertTrue(weighted.weighted());
+    ConfigValidationException explicit = assertThrows(ConfigValidationException.class,
+        () -> MetaRecConfig.load(null, List.of("input.feedback=explicit",
+            "input.columns.weight=plays"), Map.of()).input());
+    assertTrue(explicit.getMessage().contains("input.columns.weight"), explicit.getMessage());
+    assertTrue(explicit.getMessage().contains("input.feedback = implicit"), explicit.getMessage());
+  }
 }

@@ -76,6 +76,11 @@ public final class InputReader {
       throw new JobFailedException("input " + in.path() + " does not exist");
     }
     if (in.format().equals("movielens")) {
+      if (in.weighted() && !in.weightColumn().equals("rating")) {
+        throw new JobFailedException("movielens input " + in.path() + ": input.columns.weight = '"
+            + in.weightColumn() + "', but a MovieLens log's only number is its rating: set "
+            + "input.columns.weight = rating to weight each event by it, or \"\" for none");
+      }
       return MovieLens.read(spark, in);
     }
     Dataset<Row> df = switch (in.format()) {
@@ -101,7 +106,10 @@ public final class InputReader {
     Column user = df.col("`" + in.userColumn() + "`");
     Column item = df.col("`" + in.itemColumn() + "`");
     Column ts = timeless ? lit(0L) : df.col("`" + in.timestampColumn() + "`");
-    Column label = in.implicit() ? lit(1.0) : df.col("`" + in.labelColumn() + "`");
+    // Implicit events carry their count (input.columns.weight) in the label column, or 1.
+    Column label = in.implicit()
+        ? (in.weighted() ? df.col("`" + in.weightColumn() + "`") : lit(1.0))
+        : df.col("`" + in.labelColumn() + "`");
     Column record = checksRecords ? df.col(MALFORMED) : lit(null).cast("string");
     Dataset<Row> events = df.select(
         user.as("user"), item.as("item"), label.as("label"), ts.as("timestamp"),
@@ -189,6 +197,8 @@ public final class InputReader {
     wanted.add(new String[] {"input.columns.item", in.itemColumn()});
     if (!in.implicit()) {
       wanted.add(new String[] {"input.columns.label", in.labelColumn()});
+    } else if (in.weighted()) {
+      wanted.add(new String[] {"input.columns.weight", in.weightColumn()});
     }
     if (!timeless) {
       wanted.add(new String[] {"input.columns.timestamp", in.timestampColumn()});

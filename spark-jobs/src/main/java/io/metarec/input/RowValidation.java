@@ -23,8 +23,10 @@ import org.apache.spark.sql.types.TimestampType;
  * is rejected for: {@code malformed_csv} or {@code malformed_json} (the record could not be split
  * into fields), {@code missing_user}, {@code missing_item}, {@code missing_label},
  * {@code unparseable_label}, {@code non_finite_label}, {@code label_out_of_range},
- * {@code missing_timestamp}, {@code unparseable_timestamp}, {@code negative_timestamp} (before
- * 1970), {@code timestamp_out_of_range} (after 9999-12-31, or too large for a number).
+ * {@code missing_weight}, {@code unparseable_weight}, {@code weight_not_positive} (implicit
+ * feedback with a count column), {@code missing_timestamp}, {@code unparseable_timestamp},
+ * {@code negative_timestamp} (before 1970), {@code timestamp_out_of_range} (after 9999-12-31, or
+ * too large for a number).
  */
 public final class RowValidation {
   /** The last epoch second accepted: 9999-12-31T23:59:59Z, the end of Spark's timestamp range. */
@@ -40,6 +42,16 @@ public final class RowValidation {
    * input's unit ({@code ts_number}, null for text and timestamp columns), and {@code source_file}.
    */
   public static Dataset<Row> check(RawInput in, boolean implicit) {
+    return check(in, implicit, false);
+  }
+
+  /**
+   * As {@link #check(RawInput, boolean)}; with {@code weighted} (implicit feedback with {@code
+   * input.columns.weight}) the label column holds each event's count, which must be a finite
+   * number {@code > 0} ({@code missing_weight}, {@code unparseable_weight}, {@code
+   * weight_not_positive}: infinite and NaN are unparseable), and {@code label} is that count.
+   */
+  public static Dataset<Row> check(RawInput in, boolean implicit, boolean weighted) {
     Dataset<Row> e = in.events();
     boolean hasRecords = Arrays.asList(e.columns()).contains("record");
     Column malformed = hasRecords ? col("malformed") : lit(null).cast("string");
@@ -61,6 +73,12 @@ public final class RowValidation {
           .when(isnan(label).or(label.equalTo(Double.POSITIVE_INFINITY))
               .or(label.equalTo(Double.NEGATIVE_INFINITY)), lit("non_finite_label"))
           .when(label.lt(in.labelMin()).or(label.gt(in.labelMax())), lit("label_out_of_range"));
+    } else if (weighted) {
+      reason = reason
+          .when(labelText.isNull().or(trim(labelText).equalTo("")), lit("missing_weight"))
+          .when(label.isNull().or(isnan(label)).or(label.equalTo(Double.POSITIVE_INFINITY))
+              .or(label.equalTo(Double.NEGATIVE_INFINITY)), lit("unparseable_weight"))
+          .when(label.leq(0), lit("weight_not_positive"));
     }
     reason = reason
         .when(tsText.isNull().or(trim(tsText).equalTo("")), lit("missing_timestamp"))
@@ -71,7 +89,7 @@ public final class RowValidation {
     return e.select(
         user.as("user"),
         item.as("item"),
-        (implicit ? lit(1.0f) : label.cast("float")).as("label"),
+        (implicit && !weighted ? lit(1.0f) : label.cast("float")).as("label"),
         when(inRange, floor(seconds)).as("ts"),
         reason.as("reason"),
         col("user").cast("string").as("raw_user"),

@@ -154,14 +154,16 @@ final class Baselines implements Serializable {
 
   /**
    * ALS rows {@code (user, item, rating)} of a task's first {@code k} interactions: the residual of
-   * the bias baseline with b_u fitted on those rows (explicit), or 1 (implicit).
+   * the bias baseline with b_u fitted on those rows (explicit), or the event's weight (implicit).
    */
   private List<Row> alsRows(Task t, int user, int k, boolean explicit) {
     double bu = userBias(t.items(), t.labels(), k);
     List<Row> rows = new ArrayList<>(k);
     for (int r = 0; r < k; r++) {
       int i = t.items()[r];
-      float y = explicit ? (float) (t.labels()[r] - mu - itemBias[i] - bu) : 1f;
+      // An implicit event's label is its weight (1, or its count's log2(1 + count)): ALS's
+      // confidence 1 + alpha * rating is then the model's 1 + confidence * weight.
+      float y = explicit ? (float) (t.labels()[r] - mu - itemBias[i] - bu) : t.labels()[r];
       rows.add(RowFactory.create(user, i, y));
     }
     return rows;

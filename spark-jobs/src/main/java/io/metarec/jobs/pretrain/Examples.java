@@ -72,7 +72,10 @@ public final class Examples {
         throw new IllegalArgumentException("task " + t.taskId() + ": item index must be in [0, "
             + spec.numItems() + "), got " + item);
       }
-      labels[r] = t.labels()[row.row()];
+      // An implicit positive's label may be its count's weight (input.columns.weight); the
+      // pretrain baseline trains on its target, 1, unweighted.
+      float label = t.labels()[row.row()];
+      labels[r] = spec.feedback() == io.metarec.model.Feedback.IMPLICIT && label > 0f ? 1f : label;
       in[0][r] = item;
       for (int f = 0; f < fi; f++) {
         int s = items.start(f, item);

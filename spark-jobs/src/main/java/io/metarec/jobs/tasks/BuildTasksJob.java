@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.log2;
 import static org.apache.spark.sql.functions.map_from_arrays;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -89,7 +90,7 @@ public final class BuildTasksJob {
     Configuration hconf = spark.sparkContext().hadoopConfiguration();
     RawInput raw = InputReader.read(spark, in, tc.ordering().equals("random"));
     // Read once: the counts, the rejects and the tasks all come from these rows.
-    Dataset<Row> checked = RowValidation.check(raw, in.implicit())
+    Dataset<Row> checked = RowValidation.check(raw, in.implicit(), in.weighted())
         .persist(StorageLevel.MEMORY_AND_DISK());
     try (OutputClaim claim = OutputClaim.acquire(hconf, cfg.output(), OutputKind.TASKS,
             "buildTasks.out", outPath, OutputClaim.input("input.path", in.path()),
@@ -155,11 +156,15 @@ public final class BuildTasksJob {
       Column kept = in.duplicates().equals("latest")
           ? max(struct(col("ts"), col("label")))
           : min(struct(col("ts"), col("label").multiply(-1).as("label")));
+      // A weighted implicit event's label is its confidence log2(1 + count) (Losses.
+      // confidenceOfCount), the count summed over the (user, item)'s duplicate rows.
+      Column label = in.implicit() && in.weighted()
+          ? log2(lit(1.0).plus(col("count"))).cast("float")
+          : (in.duplicates().equals("latest") ? col("e.label") : col("e.label").multiply(-1))
+              .cast("float");
       Dataset<Row> dedup = valid.repartition(parts, col("user"))
-          .groupBy("user", "item").agg(kept.as("e"))
-          .select(col("user"), col("item"), col("e.ts").as("ts"),
-              (in.duplicates().equals("latest") ? col("e.label") : col("e.label").multiply(-1))
-                  .cast("float").as("label"));
+          .groupBy("user", "item").agg(kept.as("e"), sum(col("label").cast("double")).as("count"))
+          .select(col("user"), col("item"), col("e.ts").as("ts"), label.as("label"));
       Dataset<Row> grouped = dedup.join(broadcast(itemIndex), "item")
           .groupBy("user")
           .agg(sort_array(collect_list(struct(col("ts"), col("item_idx"), col("label"))))

@@ -645,4 +645,74 @@ class BuildTasksJobTest {
             "input.columns.timestamp=\"\"", "buildTasks.out=" + dir.resolve("d"))));
     assertTrue(t.getMessage().contains("tasks.ordering=random"), t.getMessage());
   }
+
+  @Test
+  void aCountColumnWeighsEachImplicitEventByLog2OfOnePlusItsSummedCount(@TempDir Path dir)
+      throws Exception {
+    StringBuilder csv = new StringBuilder("user_id,item_id,plays,timestamp\n");
+    for (int u = 0; u < 20; u++) {
+      for (int i = 0; i < 5; i++) {
+        csv.append('u').append(u).append(",i").append(i).append(',').append(1 + (u + i) % 4)
+            .append(',').append(1000 + i).append('\n');
+      }
+    }
+    // u0 plays i0 again later: its counts add up (1 + 6 = 7, weight 3) at the latest time.
+    csv.append("u0,i0,6,2000\n")
+        .append("u1,i7,,5\n")          // missing_weight
+        .append("u1,i7,lots,5\n")      // unparseable_weight
+        .append("u1,i7,Infinity,5\n")  // unparseable_weight
+        .append("u1,i7,0,5\n")         // weight_not_positive
+        .append("u1,i7,-2,5\n");       // weight_not_positive
+    Path in = write(dir, "plays.csv", csv.toString());
+    Path out = dir.resolve("out");
+    String[] common = {"input.path=" + in, "input.format=csv", "input.feedback=implicit",
+        "tasks.supportSize=2", "split.validation=0", "split.test=0",
+        "input.maxRejectFraction=0.1"};
+    Map<String, Object> stats = BuildTasksJob.run(spark, config(TestSpark.with(common,
+        "input.columns.weight=plays", "buildTasks.out=" + out)));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rows = (Map<String, Object>) stats.get("rows");
+    assertEquals(5L, rows.get("rejected"));
+    assertEquals(Map.of("missing_weight", 1L, "unparseable_weight", 2L,
+        "weight_not_positive", 2L), rejectsByReason(out).entrySet().stream().collect(
+            java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> (long) e.getValue().size())));
+    Map<String, Integer> items = vocab(out, "item");
+    for (Map.Entry<String, Row> e : tasks(out).entrySet()) {
+      int u = Integer.parseInt(e.getKey().substring(1));
+      Row t = e.getValue();
+      List<Integer> all = new java.util.ArrayList<>(ints(t, "support_items"));
+      all.addAll(ints(t, "query_items"));
+      List<Float> labels = new java.util.ArrayList<>(t.getList(t.fieldIndex("support_labels")));
+      labels.addAll(t.getList(t.fieldIndex("query_labels")));
+      assertEquals(5, all.size(), e.getKey());
+      for (int r = 0; r < all.size(); r++) {
+        int i = -1;
+        for (int k = 0; k < 5; k++) {
+          if (items.get("i" + k).equals(all.get(r))) {
+            i = k;
+          }
+        }
+        double count = 1 + (u + i) % 4 + (u == 0 && i == 0 ? 6 : 0);
+        // The weight serving gives the same count, to the bit.
+        assertEquals(io.metarec.kernel.Losses.confidenceOfCount(count), labels.get(r), 0f,
+            e.getKey() + " i" + i);
+      }
+    }
+    Row u0 = tasks(out).get("u0");
+    assertEquals(items.get("i0"), ints(u0, "query_items").get(ints(u0, "query_items").size() - 1),
+        "the summed event keeps the latest time");
+    assertEquals(3f, u0.<Float>getList(u0.fieldIndex("query_labels")).get(2), 0f);
+
+    // Unweighted, every event is 1, whatever the column holds.
+    BuildTasksJob.run(spark, config(TestSpark.with(common, "buildTasks.out=" + dir.resolve("u"))));
+    for (Row t : tasks(dir.resolve("u")).values()) {
+      assertTrue(t.<Float>getList(t.fieldIndex("support_labels")).stream().allMatch(x -> x == 1f));
+    }
+    // A weight column that is not there is named with its key.
+    JobFailedException missing = assertThrows(JobFailedException.class, () -> BuildTasksJob.run(
+        spark, config(TestSpark.with(common, "input.columns.weight=count",
+            "buildTasks.out=" + dir.resolve("m")))));
+    assertTrue(missing.getMessage().contains("'count' (input.columns.weight)"),
+        missing.getMessage());
+  }
 }
