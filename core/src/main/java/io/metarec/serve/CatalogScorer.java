@@ -120,13 +120,39 @@ final class CatalogScorer {
     int k = 0;
     int unknown = 0;
     Map<String, Integer> index = m.itemIndex();
-    for (History.Interaction it : in) {
+    // Implicit feedback: an item's events add up, as build-tasks adds a (user, item)'s rows, to
+    // one event at the item's last occurrence, weighted log2(1 + count) (a single event of count
+    // 1 weighs 1).
+    Map<Integer, double[]> counts = implicit ? new java.util.HashMap<>() : null;
+    if (implicit) {
+      for (int at = 0; at < in.size(); at++) {
+        History.Interaction it = in.get(at);
+        Integer idx = index.get(it.item());
+        if (idx == null) {
+          continue;
+        }
+        double[] c = counts.computeIfAbsent(idx, x -> new double[2]);
+        c[0] += it.count(); // finite and > 0: History.Interaction checks it
+        c[1] = at;
+      }
+    }
+    for (int at = 0; at < in.size(); at++) {
+      History.Interaction it = in.get(at);
       Integer idx = index.get(it.item());
       if (idx == null) {
         unknown++;
         continue;
       }
-      float label = implicit ? 1f : it.label();
+      float label;
+      if (implicit) {
+        double[] c = counts.get(idx);
+        if (c[1] != at) {
+          continue; // a later event on the item carries the sum
+        }
+        label = io.metarec.kernel.Losses.confidenceOfCount(c[0]);
+      } else {
+        label = it.label();
+      }
       if (!implicit && !(label >= m.labelMin() && label <= m.labelMax())) {
         throw new IllegalArgumentException("the rating of item " + it.item() + " must be in ["
             + m.labelMin() + ", " + m.labelMax() + "] (the model's label range), got " + label);

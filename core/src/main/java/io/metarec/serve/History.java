@@ -10,7 +10,11 @@ import java.util.Map;
  * What a user has done, oldest first: the interactions a model adapts to, and the user's features.
  *
  * <p>For a model of explicit feedback every interaction carries its rating; for implicit feedback
- * an interaction is an event and its label is not read. Items the model does not know are ignored
+ * an interaction is an event: its label is not read, its count is (1 unless given; {@link
+ * Interaction#event(String, double)}). An item's events add up to one event at its last
+ * occurrence, weighted {@code log2(1 + count)}, as build-tasks adds and weighs the rows of a
+ * (user, item) with {@code input.columns.weight}: one event of count 1 weighs 1, what every
+ * event weighs in a model trained without that column. Items the model does not know are ignored
  * and counted ({@link UserState#unknownItems()}); features are mapped through the model's
  * vocabularies, an unknown value or an absent field being the unknown index, as in
  * {@code metarec recommend}.
@@ -24,13 +28,25 @@ public record History(List<Interaction> interactions, Map<String, List<String>> 
    * One interaction.
    *
    * @param item the item id, as in the training data
-   * @param label the rating (explicit feedback); ignored for implicit feedback
+   * @param label the rating (explicit feedback); not read for implicit feedback
+   * @param count how many times the event happened, finite and {@code > 0}, 1 unless given
+   *     (implicit feedback: a count of {@code input.columns.weight}); not read for explicit
+   *     feedback
    */
-  public record Interaction(String item, float label) {
+  public record Interaction(String item, float label, float count) {
     public Interaction {
       if (item == null) {
         throw new IllegalArgumentException("an interaction needs an item id, got null");
       }
+      if (!(count > 0) || !Float.isFinite(count)) {
+        throw new IllegalArgumentException("the count of the event on item " + item
+            + " must be finite and > 0, got " + count);
+      }
+    }
+
+    /** An interaction of count 1: a rating, or an event (whose label is not read). */
+    public Interaction(String item, float label) {
+      this(item, label, 1f);
     }
 
     /** A rating of {@code item}. */
@@ -41,6 +57,18 @@ public record History(List<Interaction> interactions, Map<String, List<String>> 
     /** An event (implicit feedback: a click, a play, a purchase) on {@code item}. */
     public static Interaction event(String item) {
       return new Interaction(item, 1f);
+    }
+
+    /**
+     * An event on {@code item} that happened {@code count} times (or lasted {@code count} units),
+     * as a count column ({@code input.columns.weight}) gives it; {@code count > 0}.
+     */
+    public static Interaction event(String item, double count) {
+      if (!(count > 0) || !Double.isFinite(count)) {
+        throw new IllegalArgumentException("the count of the event on item " + item
+            + " must be finite and > 0, got " + count);
+      }
+      return new Interaction(item, 1f, (float) count);
     }
   }
 

@@ -168,6 +168,35 @@ class MetaRecModelTest {
   }
 
   @Test
+  void anImplicitHistorysEventsOnAnItemAddUpToOneEventWeightedByItsCount() {
+    ModelSpec spec = spec(Feedback.IMPLICIT, true);
+    Params theta = TestFixtures.randomParams(spec, 11);
+    MetaRecModel.Parts parts = ServingFixtures.parts(spec, theta, items(spec.numItems()));
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, parts.items());
+    int[] all = IntStream.range(1, spec.numItems()).toArray();
+    // item-5 twice (counts 2 and 1: 3, weight log2(4) = 2) at its last occurrence; item-9 once
+    // (weight 1); a rating's label is not read; an unknown item is counted.
+    History h = History.of(List.of(Interaction.event("item-5", 2), Interaction.event("item-9"),
+        Interaction.rating("item-5", 4), Interaction.event("nope", 3)));
+    for (InnerLoopConfig in : settings(Feedback.IMPLICIT)) {
+      MetaRecModel model = MetaRecModel.of(parts, MetaRecModel.Options.DEFAULTS.withInner(in));
+      float[] expected = engine.adaptAndScore(theta, in, new int[] {9, 5}, new float[] {1f, 2f},
+          features(false), all);
+      UserState u = model.adapt(h);
+      assertArrayEquals(expected, model.rawScores(u, all), in.toString());
+      assertEquals(1, u.unknownItems());
+    }
+    for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY, 1e300}) {
+      assertThrows(IllegalArgumentException.class, () -> Interaction.event("item-1", bad),
+          "count " + bad);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Interaction("item-1", 1f, 0f));
+    assertTrue(e.getMessage().contains("item-1") && e.getMessage().contains("count"),
+        e.getMessage());
+  }
+
+  @Test
   void twoStageListsRescoreTheBestOfTheLinearPart() {
     ModelSpec spec = spec(Feedback.IMPLICIT, true);
     Params theta = TestFixtures.randomParams(spec, 5);

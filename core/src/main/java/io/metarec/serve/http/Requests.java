@@ -28,7 +28,7 @@ final class Requests {
   private static final Set<String> RECOMMEND_FIELDS = Set.of("history", "user_features", "n",
       "exclude_seen", "exclude", "candidates");
   private static final Set<String> SCORE_FIELDS = Set.of("history", "user_features", "items");
-  private static final Set<String> INTERACTION_FIELDS = Set.of("item", "rating", "timestamp");
+  private static final Set<String> INTERACTION_FIELDS = Set.of("item", "rating", "count", "timestamp");
 
   private Requests() {}
 
@@ -138,11 +138,12 @@ final class Requests {
         String f = it.next();
         if (!INTERACTION_FIELDS.contains(f)) {
           throw bad(at + " has an unknown field \"" + f + "\"; the fields are item, rating, "
-              + "timestamp");
+              + "count, timestamp");
         }
       }
       String item = id(e.get("item"), at + ".item");
       float label = 1f;
+      float count = 1f;
       JsonNode r = e.get("rating");
       if (explicit) {
         if (r == null) {
@@ -159,6 +160,21 @@ final class Requests {
         throw bad(at + ".rating must be a number (it is not read: the model learned from events), "
             + "got " + r);
       }
+      JsonNode c = e.get("count");
+      if (c != null) {
+        if (explicit) {
+          throw bad(at + " has a \"count\": counts weigh the events of an implicit-feedback model; "
+              + "this model learned from ratings");
+        }
+        if (!c.isNumber() || !Double.isFinite(c.doubleValue()) || !(c.doubleValue() > 0)) {
+          throw bad(at + ".count must be a number > 0 (the event's count, as in "
+              + "input.columns.weight), got " + c);
+        }
+        count = c.floatValue();
+        if (!(count > 0) || !Float.isFinite(count)) {
+          throw bad(at + ".count must be a number > 0 within float range, got " + c);
+        }
+      }
       JsonNode ts = e.get("timestamp");
       if (ts != null && !ts.isIntegralNumber()) {
         throw bad(at + ".timestamp must be an integer (epoch seconds), got " + ts);
@@ -173,7 +189,7 @@ final class Requests {
       if (times != null) {
         times[k] = ts.longValue();
       }
-      in.add(new History.Interaction(item, label));
+      in.add(new History.Interaction(item, label, count));
     }
     if (times != null) {
       // The order of metarec recommend: by time; equal times keep the request's order.

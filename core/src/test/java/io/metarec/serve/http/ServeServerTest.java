@@ -155,6 +155,51 @@ class ServeServerTest {
     }
   }
 
+  @Test
+  void anImplicitModelReadsAnEventsCountAndAnExplicitOneRefusesIt() throws Exception {
+    ModelSpec implicit = new ModelSpec(60, SPEC.userFields(), SPEC.itemFields(), 3,
+        List.of(5, 4), Activation.RELU, 3, Feedback.IMPLICIT, true, true);
+    MetaRecModel model = MetaRecModel.of(ServingFixtures.parts(implicit,
+        TestFixtures.randomParams(implicit, 4), TestFixtures.tinyItems(implicit.numItems())),
+        MetaRecModel.Options.DEFAULTS);
+    List<String> items = List.of("item-1", "item-2", "item-7");
+    try (ServeServer s = ServeServer.start(cfg("", 4096), model)) {
+      HttpResponse<String> counted = post(s, "/score", "{\"history\": [{\"item\": \"item-3\", "
+          + "\"count\": 3}, {\"item\": \"item-4\", \"rating\": 2}], \"items\": [\"item-1\", "
+          + "\"item-2\", \"item-7\"]}");
+      assertEquals(200, counted.statusCode(), counted.body());
+      var api = model.score(io.metarec.serve.History.of(List.of(
+          io.metarec.serve.History.Interaction.event("item-3", 3),
+          io.metarec.serve.History.Interaction.event("item-4"))), items);
+      var once = model.score(io.metarec.serve.History.of(List.of(
+          io.metarec.serve.History.Interaction.event("item-3"),
+          io.metarec.serve.History.Interaction.event("item-4"))), items);
+      JsonNode got = json(counted).get("items");
+      boolean differs = false;
+      for (int k = 0; k < items.size(); k++) {
+        assertEquals(api.items().get(k).item(), got.get(k).get("item").asText());
+        assertEquals(api.items().get(k).score(), (float) got.get(k).get("score").asDouble(),
+            "a count weighs as the API weighs it: " + items.get(k));
+        differs |= once.items().get(k).score() != api.items().get(k).score();
+      }
+      assertTrue(differs, "a count of 3 weighs more than one event");
+      for (String bad : List.of("0", "-2", "\"3\"", "1e300", "null")) {
+        HttpResponse<String> r = post(s, "/score", "{\"history\": [{\"item\": \"item-3\", "
+            + "\"count\": " + bad + "}], \"items\": [\"item-1\"]}");
+        assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+        assertTrue(json(r).get("error").asText().contains("history[0].count must be a number > 0"),
+            bad + " -> " + r.body());
+      }
+    }
+    try (ServeServer s = ServeServer.start(cfg("", 4096),
+        MetaRecModel.of(parts(1), MetaRecModel.Options.DEFAULTS))) {
+      HttpResponse<String> r = post(s, "/recommend", "{\"history\": [{\"item\": \"item-3\", "
+          + "\"rating\": 4, \"count\": 2}]}");
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(json(r).get("error").asText().contains("history[0] has a \"count\""), r.body());
+    }
+  }
+
   /** Points the registry's latest.json at {@code model} as {@code version}, atomically. */
   private static void promote(Path registry, String version, Path model) throws Exception {
     Path tmp = registry.resolve(".latest.json.tmp");

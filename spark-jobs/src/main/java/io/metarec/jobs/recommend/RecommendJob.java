@@ -144,9 +144,12 @@ public final class RecommendJob {
     int[] candidates = candidates(spark, vocab, spec.numItems(), rc.candidates(), itemIds);
 
     // Input: validated, mapped to the model's vocabularies.
-    RawInput raw = InputReader.read(spark,
-        cfg.with("input.feedback", implicit ? "implicit" : "explicit").input());
-    Dataset<Row> checked = RowValidation.check(raw, implicit).persist(StorageLevel.MEMORY_AND_DISK());
+    io.metarec.config.InputConfig historyInput =
+        cfg.with("input.feedback", implicit ? "implicit" : "explicit").input();
+    RawInput raw = InputReader.read(spark, historyInput);
+    // With input.columns.weight the history's events carry their counts, as in build-tasks.
+    Dataset<Row> checked = RowValidation.check(raw, implicit, historyInput.weighted())
+        .persist(StorageLevel.MEMORY_AND_DISK());
     try (StagedOutput out = StagedOutput.begin(claim)) {
       // The same checks as build-tasks: one pass, one line naming an unreadable file.
       InputCounts counts = InputReader.reading(spark, cfg.input(),
@@ -168,6 +171,20 @@ public final class RecommendJob {
       Dataset<Row> valid = checked.filter(col("reason").isNull())
           .join(org.apache.spark.sql.functions.broadcast(itemIndex), new String[] {"item"}, "left")
           .select(col("user"), col("item_idx"), col("label"), col("ts"));
+      if (implicit) {
+        // As build-tasks adds a (user, item)'s rows: an item's events add up to one event at its
+        // latest time, weighted log2(1 + count) (Losses.confidenceOfCount; an event of a log
+        // without input.columns.weight counts 1, so a single one weighs 1), as the serving API
+        // weighs a history. Unknown items stay one row each, to be counted.
+        Dataset<Row> known = valid.filter(col("item_idx").isNotNull())
+            .groupBy("user", "item_idx")
+            .agg(org.apache.spark.sql.functions.max(col("ts")).as("ts"),
+                org.apache.spark.sql.functions.sum(col("label").cast("double")).as("count"))
+            .select(col("user"), col("item_idx"),
+                org.apache.spark.sql.functions.log2(lit(1.0).plus(col("count"))).cast("float")
+                    .as("label"), col("ts"));
+        valid = known.unionByName(valid.filter(col("item_idx").isNull()));
+      }
       Dataset<Row> grouped = valid.groupBy("user")
           .agg(sort_array(collect_list(when(col("item_idx").isNotNull(),
               struct(col("ts"), col("item_idx"), col("label"))))).as("events"),

@@ -89,13 +89,15 @@ class ServingParityTest {
     return out;
   }
 
-  private static Map<String, List<Row>> job(Path model, Path input, Path out, boolean implicit) {
+  private static Map<String, List<Row>> job(Path model, Path input, Path out, boolean implicit,
+      String... more) {
     List<String> sets = new ArrayList<>(List.of("recommend.model=" + model, "input.path=" + input,
         "input.format=csv", "recommend.out=" + out, "recommend.top=10",
         "input.userFeatures.path=" + gen.resolve("users"), "input.maxRejectFraction=0.5"));
     if (implicit) {
       sets.add("input.feedback=implicit");
     }
+    sets.addAll(List.of(more));
     RecommendJob.run(SPARK, config(sets.toArray(new String[0])));
     Map<String, List<Row>> byUser = new TreeMap<>();
     for (Row r : SPARK.read().parquet(out.resolve("recommendations").toString())
@@ -108,14 +110,22 @@ class ServingParityTest {
   private static void assertSameLists(MetaRecModel api, Map<String, List<Row>> job,
       Map<String, List<String[]>> histories, Map<String, Map<String, String>> features,
       boolean implicit) {
+    assertSameLists(api, job, histories, features, implicit, false);
+  }
+
+  /** With {@code counts}, an implicit history's events carry the rating column as their count. */
+  private static void assertSameLists(MetaRecModel api, Map<String, List<Row>> job,
+      Map<String, List<String[]>> histories, Map<String, Map<String, String>> features,
+      boolean implicit, boolean counts) {
     assertEquals(histories.keySet(), job.keySet());
     for (Map.Entry<String, List<String[]>> e : histories.entrySet()) {
       List<History.Interaction> in = new ArrayList<>();
       List<String[]> rows = new ArrayList<>(e.getValue());
       rows.sort((a, b) -> Long.compare(Long.parseLong(a[3]), Long.parseLong(b[3])));
       for (String[] r : rows) {
-        in.add(implicit ? History.Interaction.event(r[1])
-            : History.Interaction.rating(r[1], Float.parseFloat(r[2])));
+        in.add(!implicit ? History.Interaction.rating(r[1], Float.parseFloat(r[2]))
+            : counts ? History.Interaction.event(r[1], Float.parseFloat(r[2]))
+            : History.Interaction.event(r[1]));
       }
       History h = History.of(in);
       for (Map.Entry<String, String> f : features.getOrDefault(e.getKey(), Map.of()).entrySet()) {
@@ -187,7 +197,32 @@ class ServingParityTest {
     assertTrue(java.nio.file.Files.size(model.resolve("neighbours.bin")) > 0);
     Path input = dir.resolve("history.csv");
     Map<String, List<String[]>> histories = histories(input, 10, 6);
-    assertSameLists(MetaRecModel.load(model), job(model, input, dir.resolve("out"), true),
-        histories, features(), true);
+    MetaRecModel api = MetaRecModel.load(model);
+    assertSameLists(api, job(model, input, dir.resolve("out"), true), histories, features(), true);
+
+    // A user plays an item again, later: its events add up to one, weighted log2(1 + count), in
+    // the job and the API alike; with input.columns.weight the counts come from a column.
+    String first = histories.keySet().stream().filter(u -> !u.equals("stranger")).findFirst()
+        .orElseThrow();
+    List<String[]> rows = histories.get(first);
+    String[] again = rows.get(0).clone();
+    again[2] = "3.0";
+    again[3] = String.valueOf(rows.stream().mapToLong(r -> Long.parseLong(r[3])).max()
+        .getAsLong() + 1);
+    rows.add(again);
+    StringBuilder sb = new StringBuilder("user_id,item_id,rating,timestamp\n");
+    for (List<String[]> l : histories.values()) {
+      for (String[] row : l) {
+        sb.append(String.join(",", row)).append('\n');
+      }
+    }
+    Path repeated = dir.resolve("repeated.csv");
+    Files.writeString(repeated, sb.toString());
+    Map<String, List<Row>> once = job(model, repeated, dir.resolve("once"), true);
+    assertSameLists(api, once, histories, features(), true, false);
+    Map<String, List<Row>> counted = job(model, repeated, dir.resolve("counted"), true,
+        "input.columns.weight=rating");
+    assertSameLists(api, counted, histories, features(), true, true);
+    assertFalse(once.get(first).equals(counted.get(first)), "the counts change the user's list");
   }
 }
