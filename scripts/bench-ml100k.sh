@@ -11,7 +11,8 @@
 # implicit feedback (every rating an interaction, labels ignored: input.feedback=implicit), with
 # the implicit baselines (popularity, ALS fold-in, item-knn, no-adapt, scratch) and no pretrain
 # stage; its defaults: BENCH_DIR /tmp/metarec-ml100k-implicit, REPORT
-# notebooks-export/ml-100k-implicit.
+# notebooks-export/ml-100k-implicit. BUILD_SET adds space-separated build-tasks settings, e.g.
+# FEEDBACK=implicit BUILD_SET=input.columns.weight=rating (each rating an event count).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 metarec_build_if_needed
@@ -26,10 +27,15 @@ WORK="${BENCH_DIR:-/tmp/metarec-ml100k$suffix}"
 REPORT="${REPORT:-$METAREC_ROOT/notebooks-export/ml-100k$suffix}"
 SEEDS="${SEEDS:-1 2 3}"
 MASTER="${MASTER:-local[2]}"
+build_set=()
+for kv in ${BUILD_SET:-}; do
+  build_set+=(--set "$kv")
+done
 M="$METAREC_ROOT/scripts/metarec"
 mkdir -p "$WORK"
 "$M" build-tasks --input "$DATA" --format movielens --out "$WORK/tasks" --set split.test=0.2 \
-  --set input.feedback="$FEEDBACK" --master "$MASTER" > "$WORK/build-tasks.log" 2>&1
+  --set input.feedback="$FEEDBACK" "${build_set[@]+"${build_set[@]}"}" --master "$MASTER" \
+  > "$WORK/build-tasks.log" 2>&1
 if [ "$FEEDBACK" = explicit ]; then
   "$M" pretrain --tasks "$WORK/tasks" --model "$WORK/pretrained" \
     --master "$MASTER" > "$WORK/pretrain.log" 2>&1
