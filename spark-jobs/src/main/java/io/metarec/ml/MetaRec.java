@@ -53,7 +53,8 @@ import org.apache.spark.sql.types.StructType;
  * timestampCol}: ids of any type are read as text, ratings as numbers, times as in {@code
  * build-tasks}; an empty {@code timestampCol} orders each user's events at random, seeded),
  * {@code supportSize} ({@code tasks.supportSize}), {@code feedback} ({@code explicit} or
- * {@code implicit}, where the rating column is not read), and for everything else a {@code
+ * {@code implicit}, where the rating column is not read), {@code weightCol} (implicit feedback:
+ * a numeric column of event counts, {@code input.columns.weight}; empty by default), and for everything else a {@code
  * configFile} and {@code config} entries {@code key=value} with the keys of {@code
  * conf/metarec.conf} (the entries win over the file). {@code split.test} defaults to 0 here (every
  * user trains or validates) unless the file or the entries set it.
@@ -70,6 +71,7 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
   private Param<String> itemCol;
   private Param<String> ratingCol;
   private Param<String> timestampCol;
+  private Param<String> weightCol;
   private IntParam supportSize;
   private Param<String> feedback;
   private Param<String> configFile;
@@ -90,6 +92,9 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
         + "feedback)");
     timestampCol = new Param<>(this, "timestampCol", "event time column (epoch seconds, "
         + "ISO-8601 text or timestamps); empty: each user's events in a seeded random order");
+    weightCol = new Param<>(this, "weightCol", "implicit feedback: a numeric column of event "
+        + "counts (input.columns.weight), each event weighted log2(1 + count); empty: every "
+        + "event alike");
     supportSize = new IntParam(this, "supportSize", "interactions of a task's support "
         + "(tasks.supportSize)", ParamValidators.gtEq(1));
     feedback = new Param<>(this, "feedback", "explicit (ratings) or implicit (every row an "
@@ -104,6 +109,7 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
     setDefault(itemCol, "item_id");
     setDefault(ratingCol, "rating");
     setDefault(timestampCol, "timestamp");
+    setDefault(weightCol, "");
     setDefault(supportSize, 10);
     setDefault(feedback, "explicit");
     setDefault(configFile, "");
@@ -134,6 +140,11 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
   /** @return the event time column param */
   public Param<String> timestampCol() {
     return timestampCol;
+  }
+
+  /** @return the event count column param (implicit feedback) */
+  public Param<String> weightCol() {
+    return weightCol;
   }
 
   /** @return the support size param */
@@ -178,6 +189,11 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
 
   public MetaRec setTimestampCol(String v) {
     set(timestampCol, v);
+    return this;
+  }
+
+  public MetaRec setWeightCol(String v) {
+    set(weightCol, v);
     return this;
   }
 
@@ -230,6 +246,10 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
     return getOrDefault(timestampCol);
   }
 
+  public String getWeightCol() {
+    return getOrDefault(weightCol);
+  }
+
   public int getSupportSize() {
     return (Integer) getOrDefault(supportSize);
   }
@@ -265,6 +285,9 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
             + "it is " + r.dataType().simpleString());
       }
     }
+    if (!getWeightCol().isEmpty()) {
+      checkWeightCol(schema, implicit(), getWeightCol());
+    }
     if (!getTimestampCol().isEmpty()) {
       StructField t = field(schema, "timestampCol", getTimestampCol());
       DataType d = t.dataType();
@@ -275,6 +298,20 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
       }
     }
     return schema;
+  }
+
+  /** Checks a {@code weightCol}: implicit feedback only, a numeric column of {@code schema}. */
+  static void checkWeightCol(StructType schema, boolean implicit, String name) {
+    if (!implicit) {
+      throw new IllegalArgumentException("weightCol \"" + name + "\" weighs the events of "
+          + "implicit feedback by a count; explicit feedback reads ratings (ratingCol): set "
+          + "feedback to implicit, or weightCol to \"\"");
+    }
+    StructField w = field(schema, "weightCol", name);
+    if (!(w.dataType() instanceof NumericType)) {
+      throw new IllegalArgumentException("weightCol " + name + " must be numeric, it is "
+          + w.dataType().simpleString());
+    }
   }
 
   /** The column {@code name} of {@code schema}, named with its param when missing. */
@@ -299,6 +336,9 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
         col(getItemCol()).cast("string").as("item_id")));
     if (!implicit()) {
       cols.add(col(getRatingCol()).cast("double").as("rating"));
+    }
+    if (!getWeightCol().isEmpty()) {
+      cols.add(col(getWeightCol()).cast("double").as("weight"));
     }
     if (withTimes) {
       cols.add(col(getTimestampCol()).as("timestamp"));
@@ -334,6 +374,7 @@ public final class MetaRec extends Estimator<MetaRecModel> implements DefaultPar
     wiring.put("input.columns.item", "item_id");
     wiring.put("input.columns.label", "rating");
     wiring.put("input.columns.timestamp", withTimes ? "timestamp" : "");
+    wiring.put("input.columns.weight", getWeightCol().isEmpty() ? "" : "weight");
     if (!withTimes) {
       wiring.put("tasks.ordering", "random");
     }

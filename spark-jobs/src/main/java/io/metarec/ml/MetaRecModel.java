@@ -68,6 +68,7 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
   private Param<String> itemCol;
   private Param<String> ratingCol;
   private Param<String> timestampCol;
+  private Param<String> weightCol;
   private Param<String> feedback;
   private Param<String> predictionCol;
   private Param<String> coldStartStrategy;
@@ -88,6 +89,8 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
     ratingCol = new Param<>(this, "ratingCol", "rating column of the history set");
     timestampCol = new Param<>(this, "timestampCol", "event time column of the history set; "
         + "empty: the set's order");
+    weightCol = new Param<>(this, "weightCol", "implicit feedback: the event count column of the "
+        + "history set; empty: every event counts 1");
     feedback = new Param<>(this, "feedback", "explicit or implicit",
         ParamValidators.inArray(new String[] {"explicit", "implicit"}));
     predictionCol = new Param<>(this, "predictionCol", "prediction column");
@@ -98,6 +101,7 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
     setDefault(itemCol, "item_id");
     setDefault(ratingCol, "rating");
     setDefault(timestampCol, "timestamp");
+    setDefault(weightCol, "");
     setDefault(feedback, "explicit");
     setDefault(predictionCol, "prediction");
     setDefault(coldStartStrategy, "nan");
@@ -131,6 +135,15 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
 
   public Param<String> feedback() {
     return feedback;
+  }
+
+  public Param<String> weightCol() {
+    return weightCol;
+  }
+
+  public MetaRecModel setWeightCol(String v) {
+    set(weightCol, v);
+    return this;
   }
 
   public Param<String> predictionCol() {
@@ -216,22 +229,36 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
     boolean times = !str(timestampCol).isEmpty()
         && java.util.Arrays.asList(h.schema().fieldNames()).contains(str(timestampCol));
     Column ts = times ? col(str(timestampCol)).cast("long") : lit(0L);
-    Column label = implicit() ? lit(1f) : col(MetaRec.field(h.schema(), "ratingCol",
-        str(ratingCol)).name()).cast("float");
+    // Implicit feedback: the label column carries the event's count (1 without weightCol).
+    Column label;
+    if (implicit()) {
+      if (!str(weightCol).isEmpty()) {
+        MetaRec.checkWeightCol(h.schema(), true, str(weightCol));
+      }
+      label = str(weightCol).isEmpty() ? lit(1f) : col(str(weightCol)).cast("float");
+    } else {
+      label = col(MetaRec.field(h.schema(), "ratingCol", str(ratingCol)).name()).cast("float");
+    }
     return h.select(col(str(userCol)).cast("string").as("u"),
         struct(ts.as("ts"), col(str(itemCol)).cast("string").as("item"), label.as("label"))
             .as("e"))
         .groupBy("u").agg(sort_array(collect_list(col("e"))).as("events"));
   }
 
-  private static History historyOf(Row r, int eventsField) {
+  private static History historyOf(Row r, int eventsField, boolean implicit) {
     if (r.isNullAt(eventsField)) {
       return History.empty();
     }
     List<Row> events = r.getList(eventsField);
     List<History.Interaction> in = new ArrayList<>(events.size());
     for (Row e : events) {
-      in.add(new History.Interaction(e.getString(1), e.getFloat(2)));
+      if (e.isNullAt(2)) {
+        throw new IllegalArgumentException("the history's event on item " + e.getString(1)
+            + " has no " + (implicit ? "count (weightCol)" : "rating (ratingCol)"));
+      }
+      // An implicit event's count (History adds up an item's events and weighs them).
+      in.add(implicit ? new History.Interaction(e.getString(1), 1f, e.getFloat(2))
+          : new History.Interaction(e.getString(1), e.getFloat(2)));
     }
     return History.of(in);
   }
@@ -248,6 +275,7 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
     Dataset<Row> users = history == null ? pairs.withColumn("events", lit(null)
         .cast("array<struct<ts:bigint,item:string,label:float>>"))
         : pairs.join(histories(history), new String[] {"u"}, "left");
+    boolean implicit = implicit();
     StructType out = new StructType().add("__u", DataTypes.StringType)
         .add("__i", DataTypes.StringType).add(str(predictionCol), DataTypes.FloatType);
     JavaRDD<Row> scored = users.select("u", "items", "events").javaRDD().mapPartitions(it -> {
@@ -257,7 +285,7 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
       while (it.hasNext()) {
         Row r = it.next();
         List<String> items = r.getList(1);
-        Scores s = m.score(historyOf(r, 2), items);
+        Scores s = m.score(historyOf(r, 2, implicit), items);
         Map<String, Float> byItem = new HashMap<>();
         for (ItemScore x : s.items()) {
           byItem.put(x.item(), x.score());
@@ -293,6 +321,7 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
     SparkSession spark = histories.sparkSession();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<io.metarec.serve.MetaRecModel.Parts> b = jsc.broadcast(parts(spark));
+    boolean implicit = implicit();
     StructType rec = new StructType().add(str(itemCol), DataTypes.StringType)
         .add("score", DataTypes.FloatType);
     StructType out = new StructType().add(str(userCol), DataTypes.StringType)
@@ -304,7 +333,7 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
       while (it.hasNext()) {
         Row r = it.next();
         List<Row> list = new ArrayList<>();
-        for (ItemScore s : m.recommend(historyOf(r, 1), n).items()) {
+        for (ItemScore s : m.recommend(historyOf(r, 1, implicit), n).items()) {
           list.add(RowFactory.create(s.item(), s.score()));
         }
         res.add(RowFactory.create(r.getString(0),

@@ -143,4 +143,37 @@ class MetaRecEstimatorTest {
     assertTrue(text.getMessage().contains("ratingCol user_id must be numeric"), text.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new MetaRec().setFeedback("stars"));
   }
+
+  @Test
+  void implicitFeedbackWeighsEachEventByItsCountColumn(@TempDir Path dir) {
+    MetaRec e = new MetaRec().setUserCol("user_id").setItemCol("item_id")
+        .setTimestampCol("timestamp").setFeedback("implicit").setWeightCol("rating")
+        .setSupportSize(5).setWorkDir(dir.resolve("work").toUri().toString())
+        .setConfig(new String[] {"model.embeddingDim=8", "model.hidden=[16]", "model.userDim=8",
+            "meta.iterations=6", "meta.tasksPerIteration=32", "train.partitions=2",
+            "split.validation=0.2", "inner.userSolver=ridge",
+            "train.selectAdaptation.enabled=false"});
+    MetaRecModel m = e.fit(train);
+    assertEquals("rating", m.getOrDefault(m.weightCol()), "the model reads the same column");
+    // The task set's labels are the counts' weights log2(1 + count), not all 1.
+    List<Float> labels = SPARK.read().parquet(dir.resolve("work/tasks/tasks").toString())
+        .select(org.apache.spark.sql.functions.explode(col("support_labels"))).distinct()
+        .collectAsList().stream().map(r -> r.getFloat(0)).sorted().toList();
+    assertTrue(labels.size() > 1 && labels.get(0) == 1f && labels.contains(2f)
+        && labels.contains(io.metarec.kernel.Losses.confidenceOfCount(5)), labels.toString());
+    List<Row> weighted = sorted(m.setHistory(history).transform(query));
+    MetaRecModel once = m.copy(org.apache.spark.ml.param.ParamMap.empty()).setWeightCol("");
+    List<Row> unweighted = sorted(once.setHistory(history).transform(query));
+    assertEquals(query.count(), weighted.size());
+    assertFalse(weighted.equals(unweighted), "the history's counts weigh its events");
+
+    IllegalArgumentException explicit = assertThrows(IllegalArgumentException.class,
+        () -> new MetaRec().setWeightCol("rating").transformSchema(train.schema()));
+    assertTrue(explicit.getMessage().contains("weightCol \"rating\" weighs the events of "
+        + "implicit feedback"), explicit.getMessage());
+    IllegalArgumentException text = assertThrows(IllegalArgumentException.class,
+        () -> new MetaRec().setFeedback("implicit").setWeightCol("user_id")
+            .transformSchema(train.schema()));
+    assertTrue(text.getMessage().contains("weightCol user_id must be numeric"), text.getMessage());
+  }
 }
