@@ -38,6 +38,9 @@ import java.util.List;
  * @param selectSteps the inner step counts tried (each >= 0)
  * @param selectLrScales the scales of every inner step size tried (each > 0)
  * @param selectPriorScales the factors on the learned prior strength tried (each > 0)
+ * @param selectMinGainStdErrors how many paired standard errors over the validation users a
+ *     candidate's gain over no adaptation (and the neighbourhood term's over the choice it joins)
+ *     must exceed to be taken ({@code >= 0}; 0 = any gain of the mean)
  * @param selectNeighbourWeights the weights of the neighbourhood term tried on top of each support
  *     size's choice (each > 0; null = auto: {@link #neighbourWeights})
  * @param neighbours neighbours kept per item for the neighbourhood term, {@code >= 1}
@@ -66,6 +69,7 @@ public record TrainConfig(
     List<Integer> selectSteps,
     List<Double> selectLrScales,
     List<Double> selectPriorScales,
+    double selectMinGainStdErrors,
     List<Double> selectNeighbourWeights,
     int neighbours,
     int neighbourMaxUserItems)
@@ -106,6 +110,10 @@ public record TrainConfig(
     }
     selectLrScales = positives("train.selectAdaptation.lrScales", selectLrScales);
     selectPriorScales = positives("train.selectAdaptation.priorScales", selectPriorScales);
+    if (!(selectMinGainStdErrors >= 0) || Double.isInfinite(selectMinGainStdErrors)) {
+      throw new ConfigValidationException("train.selectAdaptation.minGainStdErrors must be a "
+          + "number >= 0, got " + selectMinGainStdErrors);
+    }
     if (selectNeighbourWeights != null) {
       selectNeighbourWeights = positives("train.selectAdaptation.neighbourWeights",
           selectNeighbourWeights);
@@ -180,6 +188,7 @@ public record TrainConfig(
         r.getIntList("train.selectAdaptation.steps"),
         r.getDoubleList("train.selectAdaptation.lrScales"),
         r.getDoubleList("train.selectAdaptation.priorScales"),
+        r.getDouble("train.selectAdaptation.minGainStdErrors"),
         r.getDoubleListOrAuto("train.selectAdaptation.neighbourWeights"),
         r.getInt("train.selectAdaptation.neighbours"),
         r.getInt("train.selectAdaptation.neighbourMaxUserItems"));

@@ -21,6 +21,14 @@ import java.util.function.Function;
  * them is published with none. With validation at several support sizes ({@code
  * train.validationSupports}) the choice is made per support size as well ({@link
  * Outcome#bySupport}): one user with one rating and one with forty need not trust them alike.
+ *
+ * <p>A few hundred validation users are a noisy judge: the best of forty candidates by mean is
+ * often best by chance, and a model adapted with it can lose to no adaptation on new users. With
+ * {@code minGainStdErrors = z > 0} a candidate is only taken over adapting nothing when it beats
+ * it user by user: the mean of the paired per-user differences of the primary metric must exceed
+ * {@code z} standard errors of that mean (with {@code z = 1}, the one-standard-error rule of
+ * model selection); otherwise the best of those that do, or no adaptation, is chosen. The
+ * neighbourhood term is held to the same rule against the choice it is added to.
  * Nothing here knows Spark: the caller supplies the validation.
  */
 public final class AdaptationSelection {
@@ -31,9 +39,43 @@ public final class AdaptationSelection {
    * @param atSupport at each support size of the validation alone (empty without support sizes)
    */
   public record Trial(String label, Map<String, Object> inner, ValidationMetrics metrics,
-      List<ValidationMetrics> atSupport) {
+      List<ValidationMetrics> atSupport, ValidationAccumulator.PerTask perTask) {
     public Trial(String label, Map<String, Object> inner, ValidationMetrics metrics) {
-      this(label, inner, metrics, List.of());
+      this(label, inner, metrics, List.of(), null);
+    }
+
+    public Trial(String label, Map<String, Object> inner, ValidationMetrics metrics,
+        List<ValidationMetrics> atSupport) {
+      this(label, inner, metrics, atSupport, null);
+    }
+
+    /** Per-task scores at support slot {@code slot} (-1: the mean over them); null if unknown. */
+    double[] scoresAt(int slot) {
+      if (perTask == null) {
+        return null;
+      }
+      return slot < 0 ? perTask.meanOverSupports() : perTask.scores()[slot];
+    }
+  }
+
+  /**
+   * The paired per-user gain of one candidate over another, in the better direction.
+   *
+   * @param mean mean over the users both scored of (candidate - reference), sign-flipped for a
+   *     metric where lower is better
+   * @param standardError its standard error (sample standard deviation / sqrt(users))
+   * @param users users both scored
+   */
+  public record Gain(double mean, double standardError, int users) {
+    /** Whether the gain is positive and more than {@code z} standard errors. */
+    public boolean exceeds(double z) {
+      return users >= 2 && mean > 0 && mean > z * standardError;
+    }
+
+    @Override
+    public String toString() {
+      return String.format(java.util.Locale.ROOT, "%+.4f ± %.4f (paired SE, %d users)", mean,
+          standardError, users);
     }
   }
 
@@ -131,7 +173,7 @@ public final class AdaptationSelection {
   public static Outcome select(List<Map.Entry<String, Map<String, Object>>> candidates,
       Config defaults, ValidationMetrics.Direction direction,
       Function<InnerLoopConfig, ValidationMetrics> validate) {
-    return choose(candidates, defaults, direction,
+    return choose(candidates, defaults, direction, 0,
         inner -> new SupportScores(new int[0], validate.apply(inner), List.of()));
   }
 
@@ -145,8 +187,19 @@ public final class AdaptationSelection {
   public static Outcome selectBySupport(List<Map.Entry<String, Map<String, Object>>> candidates,
       Config defaults, ValidationMetrics.Direction direction,
       Function<InnerLoopConfig, SupportScores> validate) {
+    return selectBySupport(candidates, defaults, direction, validate, 0);
+  }
+
+  /**
+   * As {@link #selectBySupport(List, Config, ValidationMetrics.Direction, Function)}, a candidate
+   * taken over no adaptation only where its paired per-user gain exceeds {@code minGainStdErrors}
+   * standard errors (0: wherever its mean is better).
+   */
+  public static Outcome selectBySupport(List<Map.Entry<String, Map<String, Object>>> candidates,
+      Config defaults, ValidationMetrics.Direction direction,
+      Function<InnerLoopConfig, SupportScores> validate, double minGainStdErrors) {
     int[][] supports = {null};
-    Outcome o = choose(candidates, defaults, direction, inner -> {
+    Outcome o = choose(candidates, defaults, direction, minGainStdErrors, inner -> {
       SupportScores sc = validate.apply(inner);
       if (supports[0] != null && !java.util.Arrays.equals(supports[0], sc.supports())) {
         throw new IllegalArgumentException("every candidate must be validated at the same support "
@@ -159,12 +212,68 @@ public final class AdaptationSelection {
       return o;
     }
     List<SupportChoice> by = new ArrayList<>();
+    Trial none = noAdaptation(o.trials());
     for (int i = 0; i < supports[0].length; i++) {
       int at = i;
       by.add(new SupportChoice(supports[0][i], best(o.trials(), t -> t.atSupport().get(at),
-          direction)));
+          direction, none, at, minGainStdErrors)));
     }
     return new Outcome(o.chosen(), o.trials(), List.copyOf(by));
+  }
+
+  /** The trial that adapts nothing (no steps, no solve), or null when there is none. */
+  public static Trial noAdaptationOf(List<Trial> trials) {
+    return noAdaptation(trials);
+  }
+
+  static Trial noAdaptation(List<Trial> trials) {
+    for (Trial t : trials) {
+      Object steps = t.inner().get("steps");
+      if (steps instanceof Number n && n.intValue() == 0
+          && "sgd".equalsIgnoreCase(String.valueOf(t.inner().get("userSolver")))) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The paired per-user gain of {@code t} over {@code reference} at support slot {@code slot} (-1:
+   * over every support size), or null when either lacks per-task scores.
+   */
+  public static Gain gain(Trial t, Trial reference, int slot,
+      ValidationMetrics.Direction direction) {
+    double[] a = t.scoresAt(slot);
+    double[] b = reference.scoresAt(slot);
+    if (a == null || b == null) {
+      return null;
+    }
+    long[] ia = t.perTask().taskIds();
+    long[] ib = reference.perTask().taskIds();
+    double sign = direction == ValidationMetrics.Direction.HIGHER ? 1 : -1;
+    // The tasks both scored (ids ascending in both): Welford's running mean and variance.
+    int n = 0;
+    double mean = 0;
+    double m2 = 0;
+    for (int x = 0, y = 0; x < ia.length && y < ib.length; ) {
+      if (ia[x] < ib[y]) {
+        x++;
+      } else if (ia[x] > ib[y]) {
+        y++;
+      } else {
+        double d = sign * (a[x] - b[y]);
+        if (!Double.isNaN(d)) {
+          n++;
+          double delta = d - mean;
+          mean += delta / n;
+          m2 += delta * (d - mean);
+        }
+        x++;
+        y++;
+      }
+    }
+    double se = n >= 2 ? Math.sqrt(m2 / (n - 1) / n) : Double.NaN;
+    return new Gain(n == 0 ? Double.NaN : mean, se, n);
   }
 
   /**
@@ -178,6 +287,17 @@ public final class AdaptationSelection {
    */
   public static Outcome withNeighbourWeights(Outcome o, List<Double> weights, Config defaults,
       ValidationMetrics.Direction direction, Function<InnerLoopConfig, SupportScores> validate) {
+    return withNeighbourWeights(o, weights, defaults, direction, validate, 0);
+  }
+
+  /**
+   * As {@link #withNeighbourWeights(Outcome, List, Config, ValidationMetrics.Direction,
+   * Function)}, a weighted variant taken over the earlier choice only where its paired per-user
+   * gain exceeds {@code minGainStdErrors} standard errors.
+   */
+  public static Outcome withNeighbourWeights(Outcome o, List<Double> weights, Config defaults,
+      ValidationMetrics.Direction direction, Function<InnerLoopConfig, SupportScores> validate,
+      double minGainStdErrors) {
     if (weights.isEmpty()) {
       return o;
     }
@@ -195,18 +315,19 @@ public final class AdaptationSelection {
         c.put("neighbourWeight", w);
         SupportScores sc = validate.apply(parse(c, defaults));
         variants.add(new Trial(b.label() + ", neighbour weight " + w, c, sc.all(),
-            sc.atSupport()));
+            sc.atSupport(), sc.perTask()));
       }
     }
     List<Trial> trials = new ArrayList<>(o.trials());
     trials.addAll(variants);
-    Trial chosen = best(firstThen(o.chosen(), variants), Trial::metrics, direction);
+    Trial chosen = best(firstThen(o.chosen(), variants), Trial::metrics, direction, o.chosen(),
+        -1, minGainStdErrors);
     List<SupportChoice> by = new ArrayList<>();
     for (int i = 0; i < o.bySupport().size(); i++) {
       int at = i;
       SupportChoice c = o.bySupport().get(i);
       by.add(new SupportChoice(c.support(), best(firstThen(c.chosen(), variants),
-          t -> t.atSupport().get(at), direction)));
+          t -> t.atSupport().get(at), direction, c.chosen(), at, minGainStdErrors)));
     }
     return new Outcome(chosen, List.copyOf(trials), List.copyOf(by));
   }
@@ -226,13 +347,18 @@ public final class AdaptationSelection {
    * @param atSupport the metrics at each support size (empty without them)
    */
   public record SupportScores(int[] supports, ValidationMetrics all,
-      List<ValidationMetrics> atSupport) {
+      List<ValidationMetrics> atSupport, ValidationAccumulator.PerTask perTask) {
     public SupportScores {
       supports = supports.clone();
       atSupport = List.copyOf(atSupport);
       if (atSupport.size() != supports.length) {
         throw new IllegalArgumentException("one metric per support size");
       }
+    }
+
+    /** Scores without per-task values (no paired comparison). */
+    public SupportScores(int[] supports, ValidationMetrics all, List<ValidationMetrics> atSupport) {
+      this(supports, all, atSupport, null);
     }
 
     /** The scores of merged validation sums. */
@@ -242,19 +368,48 @@ public final class AdaptationSelection {
       for (int i = 0; i < ks.length; i++) {
         at.add(acc.metricsAt(i));
       }
-      return new SupportScores(ks, acc.metrics(), at);
+      return new SupportScores(ks, acc.metrics(), at, acc.perTask());
     }
   }
 
   private static Outcome choose(List<Map.Entry<String, Map<String, Object>>> candidates,
-      Config defaults, ValidationMetrics.Direction direction,
+      Config defaults, ValidationMetrics.Direction direction, double minGainStdErrors,
       Function<InnerLoopConfig, SupportScores> score) {
     List<Trial> trials = new ArrayList<>();
     for (Map.Entry<String, Map<String, Object>> c : candidates) {
       SupportScores sc = score.apply(parse(c.getValue(), defaults));
-      trials.add(new Trial(c.getKey(), c.getValue(), sc.all(), sc.atSupport()));
+      trials.add(new Trial(c.getKey(), c.getValue(), sc.all(), sc.atSupport(), sc.perTask()));
     }
-    return new Outcome(best(trials, Trial::metrics, direction), List.copyOf(trials));
+    return new Outcome(best(trials, Trial::metrics, direction, noAdaptation(trials), -1,
+        minGainStdErrors), List.copyOf(trials));
+  }
+
+  /**
+   * The best trial by {@code metric} among {@code reference} and those whose paired gain over it
+   * at {@code slot} exceeds {@code z} standard errors (every trial when {@code z <= 0}, there is no
+   * reference, or a trial lacks per-task scores); ties to the first.
+   */
+  private static Trial best(List<Trial> trials, Function<Trial, ValidationMetrics> metric,
+      ValidationMetrics.Direction direction, Trial reference, int slot, double z) {
+    Trial plain = best(trials, metric, direction);
+    if (z <= 0 || reference == null || plain == reference) {
+      return plain;
+    }
+    List<Trial> eligible = new ArrayList<>();
+    for (Trial t : trials) {
+      if (t == reference) {
+        eligible.add(t);
+        continue;
+      }
+      Gain g = gain(t, reference, slot, direction);
+      if (g == null) {
+        return plain;
+      }
+      if (g.exceeds(z)) {
+        eligible.add(t);
+      }
+    }
+    return best(eligible, metric, direction);
   }
 
   /**

@@ -25,7 +25,9 @@ import java.util.SplittableRandom;
  * stream (seed, 0, task id, {@link #PURPOSE_NEGATIVES}). With support sizes ({@code
  * train.validationSupports}) each task is scored as the evaluation's strict protocol scores it:
  * adapted on its first K interactions for every K, the interactions after the largest K its query,
- * the scores averaged over the Ks, and kept per K as well ({@link #metricsAt}). Not thread-safe.
+ * the scores averaged over the Ks, and kept per K as well ({@link #metricsAt}). Each task's own
+ * primary score at each support size (its MAE, or its nDCG@10) is kept too ({@link #perTask}), so
+ * that two settings validated on the same tasks can be compared user by user. Not thread-safe.
  */
 public final class ValidationAccumulator implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
@@ -45,6 +47,10 @@ public final class ValidationAccumulator implements Serializable {
   private final double[] kBce;
   private final double[] kAuc;
   private final double[] kNdcg;
+  // Per task scored: its id and its primary score at each slot (NaN where it has none).
+  private long[] taskIds = new long[0];
+  private double[] taskScores = new double[0];
+  private int taskCount;
 
   /** An empty accumulator for {@code feedback} that scores each task's own support and query. */
   public ValidationAccumulator(Feedback feedback) {
@@ -127,7 +133,9 @@ public final class ValidationAccumulator implements Serializable {
       Task t, long seed) {
     if (supports.length == 0) {
       if (t.querySize() > 0) {
-        addSplit(engine, theta, inner, t, t.supportSize(), t.supportSize(), seed, 0);
+        double score = addSplit(engine, theta, inner, t, t.supportSize(), t.supportSize(), seed, 0);
+        int at = append(t.taskId()); // before the store: append may grow the array
+        taskScores[at] = score;
         tasks++;
       }
       return;
@@ -136,14 +144,37 @@ public final class ValidationAccumulator implements Serializable {
     if (t.size() <= queryStart) {
       return;
     }
+    double[] scores = new double[supports.length];
     for (int i = 0; i < supports.length; i++) {
-      addSplit(engine, theta, inner, t, supports[i], queryStart, seed, i);
+      scores[i] = addSplit(engine, theta, inner, t, supports[i], queryStart, seed, i);
     }
+    int at = append(t.taskId());
+    System.arraycopy(scores, 0, taskScores, at * slots(), supports.length);
     tasks++;
   }
 
-  /** Adapts on rows [0, k) of {@code t} and scores rows [queryStart, n). */
-  private void addSplit(JvmAdaptationEngine engine, Params theta, InnerLoopConfig inner, Task t,
+  private int slots() {
+    return Math.max(1, supports.length);
+  }
+
+  /** Appends a task's row (scores NaN) and returns its index. */
+  private int append(long taskId) {
+    int w = slots();
+    if (taskCount == taskIds.length) {
+      int cap = Math.max(16, 2 * taskIds.length);
+      taskIds = Arrays.copyOf(taskIds, cap);
+      taskScores = Arrays.copyOf(taskScores, cap * w);
+    }
+    taskIds[taskCount] = taskId;
+    Arrays.fill(taskScores, taskCount * w, (taskCount + 1) * w, Double.NaN);
+    return taskCount++;
+  }
+
+  /**
+   * Adapts on rows [0, k) of {@code t} and scores rows [queryStart, n); returns the task's primary
+   * score (its MAE, or its nDCG@10).
+   */
+  private double addSplit(JvmAdaptationEngine engine, Params theta, InnerLoopConfig inner, Task t,
       int k, int queryStart, long seed, int slot) {
     int q = t.size() - queryStart;
     ModelSpec spec = theta.layout().spec();
@@ -171,7 +202,7 @@ public final class ValidationAccumulator implements Serializable {
       kSqError[slot] += sq;
       kUserMae[slot] += abs / q;
       kUserRmse[slot] += Math.sqrt(sq / q);
-      return;
+      return abs / q;
     }
     // Full ranking: the query items against every item the user never interacted with.
     int numItems = spec.numItems();
@@ -212,7 +243,9 @@ public final class ValidationAccumulator implements Serializable {
     }
     kBce[slot] += loss / 2;
     kAuc[slot] += unseen == 0 ? 1.0 : UserMetrics.auc(pos, all);
-    kNdcg[slot] += UserMetrics.ndcgImplicit(pos, all, ValidationMetrics.NDCG_K);
+    double ndcg = UserMetrics.ndcgImplicit(pos, all, ValidationMetrics.NDCG_K);
+    kNdcg[slot] += ndcg;
+    return ndcg;
   }
 
   /** Adds {@code other}'s sums into this, in place; returns this. */
@@ -236,7 +269,59 @@ public final class ValidationAccumulator implements Serializable {
       kAuc[i] += other.kAuc[i];
       kNdcg[i] += other.kNdcg[i];
     }
+    int w = slots();
+    for (int j = 0; j < other.taskCount; j++) {
+      int at = append(other.taskIds[j]);
+      System.arraycopy(other.taskScores, j * w, taskScores, at * w, w);
+    }
     return this;
+  }
+
+  /**
+   * Each task's primary score (MAE, or nDCG@10) at each support size, by task id: the same
+   * whatever order the tasks were added and merged in.
+   */
+  public PerTask perTask() {
+    int w = slots();
+    Integer[] order = new Integer[taskCount];
+    for (int j = 0; j < taskCount; j++) {
+      order[j] = j;
+    }
+    Arrays.sort(order, (a, b) -> Long.compare(taskIds[a], taskIds[b]));
+    long[] ids = new long[taskCount];
+    double[][] scores = new double[w][taskCount];
+    for (int j = 0; j < taskCount; j++) {
+      ids[j] = taskIds[order[j]];
+      for (int i = 0; i < w; i++) {
+        scores[i][j] = taskScores[order[j] * w + i];
+      }
+    }
+    return new PerTask(ids, scores);
+  }
+
+  /**
+   * Per-task primary scores.
+   *
+   * @param taskIds ascending
+   * @param scores per support size (one row without support sizes), one score per task
+   */
+  public record PerTask(long[] taskIds, double[][] scores) implements Serializable {
+    /** Each task's mean score over the support sizes (NaN where it has none). */
+    public double[] meanOverSupports() {
+      double[] out = new double[taskIds.length];
+      for (int j = 0; j < out.length; j++) {
+        double sum = 0;
+        int n = 0;
+        for (double[] row : scores) {
+          if (!Double.isNaN(row[j])) {
+            sum += row[j];
+            n++;
+          }
+        }
+        out[j] = n == 0 ? Double.NaN : sum / n;
+      }
+      return out;
+    }
   }
 
   /**

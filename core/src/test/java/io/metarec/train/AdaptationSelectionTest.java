@@ -222,4 +222,89 @@ class AdaptationSelectionTest {
     assertEquals("steps 10, step sizes x1.0", hi.chosen().label());
     assertTrue(hi.trials().size() >= 3);
   }
+
+  /**
+   * nDCG scores of 60 validation users at supports 1 and 5: each user's own base, plus {@code
+   * shift}, plus {@code +-swing} for every other user (by {@code phase}): a gain of exactly
+   * {@code shift} on average, whose paired standard error is about {@code swing / 7.7}.
+   */
+  private static AdaptationSelection.SupportScores perUser(double shift, double swing,
+      int phase) {
+    int n = 60;
+    long[] ids = new long[n];
+    double[][] scores = new double[2][n];
+    java.util.SplittableRandom base = new java.util.SplittableRandom(1);
+    for (int u = 0; u < n; u++) {
+      ids[u] = 100 + 3L * u;
+      double b = 0.2 + 0.5 * base.nextDouble();
+      for (int k = 0; k < 2; k++) {
+        scores[k][u] = b + shift + ((u + phase) % 2 == 0 ? swing : -swing);
+      }
+    }
+    List<ValidationMetrics> at = new ArrayList<>();
+    double all = 0;
+    for (int k = 0; k < 2; k++) {
+      double m = java.util.Arrays.stream(scores[k]).average().orElseThrow();
+      at.add(ndcg(m));
+      all += m / 2;
+    }
+    return new AdaptationSelection.SupportScores(new int[] {1, 5}, ndcg(all), at,
+        new ValidationAccumulator.PerTask(ids, scores));
+  }
+
+  @Test
+  void aCandidateIsTakenOverNoAdaptationOnlyWhereItsPairedGainExceedsTheNoise() {
+    Map<String, Object> ridge = trained();
+    ridge.put("userSolver", "ridge");
+    ridge.put("adapt", List.of("user"));
+    var candidates = AdaptationSelection.candidates(ridge, List.of(0), List.of(1.0),
+        List.of(4.0));
+    // The strong prior is best by mean: +0.004 on average, but +-0.3 from user to user (a paired
+    // standard error of 0.04). The trained solve gains +0.002 for every user alike.
+    Function<InnerLoopConfig, AdaptationSelection.SupportScores> noisy = in ->
+        in.userSolver() == UserSolver.SGD ? perUser(0, 0, 0)
+            : in.priorScale() == 4f ? perUser(0.004, 0.3, 0) : perUser(0.002, 0, 0);
+    AdaptationSelection.Outcome byMean = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.HIGHER, noisy, 0);
+    AdaptationSelection.Trial strong = byMean.trials().get(1);
+    AdaptationSelection.Trial none = AdaptationSelection.noAdaptationOf(byMean.trials());
+    assertEquals("none (no adaptation)", none.label());
+    assertTrue(strong.metrics().primary() > byMean.trials().get(0).metrics().primary(),
+        "best by mean");
+    assertEquals("prior strength x4.0", byMean.chosen().label());
+    AdaptationSelection.Gain g = AdaptationSelection.gain(strong, none, 0,
+        ValidationMetrics.Direction.HIGHER);
+    assertEquals(60, g.users());
+    assertTrue(g.mean() > 0 && !g.exceeds(1), g.toString());
+    AdaptationSelection.Outcome paired = AdaptationSelection.selectBySupport(candidates,
+        DEFAULTS, ValidationMetrics.Direction.HIGHER, noisy, 1);
+    assertEquals("trained", paired.chosen().label(), "the consistent gain, not the lucky one");
+    assertEquals(List.of("trained", "trained"), paired.bySupport().stream()
+        .map(c -> c.chosen().label()).toList());
+    assertTrue(AdaptationSelection.gain(paired.chosen(), none, -1,
+        ValidationMetrics.Direction.HIGHER).exceeds(1));
+    // Where no candidate beats adapting nothing beyond the noise, nothing is adapted; the
+    // explicit direction (lower is better) flips the sign of the gain.
+    Function<InnerLoopConfig, AdaptationSelection.SupportScores> onlyNoise = in ->
+        in.userSolver() == UserSolver.SGD ? perUser(0, 0, 0)
+            : perUser(in.priorScale() == 4f ? -0.004 : -0.001, 0.3, in.priorScale() == 4f ? 0 : 1);
+    AdaptationSelection.Outcome lower = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, onlyNoise, 1);
+    assertEquals("none (no adaptation)", lower.chosen().label());
+    assertEquals(List.of("none (no adaptation)", "none (no adaptation)"), lower.bySupport()
+        .stream().map(c -> c.chosen().label()).toList());
+    assertEquals("prior strength x4.0", AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, onlyNoise, 0).chosen().label(), "by mean alone");
+    // The neighbourhood term is held to the same rule against the choice it joins.
+    AdaptationSelection.Outcome termed = AdaptationSelection.withNeighbourWeights(paired,
+        List.of(2.0, 8.0), DEFAULTS, ValidationMetrics.Direction.HIGHER, in ->
+            in.neighbourWeight() == 8f ? perUser(0.02, 0.01, 0)
+                : in.neighbourWeight() == 2f ? perUser(0.03, 0.5, 1) : noisy.apply(in), 1);
+    assertEquals("trained, neighbour weight 8.0", termed.chosen().label());
+    assertEquals("trained, neighbour weight 2.0", AdaptationSelection.withNeighbourWeights(paired,
+        List.of(2.0, 8.0), DEFAULTS, ValidationMetrics.Direction.HIGHER, in ->
+            in.neighbourWeight() == 8f ? perUser(0.02, 0.01, 0)
+                : in.neighbourWeight() == 2f ? perUser(0.03, 0.5, 1) : noisy.apply(in), 0)
+        .chosen().label(), "by mean alone");
+  }
 }

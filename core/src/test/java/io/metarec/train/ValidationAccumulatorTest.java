@@ -166,4 +166,36 @@ class ValidationAccumulatorTest {
     org.junit.jupiter.api.Assertions.assertArrayEquals(new int[0],
         ValidationAccumulator.supportsCovering(ks, java.util.Map.of(1, 10L), 10));
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Feedback.class)
+  void eachTasksPrimaryScoreIsKeptByTaskIdWhateverTheMergeOrder(Feedback fb) {
+    ModelSpec spec = TestFixtures.tinySpec(fb, true, Activation.RELU);
+    Params theta = TestFixtures.randomParams(spec, 6);
+    JvmAdaptationEngine engine = new JvmAdaptationEngine(spec, TestFixtures.tinyItems(12));
+    List<Task> tasks = TestFixtures.tinyTasks(fb, 7);
+    int[] ks = {1, 3};
+    ValidationAccumulator all = new ValidationAccumulator(fb, ks);
+    ValidationAccumulator first = new ValidationAccumulator(fb, ks);
+    ValidationAccumulator second = new ValidationAccumulator(fb, ks);
+    for (int j = 0; j < tasks.size(); j++) {
+      all.addTaskInPlace(engine, theta, INNER, tasks.get(j), 1);
+      (j % 3 == 0 ? first : second).addTaskInPlace(engine, theta, INNER, tasks.get(j), 1);
+    }
+    ValidationAccumulator.PerTask p = all.perTask();
+    ValidationAccumulator.PerTask merged = second.mergeInPlace(first).perTask();
+    org.junit.jupiter.api.Assertions.assertArrayEquals(p.taskIds(), merged.taskIds());
+    for (int i = 0; i < ks.length; i++) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(p.scores()[i], merged.scores()[i]);
+      // The per-task scores are what the metric averages.
+      double mean = java.util.Arrays.stream(p.scores()[i]).average().orElseThrow();
+      assertEquals(all.metricsAt(i).primary(), mean, 1e-12, "support slot " + i);
+    }
+    assertEquals(all.metrics().primary(),
+        java.util.Arrays.stream(p.meanOverSupports()).average().orElseThrow(), 1e-12);
+    long[] sorted = p.taskIds().clone();
+    java.util.Arrays.sort(sorted);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(sorted, p.taskIds());
+    assertEquals(tasks.size(), p.taskIds().length);
+  }
 }

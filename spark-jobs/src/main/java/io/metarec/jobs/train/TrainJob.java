@@ -299,24 +299,37 @@ public final class TrainJob {
         .get("inner");
     var candidates = AdaptationSelection.candidates(trained, tc.selectSteps(),
         tc.selectLrScales(), tc.selectPriorScales());
+    double z = tc.selectMinGainStdErrors();
     AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates,
-        TrainSettings.innerDefaults(), direction, validate);
+        TrainSettings.innerDefaults(), direction, validate, z);
     o = AdaptationSelection.withNeighbourWeights(o, neighbourWeights,
-        TrainSettings.innerDefaults(), direction, validate);
+        TrainSettings.innerDefaults(), direction, validate, z);
+    AdaptationSelection.Trial none = AdaptationSelection.noAdaptationOf(o.trials());
     for (AdaptationSelection.Trial t : o.trials()) {
       LOG.info("adaptation candidate {}: {}{}", t.label(), t.metrics(), t.atSupport().isEmpty()
           ? "" : " (per support size: " + t.atSupport().stream()
               .map(m -> String.format(Locale.ROOT, "%.4f", m.primary())).toList() + ")");
     }
-    LOG.info("adaptation chosen on the validation users: {} ({}; {} candidates in {} s)",
-        o.chosen().label(), o.chosen().metrics(), o.trials().size(),
-        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+    LOG.info("adaptation chosen on the validation users: {} ({}{}; {} candidates in {} s)",
+        o.chosen().label(), o.chosen().metrics(), gainNote(o.chosen(), none, -1, direction),
+        o.trials().size(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     for (int i = 0; i < o.bySupport().size(); i++) {
       AdaptationSelection.SupportChoice c = o.bySupport().get(i);
-      LOG.info("adaptation chosen for support size {}: {} ({})", c.support(), c.chosen().label(),
-          c.chosen().atSupport().get(i));
+      LOG.info("adaptation chosen for support size {}: {} ({}{})", c.support(),
+          c.chosen().label(), c.chosen().atSupport().get(i),
+          gainNote(c.chosen(), none, i, direction));
     }
     return o.adaptation();
+  }
+
+  /** ", gain over no adaptation +x ± se (paired SE, n users)", or "" where it is not known. */
+  private static String gainNote(AdaptationSelection.Trial t, AdaptationSelection.Trial none,
+      int slot, ValidationMetrics.Direction direction) {
+    if (none == null || t == none) {
+      return "";
+    }
+    AdaptationSelection.Gain g = AdaptationSelection.gain(t, none, slot, direction);
+    return g == null ? "" : ", gain over no adaptation " + g;
   }
 
   /** Share of the task slots' time outside the kernel: 1 − kernel time / (seconds × slots). */
