@@ -40,7 +40,7 @@ import java.util.List;
  * @param selectPriorScales the factors on the learned prior strength tried (each > 0)
  * @param selectMinGainStdErrors how many paired standard errors over the validation users a
  *     candidate's gain over no adaptation (and the neighbourhood term's over the choice it joins)
- *     must exceed to be taken ({@code >= 0}; 0 = any gain of the mean)
+ *     must exceed to be taken ({@code >= 0}; 0, the default, = any gain of the mean)
  * @param selectNeighbourWeights the weights of the neighbourhood term tried on top of each support
  *     size's choice (each > 0; null = auto: {@link #neighbourWeights})
  * @param neighbours neighbours kept per item for the neighbourhood term, {@code >= 1}

@@ -99,7 +99,7 @@ class MetaRecConfigTest {
         .contains("must be auto or a list of numbers, got 'some'"));
     assertTrue(rejected("inner.neighbourWeight=-1").getMessage()
         .contains("inner.neighbourWeight must be a finite number >= 0, got -1"));
-    assertEquals(1.0, auto.selectMinGainStdErrors(), 0.0, "the one-standard-error rule");
+    assertEquals(0.0, auto.selectMinGainStdErrors(), 0.0, "the best mean by default");
     assertTrue(rejected("train.selectAdaptation.minGainStdErrors=-0.5").getMessage()
         .contains("train.selectAdaptation.minGainStdErrors must be a number >= 0, got -0.5"));
   }
