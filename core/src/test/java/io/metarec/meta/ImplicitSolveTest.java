@@ -39,63 +39,29 @@ class ImplicitSolveTest {
     return p;
   }
 
-  @Test
-  void withOtherTermsZeroTheScoresAreImplicitAlsFoldInOfADirectDenseSolve() {
-    float lambda = 0.7f;
-    float confidence = 4f;
+  /**
+   * With the other terms zero, the scores are implicit ALS's fold-in by a direct dense solve:
+   * {@code u = (sum_i q_i q_i^T + conf sum_S w_r q_r q_r^T + lambda I)^-1 sum_S (1 + conf w_r) q_r}
+   * over every item {@code i >= 1} and every support row r (a repeated item counts twice), the
+   * weights {@code w_r} the support's labels (1, or a count column's weights).
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+      "0.7, 4.0, '2 5 7 5', '1 1 1 1'",
+      "0.4, 2.5, '3 6 8 3', '2 0.5 1.5 1'"})
+  void withOtherTermsZeroTheScoresAreImplicitAlsFoldInOfADirectDenseSolve(float lambda,
+      float confidence, String supportText, String weightText) {
+    int[] support = java.util.Arrays.stream(supportText.split(" ")).mapToInt(Integer::parseInt)
+        .toArray();
+    String[] wt = weightText.split(" ");
+    float[] weights = new float[wt.length];
+    for (int r = 0; r < wt.length; r++) {
+      weights[r] = Float.parseFloat(wt[r]);
+    }
     Params theta = factorsOnly(lambda);
     InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
         .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
             ImplicitConfig.Loss.BCE, confidence, false, ImplicitConfig.TaskWeight.TASK));
-    int[] support = {2, 5, 7, 5};
-    int n = SPEC.numItems();
-    int[] all = new int[n - 1];
-    for (int i = 1; i < n; i++) {
-      all[i - 1] = i;
-    }
-    JvmAdaptationEngine e = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(n));
-    float[] scores = e.adaptAndScore(theta, inner, support, new float[] {1, 1, 1, 1},
-        new int[][] {{1}, {2}}, all);
-    // Direct: u = (sum_i q_i q_i^T + c sum_S q_r q_r^T + lambda I)^-1 (1 + c) sum_S q_r, over every
-    // item i >= 1 and every support row r (a repeated item counts twice).
-    float[][] q = theta.segment(theta.layout().itemFactor);
-    int d = SPEC.userDim();
-    double[][] m = new double[d][d];
-    double[] b = new double[d];
-    for (int i = 1; i < n; i++) {
-      addOuter(m, q[i], 1);
-    }
-    for (int r : support) {
-      addOuter(m, q[r], confidence);
-      for (int a = 0; a < d; a++) {
-        b[a] += (1 + confidence) * q[r][a];
-      }
-    }
-    for (int a = 0; a < d; a++) {
-      m[a][a] += lambda;
-    }
-    double[] u = solve(m, b);
-    for (int i = 1; i < n; i++) {
-      double s = 0;
-      for (int a = 0; a < d; a++) {
-        s += u[a] * q[i][a];
-      }
-      assertEquals(s, scores[i - 1], 1e-5, "item " + i);
-    }
-  }
-
-  @Test
-  void weightedPositivesAreTheDirectDenseSolveWithPerRowConfidence() {
-    // A count column's weights w_r: M = G + sum_S conf w_r q_r q_r^T + lambda I,
-    // b = sum_S (1 + conf w_r) q_r; a weight of 1 is the unweighted solve.
-    float lambda = 0.4f;
-    float confidence = 2.5f;
-    Params theta = factorsOnly(lambda);
-    InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
-        .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
-            ImplicitConfig.Loss.BCE, confidence, false, ImplicitConfig.TaskWeight.TASK));
-    int[] support = {3, 6, 8, 3};
-    float[] weights = {2f, 0.5f, 1.5f, 1f};
     int n = SPEC.numItems();
     int[] all = new int[n - 1];
     for (int i = 1; i < n; i++) {
@@ -127,9 +93,11 @@ class ImplicitSolveTest {
       }
       assertEquals(s, scores[i - 1], 1e-5, "item " + i);
     }
-    float[] unweighted = e.adaptAndScore(theta, inner, support, new float[] {1, 1, 1, 1},
-        new int[][] {{1}, {2}}, all);
-    assertFalse(java.util.Arrays.equals(unweighted, scores), "the weights change the solve");
+    float[] ones = new float[support.length];
+    java.util.Arrays.fill(ones, 1f);
+    boolean unweighted = java.util.Arrays.equals(ones, weights);
+    assertEquals(unweighted, java.util.Arrays.equals(scores, e.adaptAndScore(theta, inner,
+        support, ones, new int[][] {{1}, {2}}, all)), "the weights change the solve");
   }
 
   private static void addOuter(double[][] m, float[] x, double w) {
