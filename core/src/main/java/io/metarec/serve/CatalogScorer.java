@@ -120,45 +120,23 @@ final class CatalogScorer {
     int k = 0;
     int unknown = 0;
     Map<String, Integer> index = m.itemIndex();
-    // Implicit feedback: an item's events add up, as build-tasks adds a (user, item)'s rows, to
-    // one event at the item's last occurrence, weighted log2(1 + count) (a single event of count
-    // 1 weighs 1).
-    Map<Integer, double[]> counts = implicit ? new java.util.HashMap<>() : null;
-    if (implicit) {
-      for (int at = 0; at < in.size(); at++) {
-        History.Interaction it = in.get(at);
-        Integer idx = index.get(it.item());
-        if (idx == null) {
-          continue;
-        }
-        double[] c = counts.computeIfAbsent(idx, x -> new double[2]);
-        c[0] += it.count(); // finite and > 0: History.Interaction checks it
-        c[1] = at;
-      }
-    }
-    for (int at = 0; at < in.size(); at++) {
-      History.Interaction it = in.get(at);
+    for (History.Interaction it : in) {
       Integer idx = index.get(it.item());
       if (idx == null) {
         unknown++;
         continue;
       }
-      float label;
-      if (implicit) {
-        double[] c = counts.get(idx);
-        if (c[1] != at) {
-          continue; // a later event on the item carries the sum
-        }
-        label = io.metarec.kernel.Losses.confidenceOfCount(c[0]);
-      } else {
-        label = it.label();
-      }
+      // Implicit feedback: the event's count, weighted below.
+      float label = implicit ? it.count() : it.label();
       if (!implicit && !(label >= m.labelMin() && label <= m.labelMax())) {
         throw new IllegalArgumentException("the rating of item " + it.item() + " must be in ["
             + m.labelMin() + ", " + m.labelMax() + "] (the model's label range), got " + label);
       }
       history[k] = idx;
       labels[k++] = label;
+    }
+    if (implicit) {
+      k = weighEvents(k);
     }
     int[][] uf = userFeatures(h.userFeatures());
     io.metarec.config.InnerLoopConfig inner = m.innerFor(k);
@@ -383,15 +361,58 @@ final class CatalogScorer {
     }
   }
 
+  /**
+   * Implicit feedback: turns the counts in {@code labels[0, k)} into weights as build-tasks does
+   * for a (user, item)'s rows: an item's events add up to one event at its last occurrence,
+   * weighted {@code log2(1 + count)} (a single event of count 1 weighs 1). Returns the events
+   * left. Without a repeated item (found with the marks) nothing is allocated.
+   */
+  private int weighEvents(int k) {
+    int gen = nextMark();
+    boolean repeats = false;
+    for (int j = 0; j < k && !repeats; j++) {
+      repeats = marks[history[j]] == gen;
+      marks[history[j]] = gen;
+    }
+    if (!repeats) {
+      for (int j = 0; j < k; j++) {
+        labels[j] = io.metarec.kernel.Losses.confidenceOfCount(labels[j]);
+      }
+      return k;
+    }
+    // Each item's summed count (in double, as build-tasks sums) and its last occurrence.
+    Map<Integer, double[]> byItem = new java.util.HashMap<>();
+    for (int j = 0; j < k; j++) {
+      double[] c = byItem.computeIfAbsent(history[j], x -> new double[2]);
+      c[0] += labels[j];
+      c[1] = j;
+    }
+    int kept = 0;
+    for (int j = 0; j < k; j++) {
+      double[] c = byItem.get(history[j]);
+      if (c[1] == j) {
+        history[kept] = history[j];
+        labels[kept++] = io.metarec.kernel.Losses.confidenceOfCount(c[0]);
+      }
+    }
+    return kept;
+  }
+
   // ---------------------------------------------------------------- top N
 
-  /** Marks the items a list must leave out; returns the mark that means "excluded". */
-  private int mark(UserState s, boolean excludeSeen, Collection<String> exclude) {
+  /** A mark no item holds yet (every mark cleared when the counter wraps). */
+  private int nextMark() {
     markGen++;
     if (markGen == Integer.MAX_VALUE) {
       Arrays.fill(marks, 0);
       markGen = 1;
     }
+    return markGen;
+  }
+
+  /** Marks the items a list must leave out; returns the mark that means "excluded". */
+  private int mark(UserState s, boolean excludeSeen, Collection<String> exclude) {
+    nextMark();
     marks[0] = markGen;
     if (excludeSeen) {
       for (int k = 0; k < s.seenCount; k++) {
