@@ -35,13 +35,18 @@ public final class Losses {
       for (int r = 0; r < n; r++) {
         double p = pred[r];
         float label = labels[labelOffset + r];
-        double y = label > 0f ? 1.0 : 0.0;
+        double y = targetOf(label);
         double w = weightOf(label);
         loss += w * (Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))));
         dPred[r] = (float) (w * (1.0 / (1.0 + Math.exp(-p)) - y) * invN);
       }
     }
     return loss / n;
+  }
+
+  /** The target of an implicit row of label {@code label}: 1 for a positive, 0 for a negative. */
+  public static float targetOf(float label) {
+    return label > 0f ? 1f : 0f;
   }
 
   /**
@@ -76,7 +81,7 @@ public final class Losses {
       return err * err;
     }
     double p = pred;
-    double y = label > 0f ? 1.0 : 0.0;
+    double y = targetOf(label);
     double w = weightOf(label);
     return w * (Math.max(p, 0) - p * y + Math.log1p(Math.exp(-Math.abs(p))));
   }

@@ -66,7 +66,8 @@ final class WlsSolver {
   /**
    * Solves for the positive rows {@code r < positives} of the task, {@code q[li[r]]} their local
    * factor rows and {@code weights[r]} their weights (the labels: 1, or a count's confidence), a
-   * row's confidence being {@code 1 + conf * weights[r]}. {@code u0} must be set first. Leaves the Cholesky factor for {@link
+   * row's confidence being {@code 1 + conf * weights[r]}. {@code u0} must be set first. Leaves
+   * the Cholesky factor for {@link
    * #backwardInPlace}.
    */
   void solveInPlace(double[][] gram, float[][] q, int[] li, float[] weights, int positives,

@@ -222,11 +222,7 @@ public final class AdaptationSelection {
   }
 
   /** The trial that adapts nothing (no steps, no solve), or null when there is none. */
-  public static Trial noAdaptationOf(List<Trial> trials) {
-    return noAdaptation(trials);
-  }
-
-  static Trial noAdaptation(List<Trial> trials) {
+  public static Trial noAdaptation(List<Trial> trials) {
     for (Trial t : trials) {
       Object steps = t.inner().get("steps");
       if (steps instanceof Number n && n.intValue() == 0

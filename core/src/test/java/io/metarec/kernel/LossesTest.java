@@ -61,7 +61,8 @@ class LossesTest {
 
   @Test
   void aCountsConfidenceIsLog2OfOnePlusTheCount() {
-    assertEquals(1f, Losses.confidenceOfCount(1), 0f, "a count of 1 weighs what an unweighted row does");
+    assertEquals(1f, Losses.confidenceOfCount(1), 0f,
+        "a count of 1 weighs what an unweighted row does");
     assertEquals(2f, Losses.confidenceOfCount(3), 0f);
     assertEquals((float) (Math.log(1.5) / Math.log(2)), Losses.confidenceOfCount(0.5), 1e-7f);
     assertTrue(Losses.confidenceOfCount(1000) > Losses.confidenceOfCount(999));

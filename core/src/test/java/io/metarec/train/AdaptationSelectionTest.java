@@ -267,7 +267,7 @@ class AdaptationSelectionTest {
     AdaptationSelection.Outcome byMean = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
         ValidationMetrics.Direction.HIGHER, noisy, 0);
     AdaptationSelection.Trial strong = byMean.trials().get(1);
-    AdaptationSelection.Trial none = AdaptationSelection.noAdaptationOf(byMean.trials());
+    AdaptationSelection.Trial none = AdaptationSelection.noAdaptation(byMean.trials());
     assertEquals("none (no adaptation)", none.label());
     assertTrue(strong.metrics().primary() > byMean.trials().get(0).metrics().primary(),
         "best by mean");

@@ -66,7 +66,8 @@ final class TaskBlock {
    * positive (label {@code > 0}: its weight) and 0 for a negative, as {@code Losses} reads it.
    */
   private float target(float label) {
-    return spec.feedback() == io.metarec.model.Feedback.IMPLICIT ? (label > 0f ? 1f : 0f) : label;
+    return spec.feedback() == io.metarec.model.Feedback.IMPLICIT
+        ? io.metarec.kernel.Losses.targetOf(label) : label;
   }
 
   /** The loss weight of a label's row: 1 (explicit, negatives), an implicit positive's label. */

@@ -35,6 +35,15 @@ public final class RowValidation {
   private RowValidation() {}
 
   /**
+   * The weight of an implicit event whose summed count is {@code count}: {@code log2(1 + count)}
+   * as a float, what {@code Losses.confidenceOfCount} gives the serving API for the same count
+   * (Spark's log2 is {@code StrictMath.log(x) / StrictMath.log(2)}, as there).
+   */
+  public static Column confidenceOfCount(Column count) {
+    return org.apache.spark.sql.functions.log2(lit(1.0).plus(count)).cast("float");
+  }
+
+  /**
    * The events with parsed columns {@code user, item} (trimmed text), {@code label} (float; 1 for
    * implicit feedback), {@code ts} (epoch seconds), {@code reason} (null for valid rows), the raw
    * text of each input column ({@code raw_user, raw_item, raw_label, raw_timestamp}), the raw text

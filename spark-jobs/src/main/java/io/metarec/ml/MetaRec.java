@@ -51,10 +51,10 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Params: the columns ({@code userCol}, {@code itemCol}, {@code ratingCol}, {@code
  * timestampCol}: ids of any type are read as text, ratings as numbers, times as in {@code
- * build-tasks}; an empty {@code timestampCol} orders each user's events at random, seeded),
- * {@code supportSize} ({@code tasks.supportSize}), {@code feedback} ({@code explicit} or
- * {@code implicit}, where the rating column is not read), {@code weightCol} (implicit feedback:
- * a numeric column of event counts, {@code input.columns.weight}; empty by default), and for everything else a {@code
+ * build-tasks}; an empty {@code timestampCol} orders each user's events at random, seeded), {@code
+ * supportSize} ({@code tasks.supportSize}), {@code feedback} ({@code explicit} or {@code implicit},
+ * where the rating column is not read), {@code weightCol} (implicit feedback: a numeric column of
+ * event counts, {@code input.columns.weight}; empty by default), and for everything else a {@code
  * configFile} and {@code config} entries {@code key=value} with the keys of {@code
  * conf/metarec.conf} (the entries win over the file). {@code split.test} defaults to 0 here (every
  * user trains or validates) unless the file or the entries set it.

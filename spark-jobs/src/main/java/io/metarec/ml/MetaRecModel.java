@@ -231,11 +231,11 @@ public final class MetaRecModel extends Model<MetaRecModel> implements MLWritabl
     Column ts = times ? col(str(timestampCol)).cast("long") : lit(0L);
     // Implicit feedback: the label column carries the event's count (1 without weightCol).
     Column label;
-    if (implicit()) {
-      if (!str(weightCol).isEmpty()) {
-        MetaRec.checkWeightCol(h.schema(), true, str(weightCol));
-      }
-      label = str(weightCol).isEmpty() ? lit(1f) : col(str(weightCol)).cast("float");
+    if (implicit() && str(weightCol).isEmpty()) {
+      label = lit(1f);
+    } else if (implicit()) {
+      MetaRec.checkWeightCol(h.schema(), true, str(weightCol));
+      label = col(str(weightCol)).cast("float");
     } else {
       label = col(MetaRec.field(h.schema(), "ratingCol", str(ratingCol)).name()).cast("float");
     }

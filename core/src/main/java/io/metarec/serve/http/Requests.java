@@ -28,7 +28,8 @@ final class Requests {
   private static final Set<String> RECOMMEND_FIELDS = Set.of("history", "user_features", "n",
       "exclude_seen", "exclude", "candidates");
   private static final Set<String> SCORE_FIELDS = Set.of("history", "user_features", "items");
-  private static final Set<String> INTERACTION_FIELDS = Set.of("item", "rating", "count", "timestamp");
+  private static final Set<String> INTERACTION_FIELDS = Set.of("item", "rating", "count",
+      "timestamp");
 
   private Requests() {}
 

@@ -75,7 +75,8 @@ public final class Examples {
       // An implicit positive's label may be its count's weight (input.columns.weight); the
       // pretrain baseline trains on its target, 1, unweighted.
       float label = t.labels()[row.row()];
-      labels[r] = spec.feedback() == io.metarec.model.Feedback.IMPLICIT && label > 0f ? 1f : label;
+      labels[r] = spec.feedback() == io.metarec.model.Feedback.IMPLICIT
+          ? io.metarec.kernel.Losses.targetOf(label) : label;
       in[0][r] = item;
       for (int f = 0; f < fi; f++) {
         int s = items.start(f, item);

@@ -181,8 +181,7 @@ public final class RecommendJob {
             .agg(org.apache.spark.sql.functions.max(col("ts")).as("ts"),
                 org.apache.spark.sql.functions.sum(col("label").cast("double")).as("count"))
             .select(col("user"), col("item_idx"),
-                org.apache.spark.sql.functions.log2(lit(1.0).plus(col("count"))).cast("float")
-                    .as("label"), col("ts"));
+                RowValidation.confidenceOfCount(col("count")).as("label"), col("ts"));
         valid = known.unionByName(valid.filter(col("item_idx").isNull()));
       }
       Dataset<Row> grouped = valid.groupBy("user")

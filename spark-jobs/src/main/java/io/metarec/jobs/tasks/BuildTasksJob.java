@@ -15,7 +15,6 @@ import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.log2;
 import static org.apache.spark.sql.functions.map_from_arrays;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -156,14 +155,16 @@ public final class BuildTasksJob {
       Column kept = in.duplicates().equals("latest")
           ? max(struct(col("ts"), col("label")))
           : min(struct(col("ts"), col("label").multiply(-1).as("label")));
-      // A weighted implicit event's label is its confidence log2(1 + count) (Losses.
-      // confidenceOfCount), the count summed over the (user, item)'s duplicate rows.
-      Column label = in.implicit() && in.weighted()
-          ? log2(lit(1.0).plus(col("count"))).cast("float")
+      // A weighted implicit event's label is its confidence log2(1 + count), the count summed
+      // over the (user, item)'s duplicate rows.
+      boolean counted = in.implicit() && in.weighted();
+      Column label = counted ? RowValidation.confidenceOfCount(col("count"))
           : (in.duplicates().equals("latest") ? col("e.label") : col("e.label").multiply(-1))
               .cast("float");
+      Column[] countSum = counted ? new Column[] {sum(col("label").cast("double")).as("count")}
+          : new Column[0];
       Dataset<Row> dedup = valid.repartition(parts, col("user"))
-          .groupBy("user", "item").agg(kept.as("e"), sum(col("label").cast("double")).as("count"))
+          .groupBy("user", "item").agg(kept.as("e"), countSum)
           .select(col("user"), col("item"), col("e.ts").as("ts"), label.as("label"));
       Dataset<Row> grouped = dedup.join(broadcast(itemIndex), "item")
           .groupBy("user")

@@ -304,7 +304,7 @@ public final class TrainJob {
         TrainSettings.innerDefaults(), direction, validate, z);
     o = AdaptationSelection.withNeighbourWeights(o, neighbourWeights,
         TrainSettings.innerDefaults(), direction, validate, z);
-    AdaptationSelection.Trial none = AdaptationSelection.noAdaptationOf(o.trials());
+    AdaptationSelection.Trial none = AdaptationSelection.noAdaptation(o.trials());
     for (AdaptationSelection.Trial t : o.trials()) {
       LOG.info("adaptation candidate {}: {}{}", t.label(), t.metrics(), t.atSupport().isEmpty()
           ? "" : " (per support size: " + t.atSupport().stream()
