@@ -47,7 +47,7 @@ import json,sys
 d=json.load(open(sys.argv[1]))
 print(d['run']['adaptationsPerSecond'], 100*d['run']['outsideKernelShare'])" "$m/model.json")
   last=$(grep -o 'outside kernel [0-9]*%' "$m.log" | tail -1 || true)
-  sent=$(grep -o 'exchange: [0-9.]* MB of θ sent over [0-9]* iterations ([0-9.]* MB full θ)' "$m.log" | tail -1 || true)
+  sent=$(grep -o 'exchange: [0-9.]* MB of θ sent over [0-9]* iterations ([0-9.]* MB full θ[^)]*)' "$m.log" | tail -1 || true)
   params=$(grep -o '[0-9]* parameters' "$m.log" | head -1 || true)
   driver=$(grep -o 'driver memory for θ: .*' "$m.log" | head -1 || true)
   RATE[$n]="$rate"

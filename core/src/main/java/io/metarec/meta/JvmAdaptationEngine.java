@@ -16,6 +16,7 @@ import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
+import io.metarec.model.RowSet;
 import io.metarec.model.Segment;
 import io.metarec.config.ImplicitConfig;
 import io.metarec.task.ItemFeatureTable;
@@ -104,6 +105,8 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private float[] augLabels = new float[64];
   private int[] sortedOwn = new int[64];
   private NegativeSampler sampler;
+  /** Where {@link #addRowsRead} collects the rows a task reads; null while adapting. */
+  private RowSet collecting;
   private ImplicitConfig samplerFor;
   /** Per item, -log((n - 1) q_i) of {@link #sampler}; null for the uniform sampler. */
   private float[] logQ;
@@ -167,6 +170,32 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         t = TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport());
       }
       accumulateTask(t, theta, settings.inner(), meta.algorithm(), out, meta.seed(), iteration);
+    }
+  }
+
+  /**
+   * Adds to {@code into} every table row of θ that {@link #accumulate} reads to adapt task {@code
+   * t} in iteration {@code iteration} with {@code settings}, without reading θ: the rows of the
+   * task's items and feature values, of its sampled negatives, and every item factor row where the
+   * implicit solve needs the factors' Gramian. Dense segments are read whole and are not listed.
+   */
+  public void addRowsRead(Task t, TrainSettings settings, long iteration, RowSet into) {
+    MetaConfig meta = settings.meta();
+    if (meta.resplit()) {
+      t = TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport());
+    }
+    Algorithm algorithm = meta.algorithm();
+    if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
+      return;
+    }
+    SplittableRandom rng = spec.feedback() == Feedback.IMPLICIT
+        ? TaskRandom.stream(meta.seed(), iteration, t.taskId(), PURPOSE_NEGATIVES) : null;
+    collecting = into;
+    try {
+      load(null, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(),
+          settings.inner(), algorithm == Algorithm.REPTILE, rng, true);
+    } finally {
+      collecting = null;
     }
   }
 
@@ -499,11 +528,22 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private void prepare(Params theta, int[] items, float[] labels, int n, int support, int[][] uf, long taskId,
       InnerLoopConfig inner, boolean reptile) {
     ti.gatherInPlace(items, labels, n, support, uf, itemFeatures, taskId);
+    if (collecting != null) {
+      for (int seg = 0; seg < layout.numSegments(); seg++) {
+        int[] global = ti.globalRows(seg);
+        if (global != null) {
+          collecting.addAll(seg, global, ti.localRows(seg));
+        }
+      }
+      if (needsGramian(inner)) {
+        collecting.addSegment(layout.itemFactor);
+      }
+      return;
+    }
     rowItems = items;
     phi.loadInPlace(theta, ti);
     wlsSolved = false;
-    if (spec.feedback() == Feedback.IMPLICIT && inner.userSolver() == UserSolver.RIDGE
-        && inner.adapts(ParamGroup.USER)) {
+    if (needsGramian(inner)) {
       gramianOf(theta);
     }
     init.ensureCapacityInPlace(ti);
@@ -617,6 +657,12 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
     uLin = uSolved;
     uMlp = uEff;
+  }
+
+  /** Whether the inner loop solves the user part by implicit ALS, over every item's factors. */
+  private boolean needsGramian(InnerLoopConfig inner) {
+    return spec.feedback() == Feedback.IMPLICIT && inner.userSolver() == UserSolver.RIDGE
+        && inner.adapts(ParamGroup.USER);
   }
 
   /**

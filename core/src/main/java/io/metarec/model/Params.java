@@ -38,6 +38,24 @@ public final class Params implements Serializable {
     }
   }
 
+  private Params(ParamLayout layout, boolean tableRows) {
+    this.layout = layout;
+    this.data = new float[layout.numSegments()][][];
+    for (Segment s : layout.segments()) {
+      data[s.id()] = tableRows || !s.table() ? new float[s.rows()][s.cols()] : new float[s.rows()][];
+    }
+  }
+
+  /**
+   * Zero dense segments and table segments whose row arrays are null until their owner puts rows
+   * there (an executor's copy of θ that holds only the rows its tasks read,
+   * {@code io.metarec.train.ThetaRowCache}): a table row costs memory only once it is held, and
+   * reading a row never held fails loudly instead of reading zeros.
+   */
+  public static Params withTableRowsOnDemand(ParamLayout layout) {
+    return new Params(layout, false);
+  }
+
   public ParamLayout layout() {
     return layout;
   }

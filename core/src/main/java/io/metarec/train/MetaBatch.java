@@ -180,4 +180,16 @@ public final class MetaBatch {
       return System.nanoTime() - k0;
     }, kernelNanos);
   }
+
+  /**
+   * Adds to {@code into} the table rows of θ that {@link #adaptShare} reads to adapt this
+   * partition's share of iteration {@code iteration} ({@link
+   * io.metarec.meta.JvmAdaptationEngine#addRowsRead} for each task of the share), reading no θ.
+   */
+  public static void addRowsOfShare(List<Task> partition, TrainSettings settings, long iteration,
+      double fraction, io.metarec.meta.JvmAdaptationEngine engine, io.metarec.model.RowSet into) {
+    for (Task t : sampled(partition.iterator(), settings.meta().seed(), iteration, fraction)) {
+      engine.addRowsRead(t, settings, iteration, into);
+    }
+  }
 }

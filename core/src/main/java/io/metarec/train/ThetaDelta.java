@@ -96,7 +96,7 @@ public final class ThetaDelta implements Serializable {
   }
 
   /** @return the floats of {@code layout}'s dense (non-table) segments */
-  private static int denseLength(ParamLayout layout) {
+  static int denseLength(ParamLayout layout) {
     int n = 0;
     for (Segment s : layout.segments()) {
       if (!s.table()) {
@@ -107,7 +107,7 @@ public final class ThetaDelta implements Serializable {
   }
 
   /** Writes the dense segments' floats ({@link #denseOf}'s order) into {@code copy}'s rows. */
-  private static void scatterDense(float[] dense, Params copy) {
+  static void scatterDense(float[] dense, Params copy) {
     int p = 0;
     for (Segment s : copy.layout().segments()) {
       if (!s.table()) {
@@ -128,7 +128,7 @@ public final class ThetaDelta implements Serializable {
     }
   }
 
-  private static float[] denseOf(Params theta) {
+  static float[] denseOf(Params theta) {
     ParamLayout l = theta.layout();
     float[] dense = new float[denseLength(l)];
     int p = 0;
@@ -149,7 +149,7 @@ public final class ThetaDelta implements Serializable {
   }
 
   /** The rows {@code keys} (all rows when null) of {@code table}, in chunks. */
-  private static float[][] copyRows(float[][] table, int[] keys, int n, int cols) {
+  static float[][] copyRows(float[][] table, int[] keys, int n, int cols) {
     int per = chunkRows(cols);
     float[][] chunks = new float[(n + per - 1) / per][];
     for (int c = 0; c < chunks.length; c++) {
@@ -217,6 +217,20 @@ public final class ThetaDelta implements Serializable {
     return full ? null : keys[seg] == null ? null : keys[seg].clone();
   }
 
+  float[] denseValues() {
+    return dense;
+  }
+
+  /** Per segment: the rows carried, ascending (null for dense segments and in a full delta). */
+  int[][] rowKeys() {
+    return keys;
+  }
+
+  /** Per table segment: the carried rows' values in chunks of whole rows. */
+  float[][][] rowValues() {
+    return rows;
+  }
+
   /** Writes its values into {@code copy} (same layout) and marks it changed. */
   public void applyTo(Params copy) {
     ParamLayout l = copy.layout();
@@ -260,9 +274,7 @@ public final class ThetaDelta implements Serializable {
       int n = full ? s.rows() : keys[s.id()].length;
       out.writeInt(n);
       if (!full) {
-        ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(keys[s.id()]);
-        out.write(b.array());
+        writeKeys(out, keys[s.id()]);
       }
       for (float[] chunk : rows[s.id()]) {
         writeFloats(out, chunk);
@@ -270,96 +282,13 @@ public final class ThetaDelta implements Serializable {
     }
   }
 
-  /** Bytes of the buffer the streaming writer and reader of a full θ go through. */
-  private static final int STREAM_BUFFER = 1 << 20;
-
-  /**
-   * Writes {@code theta} in the wire form of {@code full(theta, version)} (which {@link #read}
-   * and {@link #readFullInto} read), straight from its rows through a 1 MiB buffer: no copy of θ,
-   * whose tables can be gigabytes.
-   */
-  public static void writeFull(DataOutputStream out, Params theta, long version)
-      throws IOException {
-    ParamLayout l = theta.layout();
-    out.writeInt(WIRE_MAGIC);
-    out.writeLong(ANY);
-    out.writeLong(version);
-    out.writeBoolean(true);
-    float[] dense = denseOf(theta);
-    out.writeInt(dense.length);
-    writeFloats(out, dense);
-    ByteBuffer b = ByteBuffer.allocate(STREAM_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
-    for (Segment s : l.segments()) {
-      if (!s.table()) {
-        continue;
-      }
-      out.writeInt(s.rows());
-      for (float[] row : theta.segment(s.id())) {
-        if (b.remaining() < 4 * row.length) {
-          out.write(b.array(), 0, b.position());
-          b.clear();
-        }
-        b.asFloatBuffer().put(row);
-        b.position(b.position() + 4 * row.length);
-      }
-      out.write(b.array(), 0, b.position());
-      b.clear();
-    }
-  }
-
-  /**
-   * Reads the wire form of a full delta straight into {@code copy}'s rows (no second copy of θ in
-   * memory), checking the counts against its layout, and marks it changed.
-   *
-   * @return the version read
-   * @throws IOException if the bytes are not a full delta of this layout
-   */
-  public static long readFullInto(DataInputStream in, Params copy) throws IOException {
-    ParamLayout layout = copy.layout();
-    readMagic(in);
-    in.readLong();
-    long to = in.readLong();
-    if (!in.readBoolean()) {
-      throw new IOException("a θ delta to version " + to + " where θ in full was due");
-    }
-    int denseLen = in.readInt();
-    int expected = denseLength(layout);
-    if (denseLen != expected) {
-      throw new IOException("θ with " + denseLen + " dense floats; the model has " + expected);
-    }
-    scatterDense(readFloats(in, denseLen), copy);
-    byte[] buf = new byte[STREAM_BUFFER];
-    java.nio.FloatBuffer f = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-    for (Segment s : layout.segments()) {
-      if (!s.table()) {
-        continue;
-      }
-      float[][] rows = copy.segment(s.id());
-      int n = in.readInt();
-      if (n != s.rows()) {
-        throw new IOException("θ with " + n + " rows of " + s.name() + ", which has " + s.rows());
-      }
-      int perBuffer = Math.max(1, STREAM_BUFFER / (4 * s.cols()));
-      for (int r = 0; r < n; r += perBuffer) {
-        int k = Math.min(perBuffer, n - r);
-        in.readFully(buf, 0, 4 * k * s.cols());
-        f.clear();
-        for (int i = 0; i < k; i++) {
-          f.get(rows[r + i]);
-        }
-      }
-    }
-    copy.markChangedInPlace();
-    return to;
-  }
-
-  private static void writeFloats(DataOutputStream out, float[] f) throws IOException {
+  static void writeFloats(DataOutputStream out, float[] f) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(4 * f.length).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(f);
     out.write(b.array());
   }
 
-  private static float[] readFloats(DataInputStream in, int n) throws IOException {
+  static float[] readFloats(DataInputStream in, int n) throws IOException {
     byte[] bytes = new byte[4 * n];
     in.readFully(bytes);
     float[] f = new float[n];
@@ -397,17 +326,7 @@ public final class ThetaDelta implements Serializable {
             + s.rows());
       }
       if (!full) {
-        byte[] kb = new byte[4 * n];
-        in.readFully(kb);
-        int[] k = new int[n];
-        ByteBuffer.wrap(kb).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(k);
-        for (int i = 0; i < n; i++) {
-          if (k[i] < 0 || k[i] >= s.rows() || (i > 0 && k[i] <= k[i - 1])) {
-            throw new IOException("θ delta: row " + k[i] + " of " + s.name() + " out of order or "
-                + "out of range (" + s.rows() + " rows)");
-          }
-        }
-        keys[s.id()] = k;
+        keys[s.id()] = readKeys(in, s, n, "θ delta");
       }
       int per = chunkRows(s.cols());
       float[][] chunks = new float[(n + per - 1) / per][];
@@ -417,5 +336,30 @@ public final class ThetaDelta implements Serializable {
       rows[s.id()] = chunks;
     }
     return new ThetaDelta(from, to, full, dense, keys, rows);
+  }
+
+  /** Writes row keys as little-endian ints (the count is the caller's to write). */
+  static void writeKeys(DataOutputStream out, int[] keys) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(4 * keys.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.asIntBuffer().put(keys);
+    out.write(b.array());
+  }
+
+  /**
+   * Reads {@code n} row keys of segment {@code s} written by {@link #writeKeys}, failing unless
+   * they are strictly ascending and inside the segment ({@code what} names the message).
+   */
+  static int[] readKeys(DataInputStream in, Segment s, int n, String what) throws IOException {
+    byte[] kb = new byte[4 * n];
+    in.readFully(kb);
+    int[] k = new int[n];
+    ByteBuffer.wrap(kb).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(k);
+    for (int i = 0; i < n; i++) {
+      if (k[i] < 0 || k[i] >= s.rows() || (i > 0 && k[i] <= k[i - 1])) {
+        throw new IOException(what + ": row " + k[i] + " of " + s.name() + " out of order or "
+            + "out of range (" + s.rows() + " rows)");
+      }
+    }
+    return k;
   }
 }

@@ -2,16 +2,13 @@ package io.metarec.train;
 
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
-import java.lang.ref.SoftReference;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
- * An executor JVM's copy of a training run's θ, shared by every partition (and every helper
- * thread) of the run in this JVM, brought from iteration to iteration by {@link ThetaDelta}s: the
- * driver sends what changed, once per JVM, not the whole of θ to every partition. The first
- * iteration a JVM sees, or one after its copy was lost, takes a full delta.
+ * An executor JVM's copy of a training run's θ with {@code train.exchange=jobs}, shared by every
+ * partition (and every helper thread) of the run in this JVM, brought from iteration to iteration
+ * by the broadcast {@link ThetaDelta}s: the driver sends what changed, once per JVM, not the whole
+ * of θ to every partition. The first iteration a JVM sees, or one after its copy was lost, takes
+ * the full base. (Training rounds pull rows instead: {@link ThetaRowCache}.)
  *
  * <p>Versions are iterations. Readers of version {@code t} read the copy without a lock: the
  * driver sends iteration {@code t + 1} only after every result of {@code t} is in, so nothing
@@ -29,13 +26,11 @@ public final class ThetaReplica {
   public static final long UNKNOWN = Long.MIN_VALUE;
   /** Runs whose replicas a JVM keeps at once. */
   static final int KEPT = 4;
-  private static final Map<Long, SoftReference<ThetaReplica>> RUNS = new LinkedHashMap<>();
+  private static final RunRegistry<ThetaReplica> RUNS = new RunRegistry<>(KEPT);
 
   private final long run;
   private final Params theta;
   private long version = UNKNOWN;
-  private boolean fetching;
-  private long fetchingFor = UNKNOWN;
 
   private ThetaReplica(long run, ParamLayout layout) {
     this.run = run;
@@ -44,36 +39,18 @@ public final class ThetaReplica {
 
   /** This JVM's replica of run {@code run} (created, at {@link #UNKNOWN}, if it has none). */
   public static ThetaReplica of(long run, ParamLayout layout) {
-    synchronized (RUNS) {
-      SoftReference<ThetaReplica> ref = RUNS.get(run);
-      ThetaReplica r = ref == null ? null : ref.get();
-      if (r != null && r.theta.layout().totalSize() == layout.totalSize()) {
-        return r;
-      }
-      r = new ThetaReplica(run, layout);
-      RUNS.put(run, new SoftReference<>(r));
-      Iterator<Long> it = RUNS.keySet().iterator();
-      while (RUNS.size() > KEPT && it.hasNext()) {
-        if (it.next() != run) {
-          it.remove();
-        }
-      }
-      return r;
-    }
+    return RUNS.of(run, r -> r.theta.layout().totalSize() == layout.totalSize(),
+        () -> new ThetaReplica(run, layout));
   }
 
   /** Drops this JVM's replica of run {@code run}, if any. */
   public static void release(long run) {
-    synchronized (RUNS) {
-      RUNS.remove(run);
-    }
+    RUNS.release(run);
   }
 
   /** @return how many runs this JVM holds replicas of (for tests) */
   public static int heldRuns() {
-    synchronized (RUNS) {
-      return RUNS.size();
-    }
+    return RUNS.held();
   }
 
   /** @return the run this replica belongs to */
@@ -122,112 +99,7 @@ public final class ThetaReplica {
     return theta;
   }
 
-  /** What {@link #receive} found. */
-  public enum Receipt {
-    /** The copy is at the version asked for. */
-    READY,
-    /** The caller is to get a full delta from the driver and {@link #receive} it. */
-    FETCH,
-    /** Another thread of this JVM brings the copy to the version; {@link #awaitVersion} it. */
-    WAIT
-  }
-
-  /**
-   * Takes what the driver sent for version {@code target} in a training round: the copy is used as
-   * it is when it has that version, else patched by {@code sent} when that applies to it. Otherwise
-   * the first thread to ask is told to fetch the full θ ({@link Receipt#FETCH}: it must then
-   * {@link #receive} a full delta or call {@link #fetchFailed}) and every later one to wait for it.
-   *
-   * @param sent a delta, a full delta, or null when the driver sent none
-   */
-  public synchronized Receipt receive(long target, ThetaDelta sent) {
-    return receive(target, sent, false);
-  }
-
-  /**
-   * As {@link #receive(long, ThetaDelta)}; with {@code takeOver} the caller is the one thread
-   * meant to bring the copy to {@code target} (a round's carrier for its executor), so a claim
-   * left by another thread (a task of an abandoned round that has not failed yet) is taken over
-   * instead of waited for: the result is never {@link Receipt#WAIT}.
-   */
-  public synchronized Receipt receive(long target, ThetaDelta sent, boolean takeOver) {
-    if (version == target) {
-      return Receipt.READY;
-    }
-    if (sent != null && sent.to() == target && sent.appliesTo(version)
-        && (sent.isFull() || version != UNKNOWN)) {
-      apply(sent, target);
-      if (sent.isFull()) {
-        fetching = false;
-      }
-      notifyAll();
-      return Receipt.READY;
-    }
-    if (!fetching || fetchingFor != target || takeOver) {
-      // A claim for another iteration is a leftover of an abandoned round: this one takes over.
-      fetching = true;
-      fetchingFor = target;
-      return Receipt.FETCH;
-    }
-    return Receipt.WAIT;
-  }
-
-  /** Reads θ in full into a copy; returns the version read. */
-  public interface FullReader {
-    long readInto(Params copy) throws java.io.IOException;
-  }
-
-  /**
-   * Takes θ in full for {@code target} straight into the copy (the thread told to {@link
-   * Receipt#FETCH}), so a large θ is never held twice; a failure leaves the copy unknown and lets
-   * another thread fetch.
-   *
-   * @throws java.io.IOException if reading fails or brings another version
-   */
-  public synchronized Params receiveFull(long target, FullReader reader)
-      throws java.io.IOException {
-    boolean done = false;
-    try {
-      version = UNKNOWN;
-      long got = reader.readInto(theta);
-      if (got != target) {
-        throw new java.io.IOException("θ of version " + got + " where " + target + " was due");
-      }
-      version = target;
-      done = true;
-      return theta;
-    } finally {
-      fetching = false;
-      notifyAll();
-      if (!done) {
-        version = UNKNOWN;
-      }
-    }
-  }
-
-  /** The thread told to fetch could not: another thread may try. */
-  public synchronized void fetchFailed() {
-    fetching = false;
-    notifyAll();
-  }
-
-  /**
-   * Waits until the copy has version {@code target} (another thread of this JVM brings it there),
-   * running {@code alive} about every {@code pollMs} milliseconds: it throws to give up (the task
-   * was killed because its round was abandoned).
-   *
-   * @return θ at {@code target}
-   */
-  public synchronized Params awaitVersion(long target, long pollMs, Runnable alive)
-      throws InterruptedException {
-    while (version != target) {
-      wait(pollMs);
-      alive.run();
-    }
-    return theta;
-  }
-
-  /** @return the copy, whatever its version (read it only at the version a receipt said) */
+  /** @return the copy, whatever its version */
   public synchronized Params theta() {
     return theta;
   }

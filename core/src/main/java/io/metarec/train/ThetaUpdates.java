@@ -4,7 +4,8 @@ import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.model.Params;
 
 /**
- * The driver's side of {@link ThetaReplica}: what to send for an iteration so that an executor's
+ * The driver's side of {@link ThetaReplica} and {@link ThetaRowCache}: what to send for an
+ * iteration so that an executor's
  * copy of θ at the previous iteration becomes this one's. Between two consecutive iterations the
  * {@link MetaTrainer} changes θ only by the outer step on the accumulator the summer returned,
  * which changes the dense segments and the table rows that accumulator holds (its own rows and,
@@ -29,6 +30,17 @@ public final class ThetaUpdates {
       return null;
     }
     return ThetaDelta.changedRows(theta, lastSum, lastIteration, iteration);
+  }
+
+  /**
+   * The news from θ of the previous iteration to {@code theta} for {@code iteration} (the dense
+   * part and the changed rows, as {@link #deltaFor}), or a reset where a delta cannot be made.
+   */
+  public ThetaPull.News newsFor(long iteration, Params theta) {
+    if (last != theta || lastSum == null || iteration != lastIteration + 1) {
+      return ThetaPull.News.reset(theta, iteration);
+    }
+    return ThetaPull.News.changed(theta, lastSum, lastIteration, iteration);
   }
 
   /**

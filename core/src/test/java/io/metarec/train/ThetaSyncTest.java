@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What keeps the executors' copies of θ equal to the driver's while only the changed rows travel:
- * {@link ThetaDelta}, {@link ThetaUpdates} and {@link ThetaReplica}.
+ * {@link ThetaDelta}, {@link ThetaUpdates} and {@link ThetaReplica} (jobs), {@link ThetaPull} and
+ * {@link ThetaRowCache} (rounds).
  */
 class ThetaSyncTest {
   private static final ModelSpec SPEC = TestFixtures.tinySpec(Feedback.EXPLICIT, true,
@@ -127,16 +128,6 @@ class ThetaSyncTest {
     assertTrue(copy.bitEquals(theta));
     assertEquals(7, full.to());
     assertTrue(full.appliesTo(ThetaReplica.UNKNOWN));
-    // Streamed straight from θ's rows: the same bytes, read straight into a copy's rows.
-    ByteArrayOutputStream copied = new ByteArrayOutputStream();
-    full.write(new DataOutputStream(copied), theta.layout());
-    ByteArrayOutputStream streamed = new ByteArrayOutputStream();
-    ThetaDelta.writeFull(new DataOutputStream(streamed), theta, 7);
-    assertArrayEquals(copied.toByteArray(), streamed.toByteArray());
-    Params into = new Params(theta.layout());
-    assertEquals(7, ThetaDelta.readFullInto(new DataInputStream(
-        new ByteArrayInputStream(streamed.toByteArray())), into));
-    assertTrue(into.bitEquals(theta));
   }
 
   @Test
@@ -205,40 +196,161 @@ class ThetaSyncTest {
     ThetaReplica.release(run + 1);
   }
 
+  /** Every row of every table segment of {@code l}'s model, in a set. */
+  private static io.metarec.model.RowSet rowsOf(ParamLayout l, List<Task> tasks, long iteration) {
+    io.metarec.model.RowSet s = new io.metarec.model.RowSet(l);
+    MetaBatch.addRowsOfShare(tasks, settings(), iteration, 1.0,
+        new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(SPEC.numItems())), s);
+    return s;
+  }
+
+  private static ThetaPull.News roundTrip(ThetaPull.News n, ParamLayout l) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    n.write(new DataOutputStream(b), l);
+    return ThetaPull.News.read(new DataInputStream(new ByteArrayInputStream(b.toByteArray())), l);
+  }
+
+  private static ThetaPull.Rows pull(Params theta, long version, int[][] request)
+      throws IOException {
+    ByteArrayOutputStream q = new ByteArrayOutputStream();
+    ThetaPull.writeRequest(new DataOutputStream(q), theta.layout(), request);
+    int[][] asked = ThetaPull.readRequest(new DataInputStream(
+        new ByteArrayInputStream(q.toByteArray())), theta.layout());
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    long bytes = ThetaPull.writeRows(new DataOutputStream(b), theta, version, asked);
+    assertEquals(b.size(), bytes);
+    return ThetaPull.Rows.read(new DataInputStream(new ByteArrayInputStream(b.toByteArray())),
+        theta.layout());
+  }
+
   @Test
-  void inARoundTheFirstPartitionOfAJvmFetchesThetaAndTheOthersWaitForIt() throws Exception {
+  void aRowCacheThatPullsWhatItsTasksReadAdaptsToTheSameBitsAsTheDriversTheta() throws IOException {
+    Params theta = TestFixtures.randomParams(SPEC, 2);
+    ParamLayout l = theta.layout();
+    long run = 1L << 50;
+    ThetaRowCache cache = ThetaRowCache.of(run, l);
+    ThetaUpdates updates = new ThetaUpdates();
+    OuterOptimizer adam = OuterOptimizer.create(settings().meta(), l);
+    List<Task> tasks = TestFixtures.tinyTasks(Feedback.EXPLICIT, 12);
+    long pulled = 0;
+    for (long it = 0; it < 6; it++) {
+      ThetaPull.News news = roundTrip(updates.newsFor(it, theta), l);
+      assertEquals(it == 0, news.isReset(), "only the first iteration resets");
+      cache.advance(news);
+      List<Task> batch = tasks.subList((int) (it * 2 % 10), (int) (it * 2 % 10) + 2);
+      io.metarec.model.RowSet needed = rowsOf(l, batch, it);
+      int[][] missing = cache.missing(it, needed);
+      for (Segment s : l.segments()) {
+        if (s.table()) {
+          for (int k : missing[s.id()]) {
+            assertTrue(needed.contains(s.id(), k), "only rows the share reads are pulled");
+          }
+        }
+      }
+      pulled += ThetaPull.count(missing);
+      Params copy = cache.fill(pull(theta, it, missing));
+      for (Segment s : l.segments()) {
+        for (int r = 0; r < s.rows(); r++) {
+          if (!s.table() || needed.contains(s.id(), r)) {
+            assertArrayEquals(theta.segment(s.id())[r], copy.segment(s.id())[r],
+                s.name() + " row " + r + ", iteration " + it);
+          }
+        }
+      }
+      MetaGradientAccumulator fromCopy = sum(batch, copy, it);
+      MetaGradientAccumulator fromTheta = sum(batch, theta, it);
+      assertArrayEquals(fromTheta.toFlat(), fromCopy.toFlat(), "iteration " + it);
+      updates.summed(it, theta, fromCopy);
+      adam.stepInPlace(theta, fromCopy);
+      // What the step did not change stays current: asked again, nothing is missing but the
+      // rows the news will mark stale.
+    }
+    assertTrue(pulled > 0);
+    assertTrue(pulled < 6L * rowsOf(l, tasks, 0).size(), "rows once pulled and unchanged stay");
+    ThetaRowCache.release(run);
+  }
+
+  @Test
+  void newsBringTheChangedRowsAndAResetLeavesNothingCurrent() throws Exception {
     Params theta = TestFixtures.randomParams(SPEC, 6);
     ParamLayout l = theta.layout();
-    long run = 1L << 51;
-    ThetaReplica r = ThetaReplica.of(run, l);
-    MetaGradientAccumulator acc = sum(List.of(taskOver(1, 2, 5)), theta, 3);
-    ThetaDelta delta = ThetaDelta.changedRows(theta, acc, 3, 4);
-    assertEquals(ThetaReplica.Receipt.FETCH, r.receive(4, delta), "a delta on no copy");
-    assertEquals(ThetaReplica.Receipt.WAIT, r.receive(4, delta), "another partition waits");
-    AtomicReference<Params> waited = new AtomicReference<>();
-    Thread waiter = new Thread(() -> {
-      try {
-        waited.set(r.awaitVersion(4, 10, () -> { }));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    waiter.start();
-    assertEquals(ThetaReplica.Receipt.READY, r.receive(4, ThetaDelta.full(theta, 4)));
-    waiter.join(10_000);
-    assertTrue(waited.get().bitEquals(theta));
-    assertEquals(ThetaReplica.Receipt.READY, r.receive(4, null), "already there");
-    // A failed fetch lets the next partition try; a waiter gives up when its liveness check throws.
-    assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null));
-    r.fetchFailed();
-    assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null));
-    assertEquals(ThetaReplica.Receipt.WAIT, r.receive(6, null));
-    assertEquals(ThetaReplica.Receipt.FETCH, r.receive(6, null, true),
-        "a round's carrier takes over a claim left by a task of an abandoned round");
-    assertThrows(IllegalStateException.class, () -> r.awaitVersion(6, 10, () -> {
+    long run = (1L << 50) + 1;
+    ThetaRowCache cache = ThetaRowCache.of(run, l);
+    io.metarec.model.RowSet all = new io.metarec.model.RowSet(l);
+    all.addEverything();
+    cache.advance(ThetaPull.News.reset(theta, 3));
+    assertEquals(all.size(), ThetaPull.count(cache.missing(3, all)), "nothing is current yet");
+    cache.fill(pull(theta, 3, cache.missing(3, all)));
+    assertEquals(0, ThetaPull.count(cache.missing(3, all)));
+    assertTrue(cache.theta().bitEquals(theta), "every row pulled: θ itself");
+    MetaGradientAccumulator acc = sum(List.of(taskOver(1, 2, 5, 7, 5)), theta, 3);
+    OuterOptimizer.create(settings().meta(), l).stepInPlace(theta, acc);
+    ThetaPull.News news = ThetaPull.News.changed(theta, acc, 3, 4);
+    assertArrayEquals(new int[] {2, 5, 7}, news.changed(l.itemEmb), "the rows the step changed");
+    cache.advance(roundTrip(news, l));
+    assertEquals(0, ThetaPull.count(cache.missing(4, all)), "the news bring the changed rows");
+    assertTrue(cache.theta().bitEquals(theta));
+    cache.advance(news);
+    assertEquals(0, ThetaPull.count(cache.missing(4, all)),
+        "the news of the version it has (a retried iteration) change nothing");
+    int[][] none = cache.missing(4, all);
+    assertThrows(IllegalStateException.class, () -> cache.fill(pull(theta, 3, none)),
+        "rows of another version (a task of an abandoned round) are refused");
+    assertThrows(IllegalStateException.class, () -> cache.missing(5, all));
+    ThetaPull.News gap = ThetaPull.News.changed(theta, acc, 6, 7);
+    long carried = 0;
+    for (Segment s : l.segments()) {
+      carried += s.table() ? gap.changed(s.id()).length : 0;
+    }
+    cache.advance(gap);
+    int[][] stale = cache.missing(7, all);
+    assertEquals(all.size() - carried, ThetaPull.count(stale),
+        "news that do not follow the copy's version leave only their own rows current");
+    assertArrayEquals(new int[0], java.util.Arrays.stream(stale[l.itemEmb])
+        .filter(k -> k == 2 || k == 5 || k == 7).toArray());
+    cache.advance(ThetaPull.News.reset(theta, 8));
+    assertEquals(all.size(), ThetaPull.count(cache.missing(8, all)), "a reset: nothing current");
+    // A follower waits for its carrier's news; it gives up when its liveness check throws.
+    Thread carrier = new Thread(() -> cache.advance(ThetaPull.News.reset(theta, 9)));
+    carrier.start();
+    cache.awaitVersion(9, 10, () -> { });
+    assertEquals(9, cache.version());
+    assertThrows(IllegalStateException.class, () -> cache.awaitVersion(10, 10, () -> {
       throw new IllegalStateException("killed");
     }));
-    ThetaReplica.release(run);
+    ThetaRowCache.release(run);
+  }
+
+  @Test
+  void pullMessagesRefuseRowsTheModelDoesNotHave() throws IOException {
+    Params theta = TestFixtures.randomParams(SPEC, 4);
+    ModelSpec smaller = new ModelSpec(6, SPEC.userFields(), SPEC.itemFields(), SPEC.embeddingDim(),
+        List.of(5, 4), Activation.RELU, SPEC.userDim(), Feedback.EXPLICIT, true, true);
+    ParamLayout small = new ParamLayout(smaller);
+    io.metarec.model.RowSet rows = new io.metarec.model.RowSet(theta.layout());
+    rows.addEverything();
+    int[][] keys = new int[theta.layout().numSegments()][];
+    for (Segment s : theta.layout().segments()) {
+      keys[s.id()] = rows.keys(s.id());
+    }
+    ByteArrayOutputStream q = new ByteArrayOutputStream();
+    ThetaPull.writeRequest(new DataOutputStream(q), theta.layout(), keys);
+    assertThrows(IOException.class, () -> ThetaPull.readRequest(
+        new DataInputStream(new ByteArrayInputStream(q.toByteArray())), small));
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    ThetaPull.writeRows(new DataOutputStream(b), theta, 1, keys);
+    assertThrows(IOException.class, () -> ThetaPull.Rows.read(
+        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), small));
+    ByteArrayOutputStream n = new ByteArrayOutputStream();
+    ThetaPull.News.changed(theta, sum(List.of(taskOver(1, 2, 5, 7, 9)), theta, 1), 1, 2)
+        .write(new DataOutputStream(n), theta.layout());
+    assertThrows(IOException.class, () -> ThetaPull.News.read(
+        new DataInputStream(new ByteArrayInputStream(n.toByteArray())), small));
+    byte[] junk = new byte[64];
+    assertThrows(IOException.class, () -> ThetaPull.Rows.read(
+        new DataInputStream(new ByteArrayInputStream(junk)), theta.layout()));
+    assertThrows(IOException.class, () -> ThetaPull.readRequest(
+        new DataInputStream(new ByteArrayInputStream(junk)), theta.layout()));
   }
 
   @Test

@@ -57,19 +57,48 @@ record Adaptation(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
    */
   MetaGradientAccumulator share(Iterator<Task> tasks, Params theta, MetaBatch.ShareKey key,
       long iteration, long[] kernelNanos) {
-    TrainSettings s = settings.value();
-    AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
     List<Task> partition = new ArrayList<>();
     tasks.forEachRemaining(partition::add);
+    return adaptShare(shareOf(partition, iteration), theta, key, iteration, kernelNanos);
+  }
+
+  /** The tasks of {@code partition} in iteration {@code iteration}'s meta-batch, in order. */
+  List<Task> shareOf(List<Task> partition, long iteration) {
+    return MetaBatch.sampled(partition.iterator(), seed, iteration, fraction);
+  }
+
+  /**
+   * As {@link #share}, for a share already drawn by {@link #shareOf} (so that a training round
+   * draws it once for listing its rows and for adapting it).
+   */
+  MetaGradientAccumulator adaptShare(List<Task> share, Params theta, MetaBatch.ShareKey key,
+      long iteration, long[] kernelNanos) {
+    TrainSettings s = settings.value();
+    AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
     if (!(engine instanceof JvmAdaptationEngine)) {
       MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
       long k0 = System.nanoTime();
-      engine.accumulate(MetaBatch.sampled(partition.iterator(), seed, iteration, fraction)
-          .iterator(), theta, s, iteration, a);
+      engine.accumulate(share.iterator(), theta, s, iteration, a);
       kernelNanos[0] = System.nanoTime() - k0;
       return a;
     }
-    return MetaBatch.adaptShare(partition, theta, s, key, iteration, fraction,
+    // The share is drawn already: every task of it is in the batch (fraction 1).
+    return MetaBatch.adaptShare(share, theta, s, key, iteration, 1.0,
         () -> ExecutorCache.engine(spec, items), kernelNanos);
+  }
+
+  /**
+   * Adds to {@code into} the table rows of θ that adapting {@code share} (drawn by {@link
+   * #shareOf}) in iteration {@code iteration} reads (every row with an engine other than the JVM
+   * kernel, which reads θ its own way).
+   */
+  void rowsRead(List<Task> share, long iteration, io.metarec.model.RowSet into) {
+    TrainSettings s = settings.value();
+    AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
+    if (!(engine instanceof JvmAdaptationEngine)) {
+      into.addEverything();
+      return;
+    }
+    MetaBatch.addRowsOfShare(share, s, iteration, 1.0, ExecutorCache.engine(spec, items), into);
   }
 }

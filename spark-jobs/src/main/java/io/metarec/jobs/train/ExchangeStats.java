@@ -3,7 +3,7 @@ package io.metarec.jobs.train;
 /**
  * How θ travelled in one run: what the training rounds' server ({@code train.exchange=rounds}) did
  * with the connections it accepted (all zero for {@code train.exchange=jobs}), and for both
- * exchanges how often θ went out in full and how many bytes of θ were sent.
+ * exchanges how θ's values went out and how many bytes of them.
  *
  * @param authenticated connections that passed the handshake (one per partition and round, plus
  *     reconnections)
@@ -14,14 +14,16 @@ package io.metarec.jobs.train;
  * @param failedRounds rounds abandoned after a failure (a task failed, an executor was lost, a
  *     connection broke or sent a broken result), each followed by a new round that redid its
  *     iteration
- * @param fullThetas times θ went out in full: in rounds, to an executor JVM without a copy (once
- *     per JVM and run unless a copy was lost); in jobs, the broadcast bases
- * @param thetaBytes bytes of θ sent (full θ and deltas; in rounds counted per connection)
+ * @param fullThetas times θ went out in full: never in rounds (executors pull the rows they
+ *     read); in jobs, the broadcast bases
+ * @param thetaBytes bytes of θ sent (jobs: full θ and deltas; rounds: news and pulled rows,
+ *     counted per connection)
+ * @param pulledRows table rows the tasks of training rounds pulled from the driver (0 in jobs)
  */
 public record ExchangeStats(long authenticated, long rejected, long timedOut, long broken,
-    long refused, long failedRounds, long fullThetas, long thetaBytes) {
+    long refused, long failedRounds, long fullThetas, long thetaBytes, long pulledRows) {
   /** Nothing exchanged (no training iteration ran on Spark). */
-  public static final ExchangeStats NONE = new ExchangeStats(0, 0, 0, 0, 0, 0, 0, 0);
+  public static final ExchangeStats NONE = new ExchangeStats(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** Connections dropped for any reason. */
   public long dropped() {

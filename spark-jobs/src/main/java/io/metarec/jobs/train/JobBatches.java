@@ -116,7 +116,7 @@ final class JobBatches implements BatchSummer {
 
   /** How θ travelled: the bases broadcast and the bytes of θ. */
   ExchangeStats stats() {
-    return new ExchangeStats(0, 0, 0, 0, 0, 0, bases, sentBytes);
+    return new ExchangeStats(0, 0, 0, 0, 0, 0, bases, sentBytes, 0);
   }
 
   @Override

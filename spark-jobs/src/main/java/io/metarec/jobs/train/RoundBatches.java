@@ -6,8 +6,7 @@ import io.metarec.model.Params;
 import io.metarec.spark.JobFailedException;
 import io.metarec.task.Task;
 import io.metarec.train.BatchSummer;
-import io.metarec.train.ThetaDelta;
-import io.metarec.train.ThetaReplica;
+import io.metarec.train.ThetaPull;
 import io.metarec.train.ThetaUpdates;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -34,11 +33,12 @@ import scala.reflect.ClassTag$;
  *
  * <p>A round is a barrier stage over the cached training tasks ({@link RoundTask}): every partition
  * holds a task slot for the whole round and keeps a TCP connection to this driver. Each iteration
- * the driver sends down every connection what the last outer step changed ({@link ThetaDelta},
- * sized by the meta-batch) to one partition of each executor, which brings that JVM's one copy of
- * θ ({@link io.metarec.train.ThetaReplica}) to this iteration while the executor's other
- * partitions wait for it, and θ in full only where a JVM has no copy; then it reads every partition's accumulator back, summing them in partition
- * order, as {@link JobBatches} sums the task results of its per-iteration jobs. What this saves per iteration is Spark's scheduling of a job (submission, task
+ * the driver sends the news of θ ({@link ThetaPull.News}: the dense part and which rows the last
+ * outer step changed) to one partition of each executor, which brings that JVM's one copy of θ
+ * ({@link io.metarec.train.ThetaRowCache}) to this iteration while the executor's other partitions
+ * wait for it; serves each partition the rows its share reads that the copy does not hold
+ * current; then reads every partition's accumulator back, summing them in partition order, as
+ * {@link JobBatches} sums the task results of its per-iteration jobs. What this saves per iteration is Spark's scheduling of a job (submission, task
  * serialization and launch, result handling, the θ broadcast and its removal): ~30 ms on a two-core
  * machine, where a MovieLens-100K iteration adapts for ~110 ms.
  *
@@ -63,7 +63,7 @@ final class RoundBatches implements BatchSummer {
   private Round round;
   private long kernelNanos;
   private long sentBytes;
-  private long fullThetas;
+  private long pulledRows;
   private long failedIteration = -1;
   private int failures;
   private long failedRounds;
@@ -95,8 +95,8 @@ final class RoundBatches implements BatchSummer {
 
   @Override
   public MetaGradientAccumulator sum(long iteration, Params theta) {
-    ThetaDelta d = updates.deltaFor(iteration, theta);
-    byte[] bytes = d == null ? null : RoundWire.encode(d, layout);
+    ThetaPull.News news = updates.newsFor(iteration, theta);
+    byte[] bytes = RoundWire.encode(news, layout);
     while (true) {
       if (round == null) {
         round = new Round(server.newRoundId());
@@ -150,7 +150,7 @@ final class RoundBatches implements BatchSummer {
     return kernelNanos;
   }
 
-  /** Bytes of θ sent so far (deltas and full θ, counted per connection). */
+  /** Bytes of θ sent so far (news and pulled rows, counted per connection). */
   @Override
   public long thetaBytesSent() {
     return sentBytes;
@@ -160,7 +160,7 @@ final class RoundBatches implements BatchSummer {
   ExchangeStats stats() {
     ExchangeStats s = server.stats();
     return new ExchangeStats(s.authenticated(), s.rejected(), s.timedOut(), s.broken(), s.refused(),
-        failedRounds, fullThetas, sentBytes);
+        failedRounds, 0, sentBytes, pulledRows);
   }
 
   @Override
@@ -214,7 +214,7 @@ final class RoundBatches implements BatchSummer {
       throw new RoundFailedException("the round's tasks ended while the driver expected results", null);
     }
 
-    MetaGradientAccumulator iterate(long iteration, int attempts, byte[] delta, Params theta) {
+    MetaGradientAccumulator iterate(long iteration, int attempts, byte[] news, Params theta) {
       while (connected < peers.length) {
         accept();
       }
@@ -223,27 +223,18 @@ final class RoundBatches implements BatchSummer {
       try {
         java.util.Set<String> carried = new java.util.HashSet<>();
         for (Peer p : peers) {
-          // The lowest partition of each executor carries θ there; the others wait for its copy.
-          int kind = !carried.add(p.executor()) ? RoundWire.FOLLOW
-              : delta == null ? RoundWire.NO_DELTA : RoundWire.DELTA;
-          RoundWire.writeIterate(p.out(), iteration, attempts, kind, delta);
+          // The lowest partition of each executor carries the news there; the others wait for it.
+          int kind = carried.add(p.executor()) ? RoundWire.NEWS : RoundWire.FOLLOW;
+          RoundWire.writeIterate(p.out(), iteration, attempts, kind, news);
           p.out().flush();
-          sentBytes += kind == RoundWire.DELTA ? delta.length : 0;
+          sentBytes += kind == RoundWire.NEWS ? news.length : 0;
         }
-        doing = "reading the status of partition ";
+        doing = "serving the rows of partition ";
         for (part = 0; part < peers.length; part++) {
-          if (RoundWire.readStatus(peers[part].in(), iteration, part)
-              == ThetaReplica.Receipt.FETCH) {
-            long t0 = System.nanoTime();
-            RoundWire.writeTheta(peers[part].out(), iteration, theta);
-            peers[part].out().flush();
-            sentBytes += 4L * layout.flatSize();
-            fullThetas++;
-            LOG.info("iteration {}: θ in full to partition {} (its executor had no current copy): "
-                + "{} MB in {} ms", iteration, part,
-                String.format(java.util.Locale.ROOT, "%.1f", 4.0 * layout.flatSize() / 1e6),
-                (System.nanoTime() - t0) / 1_000_000);
-          }
+          int[][] request = RoundWire.readStatus(peers[part].in(), iteration, part, layout);
+          sentBytes += RoundWire.writeRows(peers[part].out(), iteration, theta, request);
+          peers[part].out().flush();
+          pulledRows += ThetaPull.count(request);
         }
         doing = "reading the accumulator of partition ";
         MetaGradientAccumulator total = new MetaGradientAccumulator(layout);

@@ -136,7 +136,7 @@ final class RoundServer implements AutoCloseable {
   /** What happened to the connections so far ({@code failedRounds} is the caller's to count). */
   ExchangeStats stats() {
     return new ExchangeStats(authenticated.get(), rejected.get(), timedOut.get(), broken.get(),
-        refused.get(), 0, 0, 0);
+        refused.get(), 0, 0, 0, 0);
   }
 
   private void acceptLoop() {

@@ -5,8 +5,9 @@ import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.task.Task;
 import io.metarec.train.MetaBatch;
-import io.metarec.train.ThetaDelta;
-import io.metarec.train.ThetaReplica;
+import io.metarec.model.RowSet;
+import io.metarec.train.ThetaPull;
+import io.metarec.train.ThetaRowCache;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -24,9 +25,10 @@ import org.apache.spark.serializer.SerializerInstance;
 
 /**
  * One partition's side of a training round ({@code train.exchange=rounds}): connects to the
- * driver, then adapts the partition's share of every iteration's meta-batch from θ, which the
- * driver's deltas keep current in this JVM's copy ({@link ThetaReplica}, shared by the partitions
- * of the JVM), and sends back the partition's accumulator, until the driver says stop. Runs as a task of
+ * driver, then, every iteration, lists the rows of θ its share of the meta-batch reads, pulls
+ * those that this JVM's copy ({@link ThetaRowCache}, shared by the partitions of the JVM and
+ * brought to the iteration by the driver's news) does not hold current, adapts the share and
+ * sends back the partition's accumulator, until the driver says stop. Runs as a task of
  * a barrier stage, so that every partition of the round holds a task slot at once (the driver needs
  * all accumulators of an iteration before it can send the next θ). A named class, not a lambda, for
  * the reason given at {@link TrainJob.IterationStep}.
@@ -34,6 +36,7 @@ import org.apache.spark.serializer.SerializerInstance;
 final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Task>,
     scala.collection.Iterator<Object>> implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoundTask.class);
   /** Connecting to the driver (and passing its handshake) gives up after this long. */
   private static final int CONNECT_TIMEOUT_MS = 60_000;
   /** The longest wait between two connection attempts. */
@@ -56,7 +59,11 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
     List<Task> tasks = new ArrayList<>();
     scala.collection.JavaConverters.asJavaIterator(partition).forEachRemaining(tasks::add);
     ParamLayout layout = adaptation.layout();
-    ThetaReplica replica = ThetaReplica.of(adaptation.run(), layout);
+    ThetaRowCache cache = ThetaRowCache.of(adaptation.run(), layout);
+    RowSet needed = new RowSet(layout);
+    long planned = Long.MIN_VALUE;
+    boolean carrier = false;
+    List<Task> share = null;
     SerializerInstance ser = SparkEnv.get().serializer().newInstance();
     long iterations = 0;
     try (Socket s = connect(ctx)) {
@@ -80,6 +87,12 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
               + "after a failure elsewhere, or the driver stopped)", e);
         }
         if (type == RoundWire.STOP) {
+          if (carrier) {
+            LOG.info("training round {}: this executor's copy of θ holds {} MB of table rows "
+                + "(θ's tables in full: {} MB)", round, String.format(java.util.Locale.ROOT,
+                "%.1f", cache.heldTableBytes() / 1e6), String.format(java.util.Locale.ROOT,
+                "%.1f", 4.0 * tableFloats(layout) / 1e6));
+          }
           break;
         }
         if (type != RoundWire.ITERATE) {
@@ -88,22 +101,23 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         long iteration = in.readLong();
         int attempts = in.readInt();
         int kind = in.readByte();
-        if (kind != RoundWire.NO_DELTA && kind != RoundWire.DELTA && kind != RoundWire.FOLLOW) {
+        carrier = kind == RoundWire.NEWS;
+        if (carrier) {
+          cache.advance(ThetaPull.News.read(in, layout));
+        } else if (kind == RoundWire.FOLLOW) {
+          await(cache, iteration, ctx);
+        } else {
           throw new IOException("round " + round + ": θ kind " + kind + " from the driver");
         }
-        ThetaDelta sent = kind == RoundWire.DELTA ? ThetaDelta.read(in, layout) : null;
-        ThetaReplica.Receipt receipt = kind == RoundWire.FOLLOW ? ThetaReplica.Receipt.WAIT
-            : replica.receive(iteration, sent, true);
-        RoundWire.writeStatus(out, iteration, receipt);
+        if (planned != iteration) {
+          share = plan(tasks, iteration, needed);
+        }
+        RoundWire.writeStatus(out, iteration, layout, cache.missing(iteration, needed));
         out.flush();
-        Params theta = switch (receipt) {
-          case READY -> replica.theta();
-          case FETCH -> fetch(in, replica, iteration);
-          case WAIT -> await(replica, iteration, ctx);
-        };
+        Params theta = cache.fill(RoundWire.readRows(in, iteration, layout));
         adaptation.faults().beforeIteration(iteration, attempts);
         long[] ns = new long[1];
-        MetaGradientAccumulator acc = adaptation.share(tasks.iterator(), theta,
+        MetaGradientAccumulator acc = adaptation.adaptShare(share, theta,
             new MetaBatch.ShareKey(round, iteration), iteration, ns);
         String broken = adaptation.faults().corruptResult(iteration, attempts);
         if (broken != null) {
@@ -117,6 +131,10 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
         }
         out.flush();
         iterations++;
+        // The next iteration's share and rows are known now (a function of seed, iteration and
+        // task id): drawn while the driver takes its outer step, not after its news arrive.
+        planned = iteration + 1;
+        share = plan(tasks, planned, needed);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("training round " + round + ", partition " + ctx.partitionId()
@@ -125,21 +143,26 @@ final class RoundTask extends scala.runtime.AbstractFunction1<scala.collection.I
     return scala.collection.Iterator$.MODULE$.single(iterations);
   }
 
-  /** Reads the full θ the driver sends after a FETCH status into this JVM's copy. */
-  private static Params fetch(DataInputStream in, ThetaReplica replica, long iteration)
-      throws IOException {
-    try {
-      return RoundWire.readTheta(in, iteration, replica);
-    } catch (IOException | RuntimeException | Error e) {
-      replica.fetchFailed(); // the connection broke before θ arrived: another task may fetch
-      throw e;
+  private static long tableFloats(ParamLayout layout) {
+    long n = 0;
+    for (io.metarec.model.Segment s : layout.segments()) {
+      n += s.table() ? s.size() : 0;
     }
+    return n;
   }
 
-  /** Waits for the partition of this JVM that carries θ of {@code iteration} to bring the copy there. */
-  private static Params await(ThetaReplica replica, long iteration, TaskContext ctx) {
+  /** This partition's share of iteration {@code iteration}, with the rows it reads in {@code needed}. */
+  private List<Task> plan(List<Task> tasks, long iteration, RowSet needed) {
+    List<Task> share = adaptation.shareOf(tasks, iteration);
+    needed.clear();
+    adaptation.rowsRead(share, iteration, needed);
+    return share;
+  }
+
+  /** Waits for the partition of this JVM that carries the news of {@code iteration} to apply them. */
+  private static void await(ThetaRowCache cache, long iteration, TaskContext ctx) {
     try {
-      return replica.awaitVersion(iteration, RoundWire.POLL_MS, () -> {
+      cache.awaitVersion(iteration, RoundWire.POLL_MS, () -> {
         if (ctx.isInterrupted()) {
           throw new TaskKilledException("killed while waiting for this executor's copy of θ");
         }

@@ -4,8 +4,8 @@ import io.metarec.meta.MetaGradientAccumulator;
 import io.metarec.model.ParamLayout;
 import io.metarec.model.Params;
 import io.metarec.model.Segment;
-import io.metarec.train.ThetaDelta;
-import io.metarec.train.ThetaReplica;
+import io.metarec.train.ThetaPull;
+import io.metarec.train.ThetaRowCache;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.FilterInputStream;
@@ -31,25 +31,26 @@ import scala.reflect.ClassTag$;
  *                            32 bytes HMAC-SHA256(run secret, nonce ‖ round ‖ partition)
  * driver → task    ACCEPTED  int magic
  * task   → driver  HELLO     int magic, UTF string (the task's executor id)
- * driver → task    ITERATE   int 1, long iteration, int earlier attempts, then byte 1 and a θ
- *                            delta ({@link ThetaDelta#write}: what the last outer step changed), or
- *                            byte 0 (no delta), or byte 2 (another partition of your executor
- *                            carries θ: wait for its copy)
- * task   → driver  STATUS    int 4, long iteration, byte receipt ({@link ThetaReplica.Receipt}:
- *                            0 ready, 1 send me θ in full, 2 another partition of my JVM asked)
- * driver → task    THETA     int 5, long iteration, a full θ delta (only after STATUS 1)
+ * driver → task    ITERATE   int 1, long iteration, int earlier attempts, then byte 1 and θ's
+ *                            news ({@link ThetaPull.News#write}: the dense part and the keys of
+ *                            the rows the last outer step changed, or a reset), or byte 2
+ *                            (another partition of your executor carries the news: wait for them)
+ * task   → driver  STATUS    int 4, long iteration, a row request ({@link ThetaPull#writeRequest}:
+ *                            the rows my share of the meta-batch reads that my JVM's copy lacks)
+ * driver → task    ROWS      int 5, long iteration, those rows ({@link ThetaPull#writeRows})
  * task   → driver  RESULT    int 3, long iteration, long kernel ns, int length, length bytes (the
  *                            accumulator in Spark's serializer, Kryo as configured)
  * driver → task    STOP      int 2
  * </pre>
- * The tasks of one executor JVM share one copy of θ ({@link ThetaReplica}): the delta brings it
- * from the last iteration to this one. It goes to one partition per executor (the carrier, the
- * lowest partition of that executor id), so the bytes an iteration sends follow the executors, not
- * the task slots; the full θ goes only to a carrier whose JVM has no copy (a new run, a new or
- * restarted executor). Every task answers
- * ITERATE with STATUS before it adapts anything, so the driver, which reads the statuses in
- * partition order and answers each request for θ at once, never waits on a task that waits for
- * another.
+ * The tasks of one executor JVM share one copy of θ ({@link ThetaRowCache}) that holds current
+ * only the rows they have pulled. The news go to one partition per executor (the carrier, the
+ * lowest partition of that executor id), so the bytes of news follow the executors, not the task
+ * slots; every partition then pulls the rows its own share reads that are not current, so the
+ * rows an executor receives follow what its tasks read, not the catalog, and θ never goes out in
+ * full. Every task answers ITERATE with STATUS before it adapts anything, and a task's STATUS
+ * waits for nothing the driver has not sent yet (a follower waits for its carrier's news, which
+ * went out before any STATUS is read), so the driver, which reads the statuses in partition order
+ * and answers each at once, never waits on a task that waits for another.
  * The run secret ({@value #SECRET_BYTES} random bytes) reaches the tasks only inside the job's
  * closure, so through Spark's own (possibly authenticated and encrypted) channel; it never
  * travels on this connection. A captured RESPONSE is worth nothing on another connection, whose
@@ -67,10 +68,9 @@ final class RoundWire {
   static final int STOP = 2;
   static final int RESULT = 3;
   static final int STATUS = 4;
-  static final int THETA = 5;
-  /** ITERATE's θ byte: no delta; a delta follows; another partition of the executor carries it. */
-  static final int NO_DELTA = 0;
-  static final int DELTA = 1;
+  static final int ROWS = 5;
+  /** ITERATE's θ byte: news follow; another partition of the executor carries them. */
+  static final int NEWS = 1;
   static final int FOLLOW = 2;
   /** The longest executor id a HELLO may carry. */
   static final int MAX_EXECUTOR_ID = 256;
@@ -249,11 +249,11 @@ final class RoundWire {
     return (int) Math.min(bound, Integer.MAX_VALUE - 64);
   }
 
-  /** A delta's wire form ({@link ThetaDelta#write}), encoded once for every connection. */
-  static byte[] encode(ThetaDelta delta, ParamLayout layout) {
+  /** News' wire form ({@link ThetaPull.News#write}), encoded once for every connection. */
+  static byte[] encode(ThetaPull.News news, ParamLayout layout) {
     java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(b)) {
-      delta.write(out, layout);
+      news.write(out, layout);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e); // a byte array does not fail
     }
@@ -263,17 +263,17 @@ final class RoundWire {
   /**
    * Writes an ITERATE message (not flushed).
    *
-   * @param kind {@link #NO_DELTA}, {@link #DELTA} or {@link #FOLLOW}
-   * @param delta the encoded delta ({@link #encode}) for {@link #DELTA}, else unused
+   * @param kind {@link #NEWS} or {@link #FOLLOW}
+   * @param news the encoded news ({@link #encode}) for {@link #NEWS}, else unused
    */
   static void writeIterate(DataOutputStream out, long iteration, int attempts, int kind,
-      byte[] delta) throws IOException {
+      byte[] news) throws IOException {
     out.writeInt(ITERATE);
     out.writeLong(iteration);
     out.writeInt(attempts);
     out.writeByte(kind);
-    if (kind == DELTA) {
-      out.write(delta);
+    if (kind == NEWS) {
+      out.write(news);
     }
   }
 
@@ -301,56 +301,62 @@ final class RoundWire {
     return id;
   }
 
-  /** Writes a STATUS message (not flushed). */
-  static void writeStatus(DataOutputStream out, long iteration, ThetaReplica.Receipt receipt)
+  /** Writes a STATUS message: the rows this task needs and its executor's copy lacks (not flushed). */
+  static void writeStatus(DataOutputStream out, long iteration, ParamLayout layout, int[][] request)
       throws IOException {
     out.writeInt(STATUS);
     out.writeLong(iteration);
-    out.writeByte(receipt.ordinal());
+    ThetaPull.writeRequest(out, layout, request);
   }
 
   /**
-   * Reads partition {@code partition}'s STATUS message of iteration {@code iteration}.
+   * Reads partition {@code partition}'s STATUS message of iteration {@code iteration}: its row
+   * request, checked against {@code layout}.
    *
-   * @throws IOException for another message or iteration
+   * @throws IOException for another message or iteration, or a request outside the layout
    */
-  static ThetaReplica.Receipt readStatus(DataInputStream in, long iteration, int partition)
+  static int[][] readStatus(DataInputStream in, long iteration, int partition, ParamLayout layout)
       throws IOException {
     int type = in.readInt();
     long it = in.readLong();
-    int r = in.readByte();
-    ThetaReplica.Receipt[] all = ThetaReplica.Receipt.values();
-    if (type != STATUS || it != iteration || r < 0 || r >= all.length) {
-      throw new IOException("partition " + partition + " sent message " + type + " (" + r
-          + ") for iteration " + it + " where its status for iteration " + iteration
-          + " was due");
+    if (type != STATUS || it != iteration) {
+      throw new IOException("partition " + partition + " sent message " + type + " for iteration "
+          + it + " where its status for iteration " + iteration + " was due");
     }
-    return all[r];
+    return ThetaPull.readRequest(in, layout);
   }
 
-  /** Writes a THETA message: θ in full, straight from its rows to the stream (not flushed). */
-  static void writeTheta(DataOutputStream out, long iteration, Params theta) throws IOException {
-    out.writeInt(THETA);
+  /**
+   * Writes a ROWS message: the rows {@code request} of θ, straight from its rows to the stream
+   * (not flushed).
+   *
+   * @return the bytes of θ's rows written
+   */
+  static long writeRows(DataOutputStream out, long iteration, Params theta, int[][] request)
+      throws IOException {
+    out.writeInt(ROWS);
     out.writeLong(iteration);
-    ThetaDelta.writeFull(out, theta, iteration);
+    return ThetaPull.writeRows(out, theta, iteration, request);
   }
 
   /**
-   * Reads a THETA message of iteration {@code iteration} straight into this JVM's copy.
+   * Reads a ROWS message of iteration {@code iteration}.
    *
-   * @return the copy
-   * @throws IOException for another message or iteration, or θ that is not full
+   * @throws IOException for another message or iteration, or rows outside the layout
    */
-  static Params readTheta(DataInputStream in, long iteration, ThetaReplica replica)
+  static ThetaPull.Rows readRows(DataInputStream in, long iteration, ParamLayout layout)
       throws IOException {
     int type = in.readInt();
     long it = in.readLong();
-    if (type != THETA || it != iteration) {
-      replica.fetchFailed();
+    if (type != ROWS || it != iteration) {
       throw new IOException("message " + type + " for iteration " + it + " from the driver where "
-          + "θ of iteration " + iteration + " was due");
+          + "the rows of iteration " + iteration + " were due");
     }
-    return replica.receiveFull(iteration, copy -> ThetaDelta.readFullInto(in, copy));
+    ThetaPull.Rows rows = ThetaPull.Rows.read(in, layout);
+    if (rows.version() != iteration) {
+      throw new IOException("rows of version " + rows.version() + " for iteration " + iteration);
+    }
+    return rows;
   }
 
   /** Writes a RESULT message: the partition's accumulator in {@code ser}, and its kernel time. */

@@ -237,14 +237,15 @@ public final class TrainJob {
       batches.close();
       // In local mode the driver is the executor: its copy of θ goes with the run.
       io.metarec.train.ThetaReplica.release(adaptation.run());
+      io.metarec.train.ThetaRowCache.release(adaptation.run());
     }
     ExchangeStats exchange = batches instanceof RoundBatches r ? r.stats()
         : batches instanceof JobBatches j ? j.stats() : ExchangeStats.NONE;
     long kernelNanos = batches.kernelNanos();
-    LOG.info("exchange: {} MB of θ sent over {} iterations ({} MB full θ)",
+    LOG.info("exchange: {} MB of θ sent over {} iterations ({} MB full θ; {} table rows pulled)",
         String.format(Locale.ROOT, "%.1f", batches.thetaBytesSent() / 1e6),
         out.state().iteration() - begin.state().iteration(),
-        String.format(Locale.ROOT, "%.1f", 4.0 * layout.flatSize() / 1e6));
+        String.format(Locale.ROOT, "%.1f", 4.0 * layout.flatSize() / 1e6), exchange.pulledRows());
     Map<String, Object> chosenInner = null;
     if (tc.selectAdaptation() && out.state().best() != null) {
       Params trained = out.bestTheta();

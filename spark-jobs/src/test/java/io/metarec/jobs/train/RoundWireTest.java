@@ -113,25 +113,44 @@ class RoundWireTest {
   }
 
   @Test
-  void aStatusOrThetaOfAnotherIterationIsRefused() throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    RoundWire.writeStatus(new DataOutputStream(b), 8, io.metarec.train.ThetaReplica.Receipt.FETCH);
-    assertEquals(io.metarec.train.ThetaReplica.Receipt.FETCH, RoundWire.readStatus(
-        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 8, 0));
-    assertThrows(IOException.class, () -> RoundWire.readStatus(
-        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 9, 0));
+  void aStatusOrRowsOfAnotherIterationAreRefused() throws IOException {
     io.metarec.model.Params theta = TestFixtures.randomParams(LAYOUT.spec(), 4);
+    int[][] request = new int[LAYOUT.numSegments()][];
+    for (io.metarec.model.Segment s : LAYOUT.segments()) {
+      if (s.table()) {
+        request[s.id()] = s.rows() > 2 ? new int[] {0, s.rows() - 1} : new int[] {0};
+      }
+    }
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    RoundWire.writeStatus(new DataOutputStream(b), 8, LAYOUT, request);
+    int[][] read = RoundWire.readStatus(
+        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 8, 0, LAYOUT);
+    for (io.metarec.model.Segment s : LAYOUT.segments()) {
+      if (s.table()) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(request[s.id()], read[s.id()]);
+      }
+    }
+    assertThrows(IOException.class, () -> RoundWire.readStatus(
+        new DataInputStream(new ByteArrayInputStream(b.toByteArray())), 9, 0, LAYOUT));
     ByteArrayOutputStream t = new ByteArrayOutputStream();
-    RoundWire.writeTheta(new DataOutputStream(t), 8, theta);
+    long bytes = RoundWire.writeRows(new DataOutputStream(t), 8, theta, request);
+    assertEquals(t.size() - 12, bytes, "the rows message counts its own bytes");
     long run = 1L << 53;
-    io.metarec.train.ThetaReplica replica = io.metarec.train.ThetaReplica.of(run, LAYOUT);
-    assertEquals(io.metarec.train.ThetaReplica.Receipt.FETCH, replica.receive(8, null));
-    assertTrue(RoundWire.readTheta(new DataInputStream(new ByteArrayInputStream(t.toByteArray())),
-        8, replica).bitEquals(theta));
-    assertEquals(8, replica.version());
-    IOException e = assertThrows(IOException.class, () -> RoundWire.readTheta(
-        new DataInputStream(new ByteArrayInputStream(t.toByteArray())), 9, replica));
+    io.metarec.train.ThetaRowCache cache = io.metarec.train.ThetaRowCache.of(run, LAYOUT);
+    cache.advance(io.metarec.train.ThetaPull.News.reset(theta, 8));
+    io.metarec.model.Params copy = cache.fill(RoundWire.readRows(
+        new DataInputStream(new ByteArrayInputStream(t.toByteArray())), 8, LAYOUT));
+    for (io.metarec.model.Segment s : LAYOUT.segments()) {
+      if (s.table()) {
+        for (int k : request[s.id()]) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(theta.segment(s.id())[k],
+              copy.segment(s.id())[k]);
+        }
+      }
+    }
+    IOException e = assertThrows(IOException.class, () -> RoundWire.readRows(
+        new DataInputStream(new ByteArrayInputStream(t.toByteArray())), 9, LAYOUT));
     assertTrue(e.getMessage().contains("iteration 9"), e.getMessage());
-    io.metarec.train.ThetaReplica.release(run);
+    io.metarec.train.ThetaRowCache.release(run);
   }
 }
