@@ -165,12 +165,15 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
     MetaConfig meta = settings.meta();
     while (tasks.hasNext()) {
-      Task t = tasks.next();
-      if (meta.resplit()) {
-        t = TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport());
-      }
-      accumulateTask(t, theta, settings.inner(), meta.algorithm(), out, meta.seed(), iteration);
+      accumulateTask(splitFor(tasks.next(), meta, iteration), theta, settings.inner(),
+          meta.algorithm(), out, meta.seed(), iteration);
     }
+  }
+
+  /** The task as iteration {@code iteration} adapts it: re-split when {@code meta} says so. */
+  private static Task splitFor(Task t, MetaConfig meta, long iteration) {
+    return meta.resplit()
+        ? TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport()) : t;
   }
 
   /**
@@ -181,19 +184,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
    */
   public void addRowsRead(Task t, TrainSettings settings, long iteration, RowSet into) {
     MetaConfig meta = settings.meta();
-    if (meta.resplit()) {
-      t = TaskSplitter.resplit(t, meta.seed(), iteration, meta.minSupport(), meta.maxSupport());
-    }
-    Algorithm algorithm = meta.algorithm();
-    if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
-      return;
-    }
-    SplittableRandom rng = spec.feedback() == Feedback.IMPLICIT
-        ? TaskRandom.stream(meta.seed(), iteration, t.taskId(), PURPOSE_NEGATIVES) : null;
     collecting = into;
     try {
-      load(null, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(),
-          settings.inner(), algorithm == Algorithm.REPTILE, rng, true);
+      loadTask(splitFor(t, meta, iteration), null, settings.inner(), meta.algorithm(), meta.seed(),
+          iteration);
     } finally {
       collecting = null;
     }
@@ -211,13 +205,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   /** As {@link #accumulateTask(Task, Params, InnerLoopConfig, Algorithm, MetaGradientAccumulator)}. */
   void accumulateTask(Task t, Params theta, InnerLoopConfig inner, Algorithm algorithm,
       MetaGradientAccumulator out, long seed, long iteration) {
-    if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
+    if (!loadTask(t, theta, inner, algorithm, seed, iteration)) {
       return;
     }
-    SplittableRandom rng = spec.feedback() == Feedback.IMPLICIT
-        ? TaskRandom.stream(seed, iteration, t.taskId(), PURPOSE_NEGATIVES) : null;
-    load(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(), inner,
-        algorithm == Algorithm.REPTILE, rng, true);
     double loss;
     // Weighted by its positives, a task counts as many times as its loss has interactions.
     boolean byPositives = implicit != null
@@ -236,6 +226,22 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
       }
     }
     out.addTaskInPlace(grad, ti, loss, weight);
+  }
+
+  /**
+   * Loads training task {@code t} with its negatives of (seed, iteration) from {@code theta} (with
+   * {@link #collecting} set, lists its rows instead); false for a task with nothing to learn from.
+   */
+  private boolean loadTask(Task t, Params theta, InnerLoopConfig inner, Algorithm algorithm,
+      long seed, long iteration) {
+    if (algorithm == Algorithm.MULTITASK ? t.size() == 0 : t.querySize() == 0) {
+      return false;
+    }
+    SplittableRandom rng = spec.feedback() == Feedback.IMPLICIT
+        ? TaskRandom.stream(seed, iteration, t.taskId(), PURPOSE_NEGATIVES) : null;
+    load(theta, t.items(), t.labels(), t.size(), t.supportSize(), t.userFeatures(), t.taskId(),
+        inner, algorithm == Algorithm.REPTILE, rng, true);
+    return true;
   }
 
   @Override

@@ -31,11 +31,7 @@ public final class Params implements Serializable {
 
   /** Zero parameters of {@code layout}. */
   public Params(ParamLayout layout) {
-    this.layout = layout;
-    this.data = new float[layout.numSegments()][][];
-    for (Segment s : layout.segments()) {
-      data[s.id()] = new float[s.rows()][s.cols()];
-    }
+    this(layout, true);
   }
 
   private Params(ParamLayout layout, boolean tableRows) {

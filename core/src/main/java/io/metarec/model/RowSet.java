@@ -5,8 +5,8 @@ import java.util.BitSet;
 /**
  * A set of rows of θ's table segments (the item tables and the feature tables): what a share of a
  * meta-batch reads ({@link io.metarec.meta.JvmAdaptationEngine#addRowsRead}), or what a copy of θ
- * holds current ({@link io.metarec.train.ThetaRowCache}). Dense segments are not in it: they travel whole. Not
- * thread-safe; reused from iteration to iteration ({@link #clear}).
+ * holds current ({@link io.metarec.train.ThetaRowCache}). Dense segments are not in it: they
+ * travel whole. Not thread-safe; reused from iteration to iteration ({@link #clear}).
  */
 public final class RowSet {
   private final ParamLayout layout;
@@ -21,11 +21,6 @@ public final class RowSet {
         rows[s.id()] = new BitSet(s.rows());
       }
     }
-  }
-
-  /** @return the layout whose segments it indexes */
-  public ParamLayout layout() {
-    return layout;
   }
 
   /** Adds rows {@code global[0..n)} of segment {@code seg} (nothing for a dense segment). */

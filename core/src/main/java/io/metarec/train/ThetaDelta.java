@@ -217,18 +217,12 @@ public final class ThetaDelta implements Serializable {
     return full ? null : keys[seg] == null ? null : keys[seg].clone();
   }
 
-  float[] denseValues() {
-    return dense;
-  }
-
-  /** Per segment: the rows carried, ascending (null for dense segments and in a full delta). */
-  int[][] rowKeys() {
-    return keys;
-  }
-
-  /** Per table segment: the carried rows' values in chunks of whole rows. */
-  float[][][] rowValues() {
-    return rows;
+  /**
+   * The table rows it carries for segment {@code seg}, ascending, live (null for dense segments
+   * and in a full delta).
+   */
+  int[] keysOf(int seg) {
+    return keys[seg];
   }
 
   /** Writes its values into {@code copy} (same layout) and marks it changed. */
@@ -243,17 +237,36 @@ public final class ThetaDelta implements Serializable {
       if (!s.table()) {
         continue;
       }
-      float[][] dst = copy.segment(s.id());
-      int cols = s.cols();
-      int per = chunkRows(cols);
-      float[][] chunks = rows[s.id()];
       int n = full ? s.rows() : keys[s.id()].length;
-      for (int i = 0; i < n; i++) {
-        int row = full ? i : keys[s.id()][i];
-        System.arraycopy(chunks[i / per], (i % per) * cols, dst[row], 0, cols);
-      }
+      copyChunkedRows(copy.segment(s.id()), full ? null : keys[s.id()], n, rows[s.id()], s.cols());
     }
     copy.markChangedInPlace();
+  }
+
+  /**
+   * Copies rows {@code keys[0..n)} (rows {@code 0..n) when null), whose values are {@code chunks}
+   * in whole rows, into {@code table}; a row that is null (a copy that holds rows on demand,
+   * {@link Params#withTableRowsOnDemand}) is allocated first.
+   */
+  static void copyChunkedRows(float[][] table, int[] keys, int n, float[][] chunks, int cols) {
+    int per = chunkRows(cols);
+    for (int i = 0; i < n; i++) {
+      int row = keys == null ? i : keys[i];
+      if (table[row] == null) {
+        table[row] = new float[cols];
+      }
+      System.arraycopy(chunks[i / per], (i % per) * cols, table[row], 0, cols);
+    }
+  }
+
+  /** Reads {@code n} rows of {@code cols} floats in the chunks {@link #copyRows} makes. */
+  static float[][] readChunks(DataInputStream in, int n, int cols) throws IOException {
+    int per = chunkRows(cols);
+    float[][] chunks = new float[(n + per - 1) / per][];
+    for (int c = 0; c < chunks.length; c++) {
+      chunks[c] = readFloats(in, Math.min(per, n - c * per) * cols);
+    }
+    return chunks;
   }
 
   /**
@@ -328,12 +341,7 @@ public final class ThetaDelta implements Serializable {
       if (!full) {
         keys[s.id()] = readKeys(in, s, n, "θ delta");
       }
-      int per = chunkRows(s.cols());
-      float[][] chunks = new float[(n + per - 1) / per][];
-      for (int c = 0; c < chunks.length; c++) {
-        chunks[c] = readFloats(in, Math.min(per, n - c * per) * s.cols());
-      }
-      rows[s.id()] = chunks;
+      rows[s.id()] = readChunks(in, n, s.cols());
     }
     return new ThetaDelta(from, to, full, dense, keys, rows);
   }

@@ -16,10 +16,11 @@ import java.nio.ByteOrder;
  * what its executor has never held.
  *
  * <ul>
- *   <li>{@link News}, from the driver to one partition of each executor every iteration: the dense
- *       segments (the MLP, priors, globals and small tables: kilobytes) and the table rows the
- *       last outer step changed, with their values (what {@link ThetaDelta} carries); or a reset
- *       (the first iteration, a resumed run, a gap), after which only the dense part is current.
+ *   <li>{@link News}, from the driver to one partition of each executor every iteration: the
+ *       {@link ThetaDelta} of the last outer step (the dense segments, the MLP, priors, globals
+ *       and small tables: kilobytes, and the table rows it changed, with their values); or a
+ *       reset (the first iteration, a resumed run, a gap), after which only the dense part is
+ *       current.
  *   <li>A request ({@link #writeRequest}), from every task: the rows its share of the meta-batch
  *       reads ({@link io.metarec.model.RowSet}) that its executor's copy does not hold.
  *   <li>{@link Rows}, the driver's answer: those rows' values at the iteration.
@@ -39,42 +40,51 @@ public final class ThetaPull {
   private ThetaPull() {}
 
   /**
-   * The dense segments of θ for iteration {@code to}, and the table rows that changed since
-   * {@code from} with their values (none for a reset).
+   * θ for iteration {@code to}: a delta from iteration {@code from} ({@link ThetaDelta#changedRows}:
+   * the dense segments and the table rows the outer step changed, with their values), or a reset
+   * (the dense segments only).
    */
   public static final class News {
-    private final long from;
     private final long to;
+    /** The dense segments of a reset; null otherwise (the delta carries them). */
     private final float[] dense;
-    private final int[][] changed;
-    /** Per table segment: the changed rows' values at {@code to}, in chunks of whole rows. */
-    private final float[][][] values;
+    /** The delta; null for a reset. */
+    private final ThetaDelta delta;
 
-    private News(long from, long to, float[] dense, int[][] changed, float[][][] values) {
-      this.from = from;
+    private News(long to, float[] dense, ThetaDelta delta) {
       this.to = to;
       this.dense = dense;
-      this.changed = changed;
-      this.values = values;
+      this.delta = delta;
     }
 
     /** θ's dense part for {@code version}; every table row is to be pulled afresh. */
     public static News reset(Params theta, long version) {
-      return new News(ThetaDelta.ANY, version, ThetaDelta.denseOf(theta), null, null);
+      return new News(version, ThetaDelta.denseOf(theta), null);
+    }
+
+    /**
+     * The news of a delta that is not full ({@link ThetaDelta#changedRows}).
+     *
+     * @throws IllegalArgumentException for a full delta (executors pull rows, never θ whole)
+     */
+    public static News of(ThetaDelta delta) {
+      if (delta.isFull()) {
+        throw new IllegalArgumentException("θ news carry the changed rows, not θ in full");
+      }
+      return new News(delta.to(), null, delta);
     }
 
     /**
      * From θ of iteration {@code from} to {@code theta} of iteration {@code to}, which the outer
-     * step on {@code changed} made: the table rows that accumulator holds are the ones it changed
-     * ({@link ThetaDelta#changedRows} has the same contract).
+     * step on {@code changed} made ({@link ThetaDelta#changedRows}).
      */
     public static News changed(Params theta, MetaGradientAccumulator changed, long from, long to) {
-      ThetaDelta d = ThetaDelta.changedRows(theta, changed, from, to);
-      return new News(from, to, d.denseValues(), d.rowKeys(), d.rowValues());
+      return of(ThetaDelta.changedRows(theta, changed, from, to));
     }
 
+    /** @return the version the news follow ({@link ThetaDelta#ANY} for a reset) */
     public long from() {
-      return from;
+      return delta == null ? ThetaDelta.ANY : delta.from();
     }
 
     public long to() {
@@ -83,70 +93,55 @@ public final class ThetaPull {
 
     /** @return whether it is a reset: no rows, and every row held before is stale */
     public boolean isReset() {
-      return changed == null;
+      return delta == null;
     }
 
     /** @return the changed rows of table segment {@code seg}, ascending (null for a reset) */
     public int[] changed(int seg) {
-      return changed == null ? null : changed[seg];
+      return delta == null ? null : delta.keysOf(seg);
     }
 
-    float[] dense() {
-      return dense;
-    }
-
-    /** Copies the changed rows' values into {@code copy}'s tables (nothing for a reset). */
-    void copyChangedInto(Params copy) {
-      if (changed != null) {
-        copyRowsInto(copy, changed, values);
+    /** Writes the dense segments and the changed rows into {@code copy}, and marks it changed. */
+    void applyTo(Params copy) {
+      if (delta != null) {
+        delta.applyTo(copy);
+      } else {
+        ThetaDelta.scatterDense(dense, copy);
+        copy.markChangedInPlace();
       }
     }
 
-    /**
-     * Writes magic, from, to, reset flag, dense floats, then per table segment the count, keys and
-     * values of the changed rows.
-     */
+    /** Writes magic, a reset flag, then the reset's version and dense floats, or the delta. */
     public void write(DataOutputStream out, ParamLayout layout) throws IOException {
       out.writeInt(NEWS_MAGIC);
-      out.writeLong(from);
-      out.writeLong(to);
-      out.writeBoolean(changed == null);
-      out.writeInt(dense.length);
-      ThetaDelta.writeFloats(out, dense);
-      if (changed == null) {
+      out.writeBoolean(delta == null);
+      if (delta != null) {
+        delta.write(out, layout);
         return;
       }
-      for (Segment s : layout.segments()) {
-        if (s.table()) {
-          out.writeInt(changed[s.id()].length);
-          ThetaDelta.writeKeys(out, changed[s.id()]);
-          for (float[] chunk : values[s.id()]) {
-            ThetaDelta.writeFloats(out, chunk);
-          }
-        }
-      }
+      out.writeLong(to);
+      out.writeInt(dense.length);
+      ThetaDelta.writeFloats(out, dense);
     }
 
     /** Reads what {@link #write} wrote, checking it against {@code layout}. */
     public static News read(DataInputStream in, ParamLayout layout) throws IOException {
       magic(in, NEWS_MAGIC, "θ news");
-      long from = in.readLong();
+      if (!in.readBoolean()) {
+        ThetaDelta d = ThetaDelta.read(in, layout);
+        if (d.isFull()) {
+          throw new IOException("θ news to version " + d.to() + " carry θ in full");
+        }
+        return of(d);
+      }
       long to = in.readLong();
-      boolean reset = in.readBoolean();
       int denseLen = in.readInt();
       int expected = ThetaDelta.denseLength(layout);
-      if (denseLen != expected || (!reset && (from < 0 || to <= from))) {
-        throw new IOException("θ news " + from + " -> " + to + " with " + denseLen
+      if (denseLen != expected) {
+        throw new IOException("θ news to version " + to + " with " + denseLen
             + " dense floats; the model has " + expected);
       }
-      float[] dense = ThetaDelta.readFloats(in, denseLen);
-      if (reset) {
-        return new News(ThetaDelta.ANY, to, dense, null, null);
-      }
-      int[][] keys = new int[layout.numSegments()][];
-      float[][][] values = new float[layout.numSegments()][][];
-      readRows(in, layout, "θ news", keys, values);
-      return new News(from, to, dense, keys, values);
+      return new News(to, ThetaDelta.readFloats(in, denseLen), null);
     }
   }
 
@@ -242,7 +237,12 @@ public final class ThetaPull {
 
     /** Copies the rows into {@code copy}'s tables. */
     void copyInto(Params copy) {
-      copyRowsInto(copy, keys, values);
+      for (Segment s : copy.layout().segments()) {
+        if (s.table()) {
+          ThetaDelta.copyChunkedRows(copy.segment(s.id()), keys[s.id()], keys[s.id()].length,
+              values[s.id()], s.cols());
+        }
+      }
     }
 
     /** Reads what {@link #writeRows} wrote, checking it against {@code layout}. */
@@ -251,46 +251,13 @@ public final class ThetaPull {
       long version = in.readLong();
       int[][] keys = new int[layout.numSegments()][];
       float[][][] values = new float[layout.numSegments()][][];
-      readRows(in, layout, "θ rows", keys, values);
-      return new Rows(version, keys, values);
-    }
-  }
-
-  /** Per table segment: a count, that many keys and their rows' values, into the arrays given. */
-  private static void readRows(DataInputStream in, ParamLayout layout, String what, int[][] keys,
-      float[][][] values) throws IOException {
-    for (Segment s : layout.segments()) {
-      if (!s.table()) {
-        continue;
-      }
-      keys[s.id()] = ThetaDelta.readKeys(in, s, count(in, s, what), what);
-      int n = keys[s.id()].length;
-      int per = ThetaDelta.chunkRows(s.cols());
-      float[][] chunks = new float[(n + per - 1) / per][];
-      for (int c = 0; c < chunks.length; c++) {
-        chunks[c] = ThetaDelta.readFloats(in, Math.min(per, n - c * per) * s.cols());
-      }
-      values[s.id()] = chunks;
-    }
-  }
-
-  /** Copies rows {@code keys} with their chunked {@code values} into {@code copy}'s tables. */
-  private static void copyRowsInto(Params copy, int[][] keys, float[][][] values) {
-    for (Segment s : copy.layout().segments()) {
-      if (!s.table()) {
-        continue;
-      }
-      float[][] dst = copy.segment(s.id());
-      int cols = s.cols();
-      int per = ThetaDelta.chunkRows(cols);
-      int[] k = keys[s.id()];
-      float[][] chunks = values[s.id()];
-      for (int i = 0; i < k.length; i++) {
-        if (dst[k[i]] == null) {
-          dst[k[i]] = new float[cols]; // a copy whose rows come on demand (ThetaRowCache)
+      for (Segment s : layout.segments()) {
+        if (s.table()) {
+          keys[s.id()] = ThetaDelta.readKeys(in, s, count(in, s, "θ rows"), "θ rows");
+          values[s.id()] = ThetaDelta.readChunks(in, keys[s.id()].length, s.cols());
         }
-        System.arraycopy(chunks[i / per], (i % per) * cols, dst[k[i]], 0, cols);
       }
+      return new Rows(version, keys, values);
     }
   }
 

@@ -78,25 +78,20 @@ public final class ThetaRowCache {
   public synchronized void advance(ThetaPull.News news) {
     long from = version;
     version = UNKNOWN;
-    if (from != news.to()) {
-      boolean follows = !news.isReset() && from != UNKNOWN && from == news.from();
-      for (Segment s : theta.layout().segments()) {
-        if (!s.table()) {
-          continue;
-        }
-        BitSet b = current[s.id()];
-        if (!follows) {
-          b.clear();
-        }
-        int[] changed = news.changed(s.id());
-        for (int i = 0; changed != null && i < changed.length; i++) {
-          b.set(changed[i]);
-        }
+    boolean keep = from == news.to()
+        || (!news.isReset() && from != UNKNOWN && from == news.from());
+    news.applyTo(theta);
+    for (Segment s : theta.layout().segments()) {
+      if (!s.table()) {
+        continue;
       }
-      news.copyChangedInto(theta);
+      if (!keep) {
+        current[s.id()].clear();
+      }
+      if (!news.isReset()) {
+        markCurrent(s.id(), news.changed(s.id()));
+      }
     }
-    ThetaDelta.scatterDense(news.dense(), theta);
-    theta.markChangedInPlace();
     version = news.to();
     notifyAll();
   }
@@ -115,8 +110,7 @@ public final class ThetaRowCache {
       if (!s.table()) {
         continue;
       }
-      int[] k = needed.keysNotIn(s.id(), current[s.id()]);
-      out[s.id()] = k;
+      out[s.id()] = needed.keysNotIn(s.id(), current[s.id()]);
     }
     return out;
   }
@@ -133,13 +127,17 @@ public final class ThetaRowCache {
     rows.copyInto(theta);
     for (Segment s : theta.layout().segments()) {
       if (s.table()) {
-        for (int k : rows.keys(s.id())) {
-          current[s.id()].set(k);
-        }
+        markCurrent(s.id(), rows.keys(s.id()));
       }
     }
     theta.markChangedInPlace();
     return theta;
+  }
+
+  private void markCurrent(int seg, int[] keys) {
+    for (int k : keys) {
+      current[seg].set(k);
+    }
   }
 
   /**

@@ -12,7 +12,7 @@ import io.metarec.model.Params;
  * in implicit mode with the weighted solve, every item-factor row the Gramian's gradient reaches);
  * so the delta is those, with their new values ({@link ThetaDelta#changedRows}). Anything else
  * (the first iteration, a resumed run, another θ instance, a gap in the iterations) gets no delta:
- * the executors take θ in full.
+ * with jobs the executors take θ in full, in rounds the news are a reset.
  *
  * <p>Not thread-safe; one per summer.
  */
@@ -37,10 +37,8 @@ public final class ThetaUpdates {
    * part and the changed rows, as {@link #deltaFor}), or a reset where a delta cannot be made.
    */
   public ThetaPull.News newsFor(long iteration, Params theta) {
-    if (last != theta || lastSum == null || iteration != lastIteration + 1) {
-      return ThetaPull.News.reset(theta, iteration);
-    }
-    return ThetaPull.News.changed(theta, lastSum, lastIteration, iteration);
+    ThetaDelta d = deltaFor(iteration, theta);
+    return d == null ? ThetaPull.News.reset(theta, iteration) : ThetaPull.News.of(d);
   }
 
   /**

@@ -74,7 +74,7 @@ record Adaptation(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
   MetaGradientAccumulator adaptShare(List<Task> share, Params theta, MetaBatch.ShareKey key,
       long iteration, long[] kernelNanos) {
     TrainSettings s = settings.value();
-    AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
+    AdaptationEngine engine = engine(s);
     if (!(engine instanceof JvmAdaptationEngine)) {
       MetaGradientAccumulator a = new MetaGradientAccumulator(theta.layout());
       long k0 = System.nanoTime();
@@ -94,11 +94,15 @@ record Adaptation(Broadcast<ModelSpec> spec, Broadcast<ItemFeatureTable> items,
    */
   void rowsRead(List<Task> share, long iteration, io.metarec.model.RowSet into) {
     TrainSettings s = settings.value();
-    AdaptationEngine engine = ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
-    if (!(engine instanceof JvmAdaptationEngine)) {
+    if (engine(s) instanceof JvmAdaptationEngine jvm) {
+      MetaBatch.addRowsOfShare(share, s, iteration, 1.0, jvm, into);
+    } else {
       into.addEverything();
-      return;
     }
-    MetaBatch.addRowsOfShare(share, s, iteration, 1.0, ExecutorCache.engine(spec, items), into);
+  }
+
+  /** This executor's training engine for {@code s} ({@code train.engine}). */
+  private AdaptationEngine engine(TrainSettings s) {
+    return ExecutorCache.trainEngine(spec, items, s, engineKind, blockSize);
   }
 }

@@ -33,8 +33,8 @@ import scala.reflect.ClassTag$;
  *
  * <p>A round is a barrier stage over the cached training tasks ({@link RoundTask}): every partition
  * holds a task slot for the whole round and keeps a TCP connection to this driver. Each iteration
- * the driver sends the news of θ ({@link ThetaPull.News}: the dense part and which rows the last
- * outer step changed) to one partition of each executor, which brings that JVM's one copy of θ
+ * the driver sends the news of θ ({@link ThetaPull.News}: the dense part and the rows the last
+ * outer step changed, with their values) to one partition of each executor, which brings that JVM's one copy of θ
  * ({@link io.metarec.train.ThetaRowCache}) to this iteration while the executor's other partitions
  * wait for it; serves each partition the rows its share reads that the copy does not hold
  * current; then reads every partition's accumulator back, summing them in partition order, as

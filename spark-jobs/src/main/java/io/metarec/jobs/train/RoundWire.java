@@ -32,8 +32,8 @@ import scala.reflect.ClassTag$;
  * driver → task    ACCEPTED  int magic
  * task   → driver  HELLO     int magic, UTF string (the task's executor id)
  * driver → task    ITERATE   int 1, long iteration, int earlier attempts, then byte 1 and θ's
- *                            news ({@link ThetaPull.News#write}: the dense part and the keys of
- *                            the rows the last outer step changed, or a reset), or byte 2
+ *                            news ({@link ThetaPull.News#write}: the dense part and the rows the
+ *                            last outer step changed, with their values, or a reset), or byte 2
  *                            (another partition of your executor carries the news: wait for them)
  * task   → driver  STATUS    int 4, long iteration, a row request ({@link ThetaPull#writeRequest}:
  *                            the rows my share of the meta-batch reads that my JVM's copy lacks)
@@ -42,12 +42,11 @@ import scala.reflect.ClassTag$;
  *                            accumulator in Spark's serializer, Kryo as configured)
  * driver → task    STOP      int 2
  * </pre>
- * The tasks of one executor JVM share one copy of θ ({@link ThetaRowCache}) that holds current
- * only the rows they have pulled. The news go to one partition per executor (the carrier, the
- * lowest partition of that executor id), so the bytes of news follow the executors, not the task
- * slots; every partition then pulls the rows its own share reads that are not current, so the
- * rows an executor receives follow what its tasks read, not the catalog, and θ never goes out in
- * full. Every task answers ITERATE with STATUS before it adapts anything, and a task's STATUS
+ * The tasks of one executor JVM share one copy of θ ({@link ThetaRowCache}) that holds only the
+ * rows they have read. The news go to one partition per executor (the carrier, the lowest
+ * partition of that executor id), so the bytes of news follow the executors, not the task slots;
+ * every partition then pulls the rows its own share reads that the copy does not hold, so θ never
+ * goes out in full. Every task answers ITERATE with STATUS before it adapts anything, and a task's STATUS
  * waits for nothing the driver has not sent yet (a follower waits for its carrier's news, which
  * went out before any STATUS is read), so the driver, which reads the statuses in partition order
  * and answers each at once, never waits on a task that waits for another.
