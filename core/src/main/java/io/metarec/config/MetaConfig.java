@@ -25,6 +25,7 @@ import java.io.Serializable;
  *     their meta-gradient in the outer step ({@code tableL2 * row}), {@code >= 0}
  * @param priorLr outer step size of the learned inner-loop hyperparameters (the ridge solve's log
  *     prior strength), {@code > 0}; scaled with {@code outerLr} by decay and divergence halving
+ * @param outputInit initial weights of the MLP's output layer ({@code meta.init.output})
  */
 public record MetaConfig(
     Algorithm algorithm,
@@ -43,7 +44,30 @@ public record MetaConfig(
     float lambdaInit,
     float itemBiasShrinkage,
     float tableL2,
-    float priorLr) implements Serializable {
+    float priorLr,
+    OutputInit outputInit) implements Serializable {
+
+  /** Initial weights of the MLP's output layer. */
+  public enum OutputInit {
+    /**
+     * Zero: the MLP starts as the zero function, so the unadapted model starts as the bias model's
+     * item means (explicit) or popularity (implicit), and the hidden layers get gradients from the
+     * first outer step on.
+     */
+    ZERO,
+    /** Glorot-uniform, as the hidden layers: the MLP adds a random function from the start. */
+    GLOROT
+  }
+
+  /** The settings with the MLP's output layer starting at zero ({@link OutputInit#ZERO}). */
+  public MetaConfig(Algorithm algorithm, OuterOptimizerKind outerOptimizer, float outerLr,
+      float adamBeta1, float adamBeta2, float adamEpsilon, long seed, int iterations,
+      int tasksPerIteration, boolean resplit, int minSupport, int maxSupport, float embeddingStd,
+      float lambdaInit, float itemBiasShrinkage, float tableL2, float priorLr) {
+    this(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit,
+        itemBiasShrinkage, tableL2, priorLr, OutputInit.ZERO);
+  }
 
   /** The settings with the learned hyperparameters stepping like every other parameter. */
   public MetaConfig(Algorithm algorithm, OuterOptimizerKind outerOptimizer, float outerLr,
@@ -56,8 +80,9 @@ public record MetaConfig(
   }
 
   public MetaConfig {
-    if (algorithm == null || outerOptimizer == null) {
-      throw new ConfigValidationException("meta.algorithm and meta.outerOptimizer must be set");
+    if (algorithm == null || outerOptimizer == null || outputInit == null) {
+      throw new ConfigValidationException(
+          "meta.algorithm, meta.outerOptimizer and meta.init.output must be set");
     }
     Checks.doubleAbove("meta.outerLr", outerLr, 0);
     if (!(adamBeta1 >= 0f && adamBeta1 < 1f)) {
@@ -106,25 +131,28 @@ public record MetaConfig(
         (float) meta.getDouble("init.lambda"),
         (float) meta.getDouble("init.itemBiasShrinkage"),
         (float) meta.getDouble("tableL2"),
-        (float) meta.getDouble("priorLr"));
+        (float) meta.getDouble("priorLr"),
+        meta.getEnum("init.output", OutputInit.class));
   }
 
   /** @return a copy with another algorithm */
   public MetaConfig withAlgorithm(Algorithm a) {
     return new MetaConfig(a, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr,
+        outputInit);
   }
 
   /** @return a copy with another outer step size (the divergence guard halves it) */
   public MetaConfig withOuterLr(float lr) {
     return new MetaConfig(algorithm, outerOptimizer, lr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
         tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2,
-        priorLr * (lr / outerLr));
+        priorLr * (lr / outerLr), outputInit);
   }
 
   /** @return a copy with another seed */
   public MetaConfig withSeed(long s) {
     return new MetaConfig(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, s, iterations,
-        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr);
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr,
+        outputInit);
   }
 }

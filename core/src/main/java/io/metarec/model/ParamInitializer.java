@@ -6,8 +6,9 @@ import java.util.SplittableRandom;
 /**
  * Seeded initialization. Every segment draws from its own stream derived from (seed, segment id),
  * so the result does not depend on anything but the seed and the spec. MLP weights: He-uniform for
- * relu, Glorot-uniform otherwise; embedding tables and factors: N(0, embeddingStd^2); biases, the
- * meta-learned user bias and vector: 0; {@code logLambda}: log of the initial ridge prior strength.
+ * relu, Glorot-uniform otherwise (the output layer: Glorot-uniform, or zero); embedding tables and
+ * factors: N(0, embeddingStd^2); biases, the meta-learned user bias and vector: 0; {@code
+ * logLambda}: log of the initial ridge prior strength.
  */
 public final class ParamInitializer {
   private static final long PURPOSE_INIT = 0x1A17L;
@@ -16,13 +17,24 @@ public final class ParamInitializer {
   }
 
   /**
+   * As {@link #initialize(ModelSpec, long, float, float, boolean)} with a Glorot-uniform output
+   * layer.
+   */
+  public static Params initialize(ModelSpec spec, long seed, float embeddingStd, float initialLambda) {
+    return initialize(spec, seed, embeddingStd, initialLambda, false);
+  }
+
+  /**
    * @param spec the model
    * @param seed the run's seed
    * @param embeddingStd standard deviation of embedding and factor tables (for example 0.05)
    * @param initialLambda initial ridge prior strength, {@code > 0}
+   * @param zeroOutput whether the MLP's output layer starts at zero (the MLP is then the zero
+   *     function, and every other segment is drawn as without it, from the same streams)
    * @return new parameters
    */
-  public static Params initialize(ModelSpec spec, long seed, float embeddingStd, float initialLambda) {
+  public static Params initialize(ModelSpec spec, long seed, float embeddingStd, float initialLambda,
+      boolean zeroOutput) {
     if (!(embeddingStd >= 0f)) {
       throw new IllegalArgumentException("embeddingStd must be >= 0, got " + embeddingStd);
     }
@@ -40,6 +52,8 @@ public final class ParamInitializer {
             row[j] = (float) (gaussian(rng) * embeddingStd);
           }
         }
+      } else if (zeroOutput && s.id() == layout.outW) {
+        continue; // new arrays are zero
       } else if (s.group() == ParamGroup.DECISION && (s.name().startsWith("mlp.W") || s.id() == layout.outW)) {
         int fanIn = s.id() == layout.outW ? s.cols() : s.rows();
         int fanOut = s.id() == layout.outW ? 1 : s.cols();

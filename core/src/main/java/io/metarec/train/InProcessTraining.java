@@ -30,7 +30,8 @@ public final class InProcessTraining {
   public static Params initialTheta(ModelSpec spec, long seed, TrainSettings settings,
       ItemStats train) {
     MetaConfig meta = settings.meta();
-    Params theta = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit());
+    Params theta = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit(),
+        meta.outputInit() == MetaConfig.OutputInit.ZERO);
     if (spec.feedback() == Feedback.IMPLICIT) {
       io.metarec.config.ImplicitConfig ic = settings.inner().implicit();
       double[] sampling = ic.distribution() == io.metarec.config.ImplicitConfig.Distribution.UNIFORM

@@ -221,7 +221,8 @@ public final class EvaluateJob {
       ModelSpec spec = specs.get(0);
       var meta = cfg.engine().meta();
       specs.add(spec);
-      thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit()));
+      thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit(),
+          meta.outputInit() == io.metarec.config.MetaConfig.OutputInit.ZERO));
       modelNeighbours.add(null);
       InnerLoopConfig scratch = runInner.withSteps(ec.scratchSteps()).withUserSolver(UserSolver.SGD)
           .withNeighbourWeight(0f)

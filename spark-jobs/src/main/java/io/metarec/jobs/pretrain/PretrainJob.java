@@ -135,7 +135,8 @@ public final class PretrainJob {
       }
       io.metarec.task.ItemStats stats = TaskSet.itemStats(train, spec.numItems());
       long interactions = Arrays.stream(stats.counts()).sum();
-      Params init = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit());
+      Params init = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit(),
+          meta.outputInit() == io.metarec.config.MetaConfig.OutputInit.ZERO);
       ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums(), stats.counts(),
           meta.itemBiasShrinkage());
 
