@@ -149,6 +149,22 @@ public record MetaConfig(
         priorLr * (lr / outerLr), outputInit);
   }
 
+  /** @return a copy with another initial output layer */
+  public MetaConfig withOutputInit(OutputInit o) {
+    return new MetaConfig(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, seed, iterations,
+        tasksPerIteration, resplit, minSupport, maxSupport, embeddingStd, lambdaInit, itemBiasShrinkage, tableL2, priorLr,
+        o);
+  }
+
+  /**
+   * Fresh parameters for {@code spec} drawn with these settings' {@code meta.init.*} (the item
+   * biases are the caller's to set from its data).
+   */
+  public io.metarec.model.Params initialParams(io.metarec.model.ModelSpec spec, long seed) {
+    return io.metarec.model.ParamInitializer.initialize(spec, seed, embeddingStd, lambdaInit,
+        outputInit == OutputInit.ZERO);
+  }
+
   /** @return a copy with another seed */
   public MetaConfig withSeed(long s) {
     return new MetaConfig(algorithm, outerOptimizer, outerLr, adamBeta1, adamBeta2, adamEpsilon, s, iterations,

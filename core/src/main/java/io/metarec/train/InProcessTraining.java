@@ -30,8 +30,7 @@ public final class InProcessTraining {
   public static Params initialTheta(ModelSpec spec, long seed, TrainSettings settings,
       ItemStats train) {
     MetaConfig meta = settings.meta();
-    Params theta = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit(),
-        meta.outputInit() == MetaConfig.OutputInit.ZERO);
+    Params theta = meta.initialParams(spec, seed);
     if (spec.feedback() == Feedback.IMPLICIT) {
       io.metarec.config.ImplicitConfig ic = settings.inner().implicit();
       double[] sampling = ic.distribution() == io.metarec.config.ImplicitConfig.Distribution.UNIFORM

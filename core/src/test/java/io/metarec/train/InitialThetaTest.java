@@ -75,12 +75,7 @@ class InitialThetaTest {
   @Test
   void aGlorotOutputLayerAddsTheMlpsRandomFunctionAndDrawsEverythingElseAlike() {
     TrainSettings zero = TrainSettings.defaults();
-    MetaConfig m = zero.meta();
-    TrainSettings glorot = zero.withMeta(new MetaConfig(m.algorithm(), m.outerOptimizer(),
-        m.outerLr(), m.adamBeta1(), m.adamBeta2(), m.adamEpsilon(), m.seed(), m.iterations(),
-        m.tasksPerIteration(), m.resplit(), m.minSupport(), m.maxSupport(), m.embeddingStd(),
-        m.lambdaInit(), m.itemBiasShrinkage(), m.tableL2(), m.priorLr(),
-        MetaConfig.OutputInit.GLOROT));
+    TrainSettings glorot = zero.withMeta(zero.meta().withOutputInit(MetaConfig.OutputInit.GLOROT));
     Params a = InProcessTraining.initialTheta(SPEC, 7, zero, stats());
     Params b = InProcessTraining.initialTheta(SPEC, 7, glorot, stats());
     int outW = a.layout().outW;

@@ -11,7 +11,6 @@ import io.metarec.metrics.MeanStat;
 import io.metarec.model.Feedback;
 import io.metarec.model.ModelSpec;
 import io.metarec.model.ParamGroup;
-import io.metarec.model.ParamInitializer;
 import io.metarec.report.EvalReport;
 import io.metarec.report.HeadlineRow;
 import io.metarec.report.MethodResult;
@@ -221,8 +220,7 @@ public final class EvaluateJob {
       ModelSpec spec = specs.get(0);
       var meta = cfg.engine().meta();
       specs.add(spec);
-      thetas.add(ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit(),
-          meta.outputInit() == io.metarec.config.MetaConfig.OutputInit.ZERO));
+      thetas.add(meta.initialParams(spec, seed));
       modelNeighbours.add(null);
       InnerLoopConfig scratch = runInner.withSteps(ec.scratchSteps()).withUserSolver(UserSolver.SGD)
           .withNeighbourWeight(0f)

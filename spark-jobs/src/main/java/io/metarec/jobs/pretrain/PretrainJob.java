@@ -135,8 +135,7 @@ public final class PretrainJob {
       }
       io.metarec.task.ItemStats stats = TaskSet.itemStats(train, spec.numItems());
       long interactions = Arrays.stream(stats.counts()).sum();
-      Params init = ParamInitializer.initialize(spec, seed, meta.embeddingStd(), meta.lambdaInit(),
-          meta.outputInit() == io.metarec.config.MetaConfig.OutputInit.ZERO);
+      Params init = meta.initialParams(spec, seed);
       ParamInitializer.initBiasesFromStatsInPlace(init, stats.sums(), stats.counts(),
           meta.itemBiasShrinkage());
 
