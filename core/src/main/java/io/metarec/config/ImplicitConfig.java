@@ -33,11 +33,24 @@ import java.io.Serializable;
  * @param taskWeight how training tasks are weighted in the meta-gradient: {@code task} (every user
  *     alike) or {@code positives} (each task by the positives its loss scores, so that every
  *     interaction counts alike, as matrix factorization, ALS and popularity count them)
+ * @param foldInScale the gain γ on the weighted least-squares fold-in's score: the linear user
+ *     part is {@code γ u*}, so the model scores {@code ⟨γ u*, q_i⟩}. The solve fits 0/1 preferences,
+ *     so {@code ⟨u*, q_i⟩} lies on a 0..1 scale whatever the factors' norm (u* scales as 1/|q|),
+ *     while the logit it is added to spans several units; γ sets how loudly the support speaks
+ *     through it (γ → ∞ ranks as implicit-ALS fold-in does). {@code > 0}
  */
 public record ImplicitConfig(int negatives, int queryPositives, int supportNegatives,
     Distribution distribution, float exponent, Loss loss, float confidence,
-    boolean samplingCorrection, TaskWeight taskWeight)
+    boolean samplingCorrection, TaskWeight taskWeight, float foldInScale)
     implements Serializable {
+
+  /** The settings with the fold-in's score at its own scale (γ = 1). */
+  public ImplicitConfig(int negatives, int queryPositives, int supportNegatives,
+      Distribution distribution, float exponent, Loss loss, float confidence,
+      boolean samplingCorrection, TaskWeight taskWeight) {
+    this(negatives, queryPositives, supportNegatives, distribution, exponent, loss, confidence,
+        samplingCorrection, taskWeight, 1f);
+  }
 
   /** How a training task's meta-gradient is weighted. */
   public enum TaskWeight {
@@ -66,13 +79,13 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
   /** These settings with or without the sampling correction. */
   public ImplicitConfig withSamplingCorrection(boolean on) {
     return new ImplicitConfig(negatives, queryPositives, supportNegatives, distribution, exponent,
-        loss, confidence, on, taskWeight);
+        loss, confidence, on, taskWeight, foldInScale);
   }
 
   /** These settings with training tasks weighted by {@code w}. */
   public ImplicitConfig withTaskWeight(TaskWeight w) {
     return new ImplicitConfig(negatives, queryPositives, supportNegatives, distribution, exponent,
-        loss, confidence, samplingCorrection, w);
+        loss, confidence, samplingCorrection, w, foldInScale);
   }
 
   /** The defaults of conf/metarec.conf. */
@@ -90,6 +103,7 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
     }
     Checks.doubleIn("inner.implicit.exponent", exponent, 0, 1);
     Checks.rate("inner.implicit.confidence", confidence);
+    Checks.doubleAbove("inner.implicit.foldInScale", foldInScale, 0);
     // Cross-field rule: BPR needs a negative for every positive.
     if (loss == Loss.BPR && negatives < 1) {
       throw new ConfigValidationException("inner.implicit.loss = bpr needs inner.implicit.negatives"
@@ -103,6 +117,6 @@ public record ImplicitConfig(int negatives, int queryPositives, int supportNegat
         r.getEnum("distribution", Distribution.class),
         (float) r.getDouble("exponent"), r.getEnum("loss", Loss.class),
         (float) r.getDouble("confidence"), r.getBoolean("samplingCorrection"),
-        r.getEnum("taskWeight", TaskWeight.class));
+        r.getEnum("taskWeight", TaskWeight.class), (float) r.getDouble("foldInScale"));
   }
 }

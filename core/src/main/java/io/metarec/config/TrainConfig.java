@@ -41,6 +41,10 @@ import java.util.List;
  * @param selectMinGainStdErrors how many paired standard errors over the validation users a
  *     candidate's gain over no adaptation (and the neighbourhood term's over the choice it joins)
  *     must exceed to be taken ({@code >= 0}; 0, the default, = any gain of the mean)
+ * @param selectFoldInScales the factors on the fold-in's gain tried with implicit feedback (each
+ *     > 0; null = auto: {@link #AUTO_FOLD_IN_SCALES})
+ * @param selectWidenings the most rounds in which the selection widens its grid where a choice
+ *     lies on an edge of it ({@code >= 0}; 0 = the grid as listed)
  * @param selectNeighbourWeights the weights of the neighbourhood term tried on top of each support
  *     size's choice (each > 0; null = auto: {@link #neighbourWeights})
  * @param neighbours neighbours kept per item for the neighbourhood term, {@code >= 1}
@@ -70,6 +74,8 @@ public record TrainConfig(
     List<Double> selectLrScales,
     List<Double> selectPriorScales,
     double selectMinGainStdErrors,
+    List<Double> selectFoldInScales,
+    int selectWidenings,
     List<Double> selectNeighbourWeights,
     int neighbours,
     int neighbourMaxUserItems)
@@ -78,6 +84,9 @@ public record TrainConfig(
   /** The neighbourhood weights {@code auto} tries with implicit feedback (none with explicit). */
   public static final List<Double> AUTO_NEIGHBOUR_WEIGHTS =
       List.of(0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 1000.0);
+
+  /** The fold-in gains {@code auto} tries with implicit feedback (none with explicit). */
+  public static final List<Double> AUTO_FOLD_IN_SCALES = List.of(2.0, 4.0, 8.0);
 
   /** Validates the ranges. */
   public TrainConfig {
@@ -114,6 +123,10 @@ public record TrainConfig(
       throw new ConfigValidationException("train.selectAdaptation.minGainStdErrors must be a "
           + "number >= 0, got " + selectMinGainStdErrors);
     }
+    if (selectFoldInScales != null) {
+      selectFoldInScales = positives("train.selectAdaptation.foldInScales", selectFoldInScales);
+    }
+    Checks.intIn("train.selectAdaptation.widenings", selectWidenings, 0, 10);
     if (selectNeighbourWeights != null) {
       selectNeighbourWeights = positives("train.selectAdaptation.neighbourWeights",
           selectNeighbourWeights);
@@ -160,6 +173,18 @@ public record TrainConfig(
     return selectNeighbourWeights;
   }
 
+  /**
+   * The factors on the implicit fold-in's gain the selection tries: the configured list, or with
+   * {@code auto} {@link #AUTO_FOLD_IN_SCALES} for implicit feedback and none for explicit (there is
+   * no fold-in).
+   */
+  public List<Double> foldInScales(io.metarec.model.Feedback feedback) {
+    if (feedback != io.metarec.model.Feedback.IMPLICIT) {
+      return List.of();
+    }
+    return selectFoldInScales == null ? AUTO_FOLD_IN_SCALES : selectFoldInScales;
+  }
+
   /** @return {@link #validationSupports} as an array (empty: the tasks' own split) */
   public int[] validationSupportArray() {
     return validationSupports.stream().mapToInt(Integer::intValue).toArray();
@@ -189,6 +214,8 @@ public record TrainConfig(
         r.getDoubleList("train.selectAdaptation.lrScales"),
         r.getDoubleList("train.selectAdaptation.priorScales"),
         r.getDouble("train.selectAdaptation.minGainStdErrors"),
+        r.getDoubleListOrAuto("train.selectAdaptation.foldInScales"),
+        r.getInt("train.selectAdaptation.widenings"),
         r.getDoubleListOrAuto("train.selectAdaptation.neighbourWeights"),
         r.getInt("train.selectAdaptation.neighbours"),
         r.getInt("train.selectAdaptation.neighbourMaxUserItems"));

@@ -658,8 +658,9 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         positives, implicit == null ? ImplicitConfig.DEFAULTS.confidence() : implicit.confidence(),
         lam);
     bu = phi.segment(layout.userBias)[0][0];
+    float gain = foldInScale();
     for (int c = 0; c < ud; c++) {
-      uSolved[c] = (float) wls.u[c];
+      uSolved[c] = (float) (gain * wls.u[c]);
     }
     uLin = uSolved;
     uMlp = uEff;
@@ -887,8 +888,10 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private void wlsBackward() {
     mapUserGradients(false, true, true);
     grad.segment(layout.userBias)[0][0] += ws.dBu[0];
+    // u_lin = γ u*: dL/du* = γ dL/du_lin.
+    float gain = foldInScale();
     for (int c = 0; c < ud; c++) {
-      gz[c] = ws.dULin[c];
+      gz[c] = gain * ws.dULin[c];
     }
     wls.backwardInPlace(gz);
     double lam = wls.lambda;
@@ -941,7 +944,7 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
           gr[0][0] = 0f;
         } else {
           for (int c = 0; c < ud; c++) {
-            gr[0][c] = (float) (wls.u0[c] - wls.u[c]);
+            gr[0][c] = (float) (wls.u0[c] - foldInScale() * wls.u[c]);
           }
         }
         continue;
@@ -966,6 +969,11 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
         }
       }
     }
+  }
+
+  /** The gain on the implicit fold-in's score ({@link ImplicitConfig#foldInScale}). */
+  private float foldInScale() {
+    return implicit == null ? 1f : implicit.foldInScale();
   }
 
   /** The prior strength of the loaded task: the learned lambda times the inner loop's factor. */

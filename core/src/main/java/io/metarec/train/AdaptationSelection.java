@@ -133,6 +133,18 @@ public final class AdaptationSelection {
    */
   public static List<Map.Entry<String, Map<String, Object>>> candidates(Map<String, Object> trained,
       List<Integer> steps, List<Double> lrScales, List<Double> priorScales) {
+    return candidates(trained, steps, lrScales, priorScales, List.of());
+  }
+
+  /**
+   * The candidates as inner sections: the trained one first (label "trained"), then steps × lr
+   * scales, then the trained settings with each prior-strength factor, then (implicit feedback)
+   * with each factor of {@code foldInScales} on the fold-in's gain
+   * ({@code inner.implicit.foldInScale}), then "none", each once.
+   */
+  public static List<Map.Entry<String, Map<String, Object>>> candidates(Map<String, Object> trained,
+      List<Integer> steps, List<Double> lrScales, List<Double> priorScales,
+      List<Double> foldInScales) {
     List<Map.Entry<String, Map<String, Object>>> out = new ArrayList<>();
     add(out, "trained", trained);
     // Step counts and step sizes only matter to groups adapted by SGD steps: not to the exact
@@ -155,6 +167,11 @@ public final class AdaptationSelection {
       Map<String, Object> c = deepCopy(trained);
       c.put("priorScale", trainedPrior * p);
       add(out, "prior strength x" + p, c);
+    }
+    if (trained.get("implicit") instanceof Map<?, ?>) {
+      for (double g : foldInScales) {
+        add(out, new Point(trainedSteps(trained), 1, 1, g).entry(trained));
+      }
     }
     Map<String, Object> none = deepCopy(trained);
     none.put("steps", 0);
@@ -219,6 +236,202 @@ public final class AdaptationSelection {
           direction, none, at, minGainStdErrors)));
     }
     return new Outcome(o.chosen(), o.trials(), List.copyOf(by));
+  }
+
+  /**
+   * Widens the grid where a choice lies on its edge: a grid of hand-set values cannot know how far
+   * a data set's users should move (on MovieLens-100K in random order every support size chose the
+   * most steps at the largest step size tried). For each choice of {@code o} (overall and per
+   * support size) that took the largest step count tried, the largest step-size scale tried, or
+   * the largest or smallest prior-strength factor tried, or the largest fold-in gain tried, the
+   * same settings with twice the steps, twice the step sizes (both when both are at the edge), four
+   * times (a quarter of) the prior strength, or twice the gain are validated; the choices are then made again over every trial, by the same rule.
+   * This repeats for at most {@code rounds} rounds, and stops once no choice is on an edge. The
+   * earlier trials come first, so they win ties: the grid only widens where a wider value lifts
+   * the validation users' metric.
+   *
+   * @param trained the trained inner section (the base of every candidate)
+   * @param rounds the most widenings (0: {@code o} is returned as it is)
+   */
+  public static Outcome widen(Outcome o, Map<String, Object> trained, Config defaults,
+      ValidationMetrics.Direction direction, Function<InnerLoopConfig, SupportScores> validate,
+      double minGainStdErrors, int rounds) {
+    List<Trial> trials = new ArrayList<>(o.trials());
+    Outcome cur = o;
+    int[] supports = null;
+    for (int round = 0; round < rounds; round++) {
+      Grid grid = Grid.of(trials, trained);
+      List<Map.Entry<String, Map<String, Object>>> tried = new ArrayList<>();
+      for (Trial t : trials) {
+        tried.add(Map.entry(t.label(), t.inner()));
+      }
+      int before = tried.size();
+      List<Trial> choices = new ArrayList<>();
+      choices.add(cur.chosen());
+      cur.bySupport().forEach(c -> choices.add(c.chosen()));
+      for (Trial c : choices) {
+        Point p = Point.of(c, trained);
+        if (p == null) {
+          continue;
+        }
+        boolean stepsEdge = p.steps > 0 && p.steps == grid.maxSteps;
+        boolean lrEdge = p.steps > 0 && same(p.lrScale, grid.maxLrScale);
+        if (stepsEdge) {
+          add(tried, widened(p.with(2 * p.steps, p.lrScale, p.priorScale).entry(trained)));
+        }
+        if (lrEdge) {
+          add(tried, widened(p.with(p.steps, 2 * p.lrScale, p.priorScale).entry(trained)));
+        }
+        if (stepsEdge && lrEdge) {
+          add(tried, widened(p.with(2 * p.steps, 2 * p.lrScale, p.priorScale).entry(trained)));
+        }
+        if (grid.maxPrior > 1 && same(p.priorScale, grid.maxPrior)) {
+          add(tried, widened(p.with(p.steps, p.lrScale, 4 * p.priorScale).entry(trained)));
+        }
+        if (grid.minPrior < 1 && same(p.priorScale, grid.minPrior)) {
+          add(tried, widened(p.with(p.steps, p.lrScale, p.priorScale / 4).entry(trained)));
+        }
+        if (grid.maxFoldIn > 1 && same(p.foldIn, grid.maxFoldIn)) {
+          add(tried, widened(new Point(p.steps, p.lrScale, p.priorScale, 2 * p.foldIn)
+              .entry(trained)));
+        }
+      }
+      if (tried.size() == before) {
+        break;
+      }
+      for (Map.Entry<String, Map<String, Object>> e : tried.subList(before, tried.size())) {
+        SupportScores sc = validate.apply(parse(e.getValue(), defaults));
+        if (supports != null && !java.util.Arrays.equals(supports, sc.supports())) {
+          throw new IllegalArgumentException("every candidate must be validated at the same "
+              + "support sizes");
+        }
+        supports = sc.supports();
+        trials.add(new Trial(e.getKey(), e.getValue(), sc.all(), sc.atSupport(), sc.perTask()));
+      }
+      Trial none = noAdaptation(trials);
+      Trial chosen = best(trials, Trial::metrics, direction, none, -1, minGainStdErrors);
+      List<SupportChoice> by = new ArrayList<>();
+      for (int i = 0; i < cur.bySupport().size(); i++) {
+        int at = i;
+        by.add(new SupportChoice(cur.bySupport().get(i).support(), best(trials,
+            t -> t.atSupport().get(at), direction, none, at, minGainStdErrors)));
+      }
+      cur = new Outcome(chosen, List.copyOf(trials), List.copyOf(by));
+    }
+    return cur;
+  }
+
+  private static Map.Entry<String, Map<String, Object>> widened(
+      Map.Entry<String, Map<String, Object>> e) {
+    return Map.entry(e.getKey() + " (widened)", e.getValue());
+  }
+
+  /** Whether two grid values are the same (they are products of the same few factors). */
+  private static boolean same(double a, double b) {
+    return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  }
+
+  /** The edges of the grid tried so far: the largest step count and scales, the smallest prior. */
+  private record Grid(int maxSteps, double maxLrScale, double maxPrior, double minPrior,
+      double maxFoldIn) {
+    static Grid of(List<Trial> trials, Map<String, Object> trained) {
+      int maxSteps = 0;
+      double maxLr = 0;
+      double maxPrior = 1;
+      double minPrior = 1;
+      double maxFoldIn = 1;
+      for (Trial t : trials) {
+        Point p = Point.of(t, trained);
+        if (p == null) {
+          continue;
+        }
+        maxSteps = Math.max(maxSteps, p.steps);
+        if (p.steps > 0) {
+          maxLr = Math.max(maxLr, p.lrScale);
+        }
+        maxPrior = Math.max(maxPrior, p.priorScale);
+        minPrior = Math.min(minPrior, p.priorScale);
+        maxFoldIn = Math.max(maxFoldIn, p.foldIn);
+      }
+      return new Grid(maxSteps, maxLr, maxPrior, minPrior, maxFoldIn);
+    }
+  }
+
+  /**
+   * Where a candidate lies relative to the trained settings: its step count, the scale of its step
+   * sizes, the factor on its prior strength and the factor on its fold-in gain (1 for explicit
+   * feedback).
+   */
+  private record Point(int steps, double lrScale, double priorScale, double foldIn) {
+    /** The point of {@code t}, or null for no adaptation and for the neighbourhood variants. */
+    static Point of(Trial t, Map<String, Object> trained) {
+      Map<String, Object> in = t.inner();
+      if (!java.util.Objects.equals(canonical(in.get("neighbourWeight")),
+          canonical(trained.get("neighbourWeight")))) {
+        return null;
+      }
+      if ("sgd".equalsIgnoreCase(String.valueOf(in.get("userSolver")))
+          && !"sgd".equalsIgnoreCase(String.valueOf(trained.get("userSolver")))) {
+        return null;
+      }
+      int steps = in.get("steps") instanceof Number n ? n.intValue() : 0;
+      double lrScale = 1;
+      if (in.get("lr") instanceof Map<?, ?> lr && trained.get("lr") instanceof Map<?, ?> base) {
+        for (Map.Entry<?, ?> e : base.entrySet()) {
+          if (e.getValue() instanceof Number b && b.doubleValue() > 0
+              && lr.get(e.getKey()) instanceof Number v) {
+            lrScale = v.doubleValue() / b.doubleValue();
+            break;
+          }
+        }
+      }
+      double base = trained.get("priorScale") instanceof Number n ? n.doubleValue() : 1.0;
+      double prior = in.get("priorScale") instanceof Number n ? n.doubleValue() / base : 1.0;
+      return new Point(steps, lrScale, prior, foldInScale(in) / foldInScale(trained));
+    }
+
+    Point with(int s, double lr, double prior) {
+      return new Point(s, lr, prior, foldIn);
+    }
+
+    /** The candidate at this point: the trained settings with its steps and scales. */
+    Map.Entry<String, Map<String, Object>> entry(Map<String, Object> trained) {
+      Map<String, Object> c = deepCopy(trained);
+      c.put("steps", steps);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> lr = (Map<String, Object>) c.get("lr");
+      if (lr != null) {
+        lr.replaceAll((k, v) -> v instanceof Number n ? n.doubleValue() * lrScale : v);
+      }
+      double base = trained.get("priorScale") instanceof Number n ? n.doubleValue() : 1.0;
+      c.put("priorScale", base * priorScale);
+      if (c.get("implicit") instanceof Map<?, ?> imp) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) imp;
+        m.put("foldInScale", foldInScale(trained) * foldIn);
+      }
+      List<String> parts = new ArrayList<>();
+      if (steps != trainedSteps(trained) || !same(lrScale, 1)) {
+        parts.add("steps " + steps + (steps == 0 ? "" : ", step sizes x" + lrScale));
+      }
+      if (!same(priorScale, 1)) {
+        parts.add("prior strength x" + priorScale);
+      }
+      if (!same(foldIn, 1)) {
+        parts.add("fold-in gain x" + foldIn);
+      }
+      return Map.entry(parts.isEmpty() ? "trained" : String.join(", ", parts), c);
+    }
+  }
+
+  private static int trainedSteps(Map<String, Object> trained) {
+    return trained.get("steps") instanceof Number n ? n.intValue() : 0;
+  }
+
+  /** An inner section's fold-in gain ({@code implicit.foldInScale}; 1 where it has none). */
+  private static double foldInScale(Map<String, Object> inner) {
+    return inner.get("implicit") instanceof Map<?, ?> imp
+        && imp.get("foldInScale") instanceof Number n ? n.doubleValue() : 1.0;
   }
 
   /** The trial that adapts nothing (no steps, no solve), or null when there is none. */
@@ -442,6 +655,11 @@ public final class AdaptationSelection {
     boolean ridge = "ridge".equalsIgnoreCase(String.valueOf(inner.get("userSolver")));
     return groups.contains("all") || groups.contains("decision") || groups.contains("embedding")
         || (groups.contains("user") && !ridge);
+  }
+
+  private static void add(List<Map.Entry<String, Map<String, Object>>> out,
+      Map.Entry<String, Map<String, Object>> candidate) {
+    add(out, candidate.getKey(), candidate.getValue());
   }
 
   private static void add(List<Map.Entry<String, Map<String, Object>>> out, String label,

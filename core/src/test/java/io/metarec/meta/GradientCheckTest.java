@@ -148,6 +148,20 @@ class GradientCheckTest {
   }
 
   @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void theFoldInGainIsInTheGradientThroughTheSolve(boolean userInMlp) {
+    // u_lin = g u*: the query's gradient reaches u* (and through it the prior, lambda and every
+    // item factor) times g.
+    ModelSpec spec = TestFixtures.tinySpec(Feedback.IMPLICIT, userInMlp, Activation.TANH);
+    io.metarec.config.ImplicitConfig imp = new io.metarec.config.ImplicitConfig(2, 0, 2,
+        io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f,
+        io.metarec.config.ImplicitConfig.Loss.BCE, 3f, true,
+        io.metarec.config.ImplicitConfig.TaskWeight.TASK, 2.5f);
+    check(spec, TestFixtures.tinyTask(Feedback.IMPLICIT, 15), TestFixtures.inner(2,
+        UserSolver.RIDGE, Set.of(ParamGroup.USER)).withImplicit(imp), Algorithm.FOMAML, Set.of());
+  }
+
+  @ParameterizedTest
   @EnumSource(value = io.metarec.config.ImplicitConfig.Loss.class)
   void weightedPositivesSolveAndLossGradientsMatchCentralDifferences(
       io.metarec.config.ImplicitConfig.Loss loss) {

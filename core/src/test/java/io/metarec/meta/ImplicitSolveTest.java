@@ -47,10 +47,11 @@ class ImplicitSolveTest {
    */
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.CsvSource({
-      "0.7, 4.0, '2 5 7 5', '1 1 1 1'",
-      "0.4, 2.5, '3 6 8 3', '2 0.5 1.5 1'"})
+      "0.7, 4.0, '2 5 7 5', '1 1 1 1', 1",
+      "0.4, 2.5, '3 6 8 3', '2 0.5 1.5 1', 1",
+      "0.7, 4.0, '2 5 7 5', '1 1 1 1', 6"})
   void withOtherTermsZeroTheScoresAreImplicitAlsFoldInOfADirectDenseSolve(float lambda,
-      float confidence, String supportText, String weightText) {
+      float confidence, String supportText, String weightText, float gain) {
     int[] support = java.util.Arrays.stream(supportText.split(" ")).mapToInt(Integer::parseInt)
         .toArray();
     String[] wt = weightText.split(" ");
@@ -61,7 +62,7 @@ class ImplicitSolveTest {
     Params theta = factorsOnly(lambda);
     InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER))
         .withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
-            ImplicitConfig.Loss.BCE, confidence, false, ImplicitConfig.TaskWeight.TASK));
+            ImplicitConfig.Loss.BCE, confidence, false, ImplicitConfig.TaskWeight.TASK, gain));
     int n = SPEC.numItems();
     int[] all = new int[n - 1];
     for (int i = 1; i < n; i++) {
@@ -91,7 +92,8 @@ class ImplicitSolveTest {
       for (int a = 0; a < d; a++) {
         s += u[a] * q[i][a];
       }
-      assertEquals(s, scores[i - 1], 1e-5, "item " + i);
+      // The fold-in gain scales the solved vector's score.
+      assertEquals(gain * s, scores[i - 1], 1e-5 * gain, "item " + i);
     }
     float[] ones = new float[support.length];
     java.util.Arrays.fill(ones, 1f);

@@ -133,6 +133,84 @@ class AdaptationSelectionTest {
     assertEquals(4.0, ((Number) one.adaptation().get("priorScale")).doubleValue(), 0);
   }
 
+  /**
+   * A validation whose error is smallest where steps x step-size scale is {@code optimum} (one
+   * support size: the overall choice is the choice), with {@code prior} on the prior strength best
+   * at {@code bestPrior}; logged in {@code seen}.
+   */
+  private static Function<InnerLoopConfig, AdaptationSelection.SupportScores> bowl(
+      InnerLoopConfig base, double optimum, double bestPrior, List<InnerLoopConfig> seen) {
+    return in -> {
+      seen.add(in);
+      if (in.userSolver() == UserSolver.SGD && in.steps() == 0) {
+        return atSupports(0.9, 0.9);
+      }
+      double move = in.steps() * in.lrDecision() / base.lrDecision();
+      double err = 0.7 + 0.01 * Math.abs(Math.log(Math.max(move, 1e-3) / optimum))
+          + 0.01 * Math.abs(Math.log(in.priorScale() / bestPrior));
+      return atSupports(err, err);
+    };
+  }
+
+  @Test
+  void theGridWidensWhereTheChoiceIsOnItsEdgeAndOnlyThere() {
+    Map<String, Object> ridge = trained();
+    ridge.put("userSolver", "ridge");
+    ridge.put("adapt", List.of("decision", "user"));
+    InnerLoopConfig base = AdaptationSelection.parse(ridge, DEFAULTS);
+    var candidates = AdaptationSelection.candidates(ridge, List.of(0, 1, 5, 10),
+        List.of(0.5, 1.0, 2.0), List.of(0.25, 4.0));
+    // Users who should move 80 times one trained step: 10 steps at twice the size (20) is the edge.
+    List<InnerLoopConfig> seen = new ArrayList<>();
+    var validate = bowl(base, 80, 1, seen);
+    AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, validate);
+    assertEquals("steps 10, step sizes x2.0", o.chosen().label());
+    int listed = o.trials().size();
+    AdaptationSelection.Outcome w = AdaptationSelection.widen(o, ridge, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, validate, 0, 3);
+    // Round 1: 20 steps x2, 10 steps x4, 20 x4 (80: the optimum) — nothing beyond it is better.
+    assertEquals("steps 20, step sizes x4.0 (widened)", w.chosen().label());
+    assertEquals(80.0, w.chosen().inner().get("steps") instanceof Number n
+        ? n.doubleValue() * 4 : 0, 0);
+    assertEquals(w.chosen(), w.bySupport().get(0).chosen());
+    assertEquals(w.chosen(), w.bySupport().get(1).chosen());
+    assertEquals(seen.size(), w.trials().size(), "every candidate validated once");
+    // Round 2 tried the edge once more (40 steps, x8) and found nothing better: it stopped there.
+    assertTrue(w.trials().stream().anyMatch(t -> t.label().equals(
+        "steps 40, step sizes x8.0 (widened)")));
+    assertEquals(listed + 6, w.trials().size(), w.trials().stream().map(
+        AdaptationSelection.Trial::label).toList().toString());
+    // The widened choice reads back with the scaled step sizes.
+    InnerLoopConfig chosen = AdaptationSelection.parse(w.chosen().inner(), DEFAULTS);
+    assertEquals(base.lrDecision() * 4f, chosen.lrDecision(), 1e-7);
+    assertEquals(20, chosen.steps());
+
+    // An optimum inside the grid: nothing is added.
+    seen.clear();
+    var inside = bowl(base, 5, 1, seen);
+    AdaptationSelection.Outcome in = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, inside);
+    AdaptationSelection.Outcome same = AdaptationSelection.widen(in, ridge, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, inside, 0, 3);
+    assertEquals(in.trials().size(), same.trials().size());
+    assertEquals(in.chosen(), same.chosen());
+
+    // A prior that wants to be strong: x4 (the largest listed) widens to x16 and x64, then stops.
+    seen.clear();
+    var strong = bowl(base, 5, 64, seen);
+    AdaptationSelection.Outcome p = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, strong);
+    assertEquals("prior strength x4.0", p.chosen().label());
+    AdaptationSelection.Outcome pw = AdaptationSelection.widen(p, ridge, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, strong, 0, 3);
+    assertEquals("prior strength x64.0 (widened)", pw.chosen().label());
+    assertEquals(64f, AdaptationSelection.parse(pw.chosen().inner(), DEFAULTS).priorScale(), 0f);
+    // No widening at all with 0 rounds.
+    assertEquals(p, AdaptationSelection.widen(p, ridge, DEFAULTS,
+        ValidationMetrics.Direction.LOWER, strong, 0, 0));
+  }
+
   private static ValidationMetrics ndcg(double v) {
     return new ValidationMetrics(10, 100, Double.NaN, Double.NaN, Double.NaN, Double.NaN, v);
   }

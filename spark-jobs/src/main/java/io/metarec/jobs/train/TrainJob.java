@@ -254,6 +254,7 @@ public final class TrainJob {
       Broadcast<ItemFeatureTable> vItems = bItems;
       long vSeed = seed;
       chosenInner = selectAdaptation(cfg, tc, direction, neighbourWeights,
+          tc.foldInScales(spec.feedback()),
           inner -> AdaptationSelection.SupportScores.of(new SparkValidator(jsc, validTasks, vSpec,
               vItems, inner, vSeed, validationSupports).accumulate(trained)));
     }
@@ -293,16 +294,19 @@ public final class TrainJob {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> selectAdaptation(MetaRecConfig cfg, TrainConfig tc,
       ValidationMetrics.Direction direction, List<Double> neighbourWeights,
+      List<Double> foldInScales,
       java.util.function.Function<io.metarec.config.InnerLoopConfig,
           AdaptationSelection.SupportScores> validate) {
     long t0 = System.nanoTime();
     Map<String, Object> trained = (Map<String, Object>) ModelFiles.configSections(cfg, "inner")
         .get("inner");
     var candidates = AdaptationSelection.candidates(trained, tc.selectSteps(),
-        tc.selectLrScales(), tc.selectPriorScales());
+        tc.selectLrScales(), tc.selectPriorScales(), foldInScales);
     double z = tc.selectMinGainStdErrors();
     AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates,
         TrainSettings.innerDefaults(), direction, validate, z);
+    o = AdaptationSelection.widen(o, trained, TrainSettings.innerDefaults(), direction, validate, z,
+        tc.selectWidenings());
     o = AdaptationSelection.withNeighbourWeights(o, neighbourWeights,
         TrainSettings.innerDefaults(), direction, validate, z);
     AdaptationSelection.Trial none = AdaptationSelection.noAdaptation(o.trials());

@@ -79,12 +79,13 @@ class TrainJobTest {
     com.typesafe.config.Config defaults = io.metarec.config.TrainSettings.withDefaults(
         com.typesafe.config.ConfigFactory.empty()).getConfig("inner");
     // A model trained without adaptation (0 inner steps) on a set where adapting helps by more
-    // than 5% (the test above): the grid [0, 5] steps must pick 5, and model.json says so.
+    // than 5% (the test above): the grid [0, 5] steps, as listed (no widening), must pick 5, and
+    // model.json says so.
     Path model = dir.resolve("model");
     // SGD steps on the user part, so that steps are a choice.
     String[] sgd = {"meta.iterations=30", "inner.steps=0", "inner.userSolver=sgd",
         "train.selectAdaptation.steps=[0, 5]", "train.selectAdaptation.lrScales=[1.0]",
-        "train.selectAdaptation.priorScales=[]"};
+        "train.selectAdaptation.priorScales=[]", "train.selectAdaptation.widenings=0"};
     TrainJob.run(SPARK, config(small(model, TestSpark.with(sgd,
         "train.selectAdaptation.enabled=true"))));
     io.metarec.io.ModelManifest m = io.metarec.io.ModelManifest.parse(
@@ -107,6 +108,23 @@ class TrainJobTest {
         Files.readAllBytes(plain.resolve("params.bin"))), "the selection does not touch θ");
     assertThrows(ConfigValidationException.class, () -> config(small(plain,
         "train.selectAdaptation.lrScales=[0]")).train());
+    // With the grid widening at its edge (the default: 3 rounds), 5 steps at the largest step size tried
+    // are an edge: twice the steps and twice the step size are tried as well, and here more
+    // adaptation is better still: the widened choice is what model.json records, labelled so.
+    Path wide = dir.resolve("wide");
+    String[] widening = java.util.Arrays.stream(sgd)
+        .filter(x -> !x.startsWith("train.selectAdaptation.widenings")).toArray(String[]::new);
+    TrainJob.run(SPARK, config(small(wide, TestSpark.with(widening,
+        "train.selectAdaptation.enabled=true"))));
+    io.metarec.io.ModelManifest w = io.metarec.io.ModelManifest.parse(
+        Files.readString(wide.resolve("model.json")), "model.json");
+    io.metarec.config.InnerLoopConfig largest = w.adaptationPlan(defaults, "model.json").largest();
+    io.metarec.config.InnerLoopConfig listed = m.adaptationPlan(defaults, "model.json").largest();
+    assertTrue(largest.steps() * largest.lrUser() > listed.steps() * listed.lrUser(),
+        "widened: " + largest + " against " + listed);
+    assertTrue(Files.readString(wide.resolve("model.json")).contains("(widened)"));
+    assertTrue(java.util.Arrays.equals(Files.readAllBytes(model.resolve("params.bin")),
+        Files.readAllBytes(wide.resolve("params.bin"))), "widening does not touch θ either");
   }
 
   @Test
