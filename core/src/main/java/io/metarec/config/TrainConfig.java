@@ -45,6 +45,8 @@ import java.util.List;
  *     > 0; null = auto: {@link #AUTO_FOLD_IN_SCALES})
  * @param selectWidenings the most rounds in which the selection widens its grid where a choice
  *     lies on an edge of it ({@code >= 0}; 0 = the grid as listed)
+ * @param selectWidenMinGainStdErrors the paired standard errors over the validation users by which
+ *     a widened candidate must beat the choice it would replace ({@code >= 0})
  * @param selectNeighbourWeights the weights of the neighbourhood term tried on top of each support
  *     size's choice (each > 0; null = auto: {@link #neighbourWeights})
  * @param neighbours neighbours kept per item for the neighbourhood term, {@code >= 1}
@@ -76,6 +78,7 @@ public record TrainConfig(
     double selectMinGainStdErrors,
     List<Double> selectFoldInScales,
     int selectWidenings,
+    double selectWidenMinGainStdErrors,
     List<Double> selectNeighbourWeights,
     int neighbours,
     int neighbourMaxUserItems)
@@ -127,6 +130,10 @@ public record TrainConfig(
       selectFoldInScales = positives("train.selectAdaptation.foldInScales", selectFoldInScales);
     }
     Checks.intIn("train.selectAdaptation.widenings", selectWidenings, 0, 10);
+    if (!(selectWidenMinGainStdErrors >= 0) || Double.isInfinite(selectWidenMinGainStdErrors)) {
+      throw new ConfigValidationException("train.selectAdaptation.widenMinGainStdErrors must be a "
+          + "number >= 0, got " + selectWidenMinGainStdErrors);
+    }
     if (selectNeighbourWeights != null) {
       selectNeighbourWeights = positives("train.selectAdaptation.neighbourWeights",
           selectNeighbourWeights);
@@ -216,6 +223,7 @@ public record TrainConfig(
         r.getDouble("train.selectAdaptation.minGainStdErrors"),
         r.getDoubleListOrAuto("train.selectAdaptation.foldInScales"),
         r.getInt("train.selectAdaptation.widenings"),
+        r.getDouble("train.selectAdaptation.widenMinGainStdErrors"),
         r.getDoubleListOrAuto("train.selectAdaptation.neighbourWeights"),
         r.getInt("train.selectAdaptation.neighbours"),
         r.getInt("train.selectAdaptation.neighbourMaxUserItems"));

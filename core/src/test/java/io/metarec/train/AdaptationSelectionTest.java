@@ -331,6 +331,43 @@ class AdaptationSelectionTest {
   }
 
   @Test
+  void aWidenedCandidateReplacesAChoiceOnlyWhereItsPairedGainExceedsTheNoise() {
+    Map<String, Object> ridge = trained();
+    ridge.put("userSolver", "ridge");
+    ridge.put("adapt", List.of("decision", "user"));
+    var candidates = AdaptationSelection.candidates(ridge, List.of(0, 5), List.of(1.0));
+    // 5 steps (the trained setting, the largest listed) beat everything listed on every user; more
+    // steps are better on the mean by a margin far inside their user-by-user swing.
+    Function<InnerLoopConfig, AdaptationSelection.SupportScores> validate = in -> {
+      if (in.userSolver() == UserSolver.SGD) {
+        return perUser(0, 0, 0);
+      }
+      return switch (in.steps()) {
+        case 0 -> perUser(0.01, 0, 0);
+        case 5 -> perUser(0.05, 0, 0);
+        case 10 -> perUser(0.06, 0.2, 1);
+        case 20 -> perUser(0.07, 0.2, 1);
+        default -> perUser(0, 0, 0);
+      };
+    };
+    AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates, DEFAULTS,
+        ValidationMetrics.Direction.HIGHER, validate);
+    assertEquals("trained", o.chosen().label());
+    // By the mean alone (z = 0) the grid widens to 10, then 20 steps.
+    AdaptationSelection.Outcome byMean = AdaptationSelection.widen(o, ridge, DEFAULTS,
+        ValidationMetrics.Direction.HIGHER, validate, 0, 3);
+    assertEquals("steps 20, step sizes x1.0 (widened)", byMean.chosen().label());
+    assertEquals("steps 20, step sizes x1.0 (widened)", byMean.bySupport().get(1).chosen().label());
+    // With the one-standard-error rule the noisy gains are declined, and the widening stops after
+    // its first round since no choice moved.
+    AdaptationSelection.Outcome byRule = AdaptationSelection.widen(o, ridge, DEFAULTS,
+        ValidationMetrics.Direction.HIGHER, validate, 1, 3);
+    assertEquals("trained", byRule.chosen().label());
+    assertEquals("trained", byRule.bySupport().get(0).chosen().label());
+    assertEquals(o.trials().size() + 3, byRule.trials().size());
+  }
+
+  @Test
   void aCandidateIsTakenOverNoAdaptationOnlyWhereItsPairedGainExceedsTheNoise() {
     Map<String, Object> ridge = trained();
     ridge.put("userSolver", "ridge");

@@ -305,8 +305,8 @@ public final class TrainJob {
     double z = tc.selectMinGainStdErrors();
     AdaptationSelection.Outcome o = AdaptationSelection.selectBySupport(candidates,
         TrainSettings.innerDefaults(), direction, validate, z);
-    o = AdaptationSelection.widen(o, trained, TrainSettings.innerDefaults(), direction, validate, z,
-        tc.selectWidenings());
+    o = AdaptationSelection.widen(o, trained, TrainSettings.innerDefaults(), direction, validate,
+        tc.selectWidenMinGainStdErrors(), tc.selectWidenings());
     o = AdaptationSelection.withNeighbourWeights(o, neighbourWeights,
         TrainSettings.innerDefaults(), direction, validate, z);
     AdaptationSelection.Trial none = AdaptationSelection.noAdaptation(o.trials());
