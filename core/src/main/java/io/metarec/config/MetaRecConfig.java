@@ -111,7 +111,16 @@ public record MetaRecConfig(
   /** The model spec for a data set with these items and fields, feedback from the data. */
   public ModelSpec modelSpec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
       Feedback feedback) {
-    return model.spec(numItems, userFields, itemFields, feedback);
+    return modelSpec(numItems, userFields, itemFields, feedback, false);
+  }
+
+  /**
+   * The model spec for a data set with these items and fields, feedback and task order from the
+   * data ({@code randomOrder}: built with {@code tasks.ordering = random}).
+   */
+  public ModelSpec modelSpec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
+      Feedback feedback, boolean randomOrder) {
+    return model.spec(numItems, userFields, itemFields, feedback, randomOrder);
   }
 
   /** The documented defaults alone, resolved. */

@@ -78,17 +78,19 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
    * @param feedback {@code explicit|implicit}
    * @param implicitTerm whether u_eff includes the SVD++ term
    * @param userInMlp whether u_eff is an MLP input
+   * @param learnedFoldIn whether the implicit fold-in's gain is a learned segment (null, as in
+   *     model.json files written before it: false)
    */
   public record Architecture(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
       int embeddingDim, List<Integer> hidden, String activation, int userDim, String feedback,
-      boolean implicitTerm, boolean userInMlp) {
+      boolean implicitTerm, boolean userInMlp, Boolean learnedFoldIn) {
 
     /** The architecture of {@code spec}. */
     public static Architecture of(ModelSpec spec) {
       return new Architecture(spec.numItems(), spec.userFields(), spec.itemFields(),
           spec.embeddingDim(), spec.hidden(), spec.activation().name().toLowerCase(Locale.ROOT),
           spec.userDim(), spec.feedback().name().toLowerCase(Locale.ROOT), spec.implicitTerm(),
-          spec.userInMlp());
+          spec.userInMlp(), spec.learnedFoldIn());
     }
 
     /** The model spec, its values checked. */
@@ -97,7 +99,7 @@ public record ModelManifest(int formatVersion, String kind, String trainedBy, St
         return new ModelSpec(numItems, userFields, itemFields, embeddingDim, hidden,
             Checks.enumValue(source + ": architecture.activation", activation, Activation.class),
             userDim, Checks.enumValue(source + ": architecture.feedback", feedback, Feedback.class),
-            implicitTerm, userInMlp);
+            implicitTerm, userInMlp, Boolean.TRUE.equals(learnedFoldIn));
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new ModelManifestException(source + " has an unreadable architecture: "
             + e.getMessage(), e);

@@ -88,7 +88,8 @@ public final class AdamOuterOptimizer extends StepCountingOptimizer {
         });
       } else {
         int off = acc.denseOffset(s.id());
-        float segStep = s.id() == layout.logLambda ? stepSize * priorLrRatio : stepSize;
+        float segStep = s.id() == layout.logLambda || s.id() == layout.logFoldIn
+            ? stepSize * priorLrRatio : stepSize;
         for (int r = 0; r < t.length; r++) {
           updateRow(t[r], ms[r], vs[r], dense, off, inv, segStep, epsHat, 0f);
           off += t[r].length;

@@ -888,10 +888,15 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
   private void wlsBackward() {
     mapUserGradients(false, true, true);
     grad.segment(layout.userBias)[0][0] += ws.dBu[0];
-    // u_lin = γ u*: dL/du* = γ dL/du_lin.
+    // u_lin = γ u*: dL/du* = γ dL/du_lin, and with a learned γ dL/dlog γ = <dL/du_lin, u_lin>.
     float gain = foldInScale();
+    double dLogGain = 0;
     for (int c = 0; c < ud; c++) {
       gz[c] = gain * ws.dULin[c];
+      dLogGain += (double) ws.dULin[c] * uSolved[c];
+    }
+    if (layout.logFoldIn >= 0) {
+      grad.segment(layout.logFoldIn)[0][0] += (float) dLogGain;
     }
     wls.backwardInPlace(gz);
     double lam = wls.lambda;
@@ -971,9 +976,14 @@ public final class JvmAdaptationEngine implements AdaptationEngine {
     }
   }
 
-  /** The gain on the implicit fold-in's score ({@link ImplicitConfig#foldInScale}). */
+  /**
+   * The gain on the implicit fold-in's score: the learned gain ({@code logFoldIn}, where the model
+   * has it) times the inner loop's factor ({@link ImplicitConfig#foldInScale}).
+   */
   private float foldInScale() {
-    return implicit == null ? 1f : implicit.foldInScale();
+    float factor = implicit == null ? 1f : implicit.foldInScale();
+    return layout.logFoldIn < 0 ? factor
+        : (float) (Math.exp(phi.segment(layout.logFoldIn)[0][0]) * factor);
   }
 
   /** The prior strength of the loaded task: the learned lambda times the inner loop's factor. */

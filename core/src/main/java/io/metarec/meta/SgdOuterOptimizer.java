@@ -54,7 +54,8 @@ public final class SgdOuterOptimizer extends StepCountingOptimizer {
         }
       } else {
         int off = acc.denseOffset(s.id());
-        float segScale = s.id() == layout.logLambda ? scale * priorLrRatio : scale;
+        float segScale = s.id() == layout.logLambda || s.id() == layout.logFoldIn
+            ? scale * priorLrRatio : scale;
         for (float[] dst : t) {
           for (int c = 0; c < dst.length; c++) {
             dst[c] -= segScale * dense[off + c];

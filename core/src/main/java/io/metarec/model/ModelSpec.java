@@ -28,6 +28,9 @@ import java.util.List;
  * @param feedback explicit (squared loss) or implicit (sigmoid BCE)
  * @param implicitTerm whether u_eff includes the implicit term over the support items
  * @param userInMlp whether u_eff is also an MLP input
+ * @param learnedFoldIn implicit feedback: whether the gain on the weighted fold-in's score is a
+ *     learned parameter ({@code logFoldIn}, log of the gain, like {@code logLambda}); false keeps
+ *     the layout of models written before it (gain 1, or the inner loop's factor alone)
  */
 public record ModelSpec(
     int numItems,
@@ -39,7 +42,16 @@ public record ModelSpec(
     int userDim,
     Feedback feedback,
     boolean implicitTerm,
-    boolean userInMlp) implements Serializable {
+    boolean userInMlp,
+    boolean learnedFoldIn) implements Serializable {
+
+  /** A spec without the learned fold-in gain. */
+  public ModelSpec(int numItems, List<FieldSpec> userFields, List<FieldSpec> itemFields,
+      int embeddingDim, List<Integer> hidden, Activation activation, int userDim,
+      Feedback feedback, boolean implicitTerm, boolean userInMlp) {
+    this(numItems, userFields, itemFields, embeddingDim, hidden, activation, userDim, feedback,
+        implicitTerm, userInMlp, false);
+  }
 
   public ModelSpec {
     if (numItems < 1) {
@@ -67,6 +79,10 @@ public record ModelSpec(
     }
     if (userDim < 1) {
       throw new IllegalArgumentException("model.userDim must be >= 1, got " + userDim);
+    }
+    if (learnedFoldIn && feedback != Feedback.IMPLICIT) {
+      throw new IllegalArgumentException("a learned fold-in gain is for implicit feedback (the "
+          + "weighted least-squares fold-in), the model is " + feedback);
     }
   }
 

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The named segments of a {@link ModelSpec}'s parameters, in a fixed order, and their offsets in
  * the flat {@code float[]} used for broadcast, aggregation and checkpoint files. Segment names:
- * {@code mu, itemBias, logLambda} (group GLOBAL); {@code userBias, userVec} (USER, the meta-learned
+ * {@code mu, itemBias, logLambda} and, last, {@code logFoldIn} (if learned) (group GLOBAL); {@code userBias, userVec} (USER, the meta-learned
  * initial values); {@code itemEmb, itemFactor, implicitItem} (if enabled), {@code userField.<name>},
  * {@code itemField.<name>} (EMBEDDING tables); {@code mlp.W<l>, mlp.b<l>, out.w, out.b} (DECISION).
  * Matrices {@code mlp.W<l>} have one row per layer input ({@code in x out}); {@code out.w} is
@@ -35,6 +35,8 @@ public final class ParamLayout implements Serializable {
   private final int[] bias;
   public final int outW;
   public final int outB;
+  /** The learned log gain of the implicit fold-in's score; -1 when the spec has none. */
+  public final int logFoldIn;
 
   /** Builds the layout of {@code spec}. */
   public ParamLayout(ModelSpec spec) {
@@ -71,6 +73,9 @@ public final class ParamLayout implements Serializable {
     }
     outW = add(segs, off, "out.w", 1, in, ParamGroup.DECISION, false);
     outB = add(segs, off, "out.b", 1, 1, ParamGroup.DECISION, false);
+    // Last, so that every other segment keeps its place in the layout of models without it.
+    logFoldIn = spec.learnedFoldIn()
+        ? add(segs, off, "logFoldIn", 1, 1, ParamGroup.GLOBAL, false) : -1;
     this.segments = Collections.unmodifiableList(segs);
     this.totalSize = off[0];
   }

@@ -130,9 +130,12 @@ public final class MetaTrainer {
       ValidationMetrics vm = null;
       if (validate) {
         vm = validator.validate(theta);
-        LOG.info("iteration {}: validation {}, prior strength λ {}", done, vm,
+        int gainSeg = theta.layout().logFoldIn;
+        LOG.info("iteration {}: validation {}, prior strength λ {}{}", done, vm,
             String.format(java.util.Locale.ROOT, "%.4g",
-                Math.exp(theta.segment(theta.layout().logLambda)[0][0])));
+                Math.exp(theta.segment(theta.layout().logLambda)[0][0])),
+            gainSeg < 0 ? "" : String.format(java.util.Locale.ROOT, ", fold-in gain %.4g",
+                Math.exp(theta.segment(gainSeg)[0][0])));
         if (vm.improvesOn(best, direction)) {
           best = vm;
           bestIteration = done;

@@ -43,6 +43,28 @@ class MetaRecConfigTest {
   }
 
   @Test
+  void theFoldInGainIsLearnedForImplicitFeedbackInRandomOrderUnlessSet() {
+    io.metarec.model.Feedback imp = io.metarec.model.Feedback.IMPLICIT;
+    io.metarec.model.Feedback exp = io.metarec.model.Feedback.EXPLICIT;
+    ModelConfig auto = MetaRecConfig.load().model();
+    assertTrue(auto.learnedFoldInFor(imp, true));
+    assertEquals(false, auto.learnedFoldInFor(imp, false), "time order: off");
+    assertEquals(false, auto.learnedFoldInFor(exp, true));
+    assertTrue(auto.spec(5, List.of(), List.of(), imp, true).learnedFoldIn());
+    assertEquals(false, auto.spec(5, List.of(), List.of(), imp).learnedFoldIn());
+    ModelConfig off = MetaRecConfig.load(null, List.of("model.learnedFoldIn=false"), Map.of())
+        .model();
+    assertEquals(false, off.learnedFoldInFor(imp, true));
+    ModelConfig on = MetaRecConfig.load(null, List.of("model.learnedFoldIn=true"), Map.of())
+        .model();
+    assertTrue(on.learnedFoldInFor(imp, false));
+    ConfigValidationException e = assertThrows(ConfigValidationException.class,
+        () -> on.learnedFoldInFor(exp, true));
+    assertTrue(e.getMessage().contains("model.learnedFoldIn = true is for implicit feedback"),
+        e.getMessage());
+  }
+
+  @Test
   void implicitTermIsOnForExplicitAndOffForImplicitFeedbackUnlessSet() {
     ModelConfig auto = MetaRecConfig.load().model();
     assertTrue(auto.implicitTermFor(io.metarec.model.Feedback.EXPLICIT));

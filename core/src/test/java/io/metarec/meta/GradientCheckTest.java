@@ -162,6 +162,22 @@ class GradientCheckTest {
   }
 
   @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void theLearnedFoldInGainGetsItsGradientThroughTheSolve(boolean userInMlp) {
+    // logFoldIn = log g: dL/dlog g = <dL/du_lin, u_lin>, beside the inner loop's factor 2.5.
+    ModelSpec b = TestFixtures.tinySpec(Feedback.IMPLICIT, userInMlp, Activation.TANH);
+    ModelSpec spec = new ModelSpec(b.numItems(), b.userFields(), b.itemFields(), b.embeddingDim(),
+        b.hidden(), b.activation(), b.userDim(), b.feedback(), b.implicitTerm(), b.userInMlp(),
+        true);
+    io.metarec.config.ImplicitConfig imp = new io.metarec.config.ImplicitConfig(2, 0, 2,
+        io.metarec.config.ImplicitConfig.Distribution.UNIFORM, 0.75f,
+        io.metarec.config.ImplicitConfig.Loss.BCE, 3f, true,
+        io.metarec.config.ImplicitConfig.TaskWeight.TASK, 2.5f);
+    check(spec, TestFixtures.tinyTask(Feedback.IMPLICIT, 15), TestFixtures.inner(2,
+        UserSolver.RIDGE, Set.of(ParamGroup.USER)).withImplicit(imp), Algorithm.FOMAML, Set.of());
+  }
+
+  @ParameterizedTest
   @EnumSource(value = io.metarec.config.ImplicitConfig.Loss.class)
   void weightedPositivesSolveAndLossGradientsMatchCentralDifferences(
       io.metarec.config.ImplicitConfig.Loss loss) {

@@ -102,6 +102,42 @@ class ImplicitSolveTest {
         support, ones, new int[][] {{1}, {2}}, all)), "the weights change the solve");
   }
 
+  @Test
+  void aLearnedGainScoresAsTheSameFactorOfTheInnerLoopDoes() {
+    ModelSpec learned = new ModelSpec(SPEC.numItems(), SPEC.userFields(), SPEC.itemFields(),
+        SPEC.embeddingDim(), SPEC.hidden(), SPEC.activation(), SPEC.userDim(), SPEC.feedback(),
+        SPEC.implicitTerm(), SPEC.userInMlp(), true);
+    Params plain = TestFixtures.randomParams(SPEC, 4);
+    Params theta = new Params(new ParamLayout(learned));
+    for (int seg = 0; seg < plain.layout().numSegments(); seg++) {
+      float[][] from = plain.segment(seg);
+      for (int r = 0; r < from.length; r++) {
+        System.arraycopy(from[r], 0, theta.segment(seg)[r], 0, from[r].length);
+      }
+    }
+    theta.segment(theta.layout().logFoldIn)[0][0] = (float) Math.log(3);
+    InnerLoopConfig inner = TestFixtures.inner(0, UserSolver.RIDGE, Set.of(ParamGroup.USER));
+    ImplicitConfig one = new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM, 0.75f,
+        ImplicitConfig.Loss.BCE, 2f, false, ImplicitConfig.TaskWeight.TASK, 1f);
+    int n = SPEC.numItems();
+    int[] all = new int[n - 1];
+    for (int i = 1; i < n; i++) {
+      all[i - 1] = i;
+    }
+    int[] support = {2, 5, 7};
+    float[] w = {1, 1, 1};
+    float[] byLearned = new JvmAdaptationEngine(learned, TestFixtures.tinyItems(n)).adaptAndScore(
+        theta, inner.withImplicit(one), support, w, new int[][] {{1}, {2}}, all);
+    float[] byFactor = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(n)).adaptAndScore(
+        plain, inner.withImplicit(new ImplicitConfig(3, 0, 3, ImplicitConfig.Distribution.UNIFORM,
+            0.75f, ImplicitConfig.Loss.BCE, 2f, false, ImplicitConfig.TaskWeight.TASK, 3f)),
+        support, w, new int[][] {{1}, {2}}, all);
+    assertArrayEquals(byFactor, byLearned, 1e-5f);
+    float[] unadapted = new JvmAdaptationEngine(SPEC, TestFixtures.tinyItems(n)).adaptAndScore(
+        plain, inner.withImplicit(one), support, w, new int[][] {{1}, {2}}, all);
+    assertFalse(java.util.Arrays.equals(unadapted, byLearned), "the gain moves the scores");
+  }
+
   private static void addOuter(double[][] m, float[] x, double w) {
     for (int a = 0; a < x.length; a++) {
       for (int c = 0; c < x.length; c++) {

@@ -32,6 +32,28 @@ class ParamLayoutTest {
   }
 
   @Test
+  void aLearnedFoldInGainIsOneMoreSegmentAtTheEndAndStartsAtGainOne() {
+    ModelSpec implicit = new ModelSpec(7, SPEC.userFields(), SPEC.itemFields(), 3, List.of(6, 2),
+        Activation.RELU, 2, Feedback.IMPLICIT, false, true);
+    ModelSpec learned = new ModelSpec(7, SPEC.userFields(), SPEC.itemFields(), 3, List.of(6, 2),
+        Activation.RELU, 2, Feedback.IMPLICIT, false, true, true);
+    ParamLayout a = new ParamLayout(implicit);
+    ParamLayout b = new ParamLayout(learned);
+    assertEquals(-1, a.logFoldIn);
+    assertEquals(-1, new ParamLayout(SPEC).logFoldIn);
+    // Every other segment keeps its place: a model without it has the same layout as before.
+    assertEquals(a.segments(), b.segments().subList(0, a.numSegments()));
+    assertEquals("logFoldIn", b.segment(b.logFoldIn).name());
+    assertEquals(b.numSegments() - 1, b.logFoldIn);
+    assertEquals(ParamGroup.GLOBAL, b.segment(b.logFoldIn).group());
+    assertEquals(a.totalSize() + 1, b.totalSize());
+    assertEquals(0f, ParamInitializer.initialize(learned, 5, 0.1f, 2f).segment(b.logFoldIn)[0][0]);
+    assertThrows(IllegalArgumentException.class, () -> new ModelSpec(7, SPEC.userFields(),
+        SPEC.itemFields(), 3, List.of(6, 2), Activation.RELU, 2, Feedback.EXPLICIT, false, true,
+        true));
+  }
+
+  @Test
   void flattenUnflattenRoundTripsAndInitIsSeeded() {
     Params a = ParamInitializer.initialize(SPEC, 5, 0.1f, 2f);
     float[] flat = a.flatten();

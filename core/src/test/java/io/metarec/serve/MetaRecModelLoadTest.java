@@ -27,6 +27,25 @@ class MetaRecModelLoadTest {
   }
 
   @Test
+  void aModelJsonWrittenBeforeTheLearnedFoldInGainReadsAsAModelWithoutIt() {
+    ModelSpec implicit = TestFixtures.tinySpec(Feedback.IMPLICIT, true, Activation.RELU);
+    String json = ServingFixtures.manifest(implicit, 0, 1).toJson();
+    assertTrue(json.contains("\"learnedFoldIn\" : false"), json);
+    String old = json.replace("\"learnedFoldIn\" : false,", "")
+        .replace(",\n    \"learnedFoldIn\" : false", "");
+    assertTrue(!old.contains("learnedFoldIn"), old);
+    ModelSpec read = io.metarec.io.ModelManifest.parse(old, "old").spec();
+    assertEquals(implicit, read);
+    // A model with the gain lists the segment and reads back with it.
+    ModelSpec learned = new ModelSpec(implicit.numItems(), implicit.userFields(),
+        implicit.itemFields(), implicit.embeddingDim(), implicit.hidden(), implicit.activation(),
+        implicit.userDim(), implicit.feedback(), implicit.implicitTerm(), implicit.userInMlp(), true);
+    String withGain = ServingFixtures.manifest(learned, 0, 1).toJson();
+    assertTrue(withGain.contains("logFoldIn"));
+    assertEquals(learned, io.metarec.io.ModelManifest.parse(withGain, "new").spec());
+  }
+
+  @Test
   void aWrittenFolderLoadsAsTheModelItHolds(@TempDir Path dir) throws Exception {
     ServingFixtures.writeFolder(dir.resolve("model"), parts());
     MetaRecModel loaded = MetaRecModel.load(dir.resolve("model"));

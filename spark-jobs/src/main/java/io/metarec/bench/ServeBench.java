@@ -542,7 +542,8 @@ public final class ServeBench {
     ModelSpec s = m.spec();
     int old = s.numItems();
     ModelSpec grown = new ModelSpec(items, s.userFields(), s.itemFields(), s.embeddingDim(),
-        s.hidden(), s.activation(), s.userDim(), s.feedback(), s.implicitTerm(), s.userInMlp());
+        s.hidden(), s.activation(), s.userDim(), s.feedback(), s.implicitTerm(), s.userInMlp(),
+        s.learnedFoldIn());
     ParamLayout ol = new ParamLayout(s);
     ParamLayout nl = new ParamLayout(grown);
     Params before = Params.unflatten(ol, p.theta());

@@ -37,6 +37,7 @@ final class ModelSpecSerializers {
       out.writeString(s.feedback().name());
       out.writeBoolean(s.implicitTerm());
       out.writeBoolean(s.userInMlp());
+      out.writeBoolean(s.learnedFoldIn());
     }
 
     @Override
@@ -54,7 +55,7 @@ final class ModelSpecSerializers {
       int userDim = in.readInt(true);
       Feedback feedback = Feedback.valueOf(in.readString());
       return new ModelSpec(numItems, user, item, embeddingDim, hidden, activation, userDim,
-          feedback, in.readBoolean(), in.readBoolean());
+          feedback, in.readBoolean(), in.readBoolean(), in.readBoolean());
     }
 
     private static void writeFields(Output out, List<FieldSpec> fields) {

@@ -406,7 +406,7 @@ public final class ModelFiles {
     }
     ModelSpec grown = new ModelSpec(data.numItems(), data.userFields(), data.itemFields(),
         s.embeddingDim(), s.hidden(), s.activation(), s.userDim(), s.feedback(), s.implicitTerm(),
-        s.userInMlp());
+        s.userInMlp(), s.learnedFoldIn());
     Params theta = warmStart(spark, m.dir(), new ParamLayout(grown), tasksDir, seed, embeddingStd);
     LOG.info("model {} ({} items) mapped onto the vocabularies of {} ({} items) by value: it knows "
         + "{} of the task set's items, the others start cold", m.dir(), s.numItems() - 1, tasksDir,
@@ -439,6 +439,9 @@ public final class ModelFiles {
         os = oldLayout.segment(s.name());
       } catch (IllegalArgumentException e) {
         os = null;
+      }
+      if (os == null && s.id() == layout.logFoldIn) {
+        continue; // a model from before the learned fold-in gain: it starts at gain 1
       }
       if (os == null || os.cols() != s.cols() || (!s.table() && os.rows() != s.rows())) {
         throw new JobFailedException("--init-from " + initFrom + ": segment " + s.name()

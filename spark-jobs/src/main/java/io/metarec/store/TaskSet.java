@@ -41,10 +41,12 @@ public final class TaskSet {
    * @param userFields user feature fields, in task order
    * @param itemFields item feature fields, in item-table order
    * @param fingerprint input fingerprint and config hash of the task set, for model provenance
+   * @param randomOrder whether the tasks were built with {@code tasks.ordering = random} (a user's
+   *     support is a random sample of their history, not its beginning), from {@code stats.json}
    */
   public record Spec(Feedback feedback, double labelMin, double labelMax, int numItems,
-      List<FieldSpec> userFields, List<FieldSpec> itemFields, String fingerprint)
-      implements Serializable {}
+      List<FieldSpec> userFields, List<FieldSpec> itemFields, String fingerprint,
+      boolean randomOrder) implements Serializable {}
 
   /** Reads {@code features.json} (and the fingerprint in {@code stats.json}) of a task set. */
   @SuppressWarnings("unchecked")
@@ -62,16 +64,20 @@ public final class TaskSet {
           + ")");
     }
     String fingerprint = "";
+    boolean randomOrder = false;
     if (HadoopFiles.exists(conf, layout.stats())) {
       Map<String, Object> s = Json.readObject(HadoopFiles.readText(conf, layout.stats()));
       fingerprint = s.get("inputFingerprint") + "/" + s.get("configHash");
+      if (s.get("config") instanceof Map<?, ?> c && c.get("tasks") instanceof Map<?, ?> t) {
+        randomOrder = "random".equals(t.get("ordering"));
+      }
     }
     return new Spec(Checks.enumValue(features + ": feedback", (String) f.get("feedback"),
         Feedback.class),
         ((Number) f.get("labelMin")).doubleValue(), ((Number) f.get("labelMax")).doubleValue(),
         ((Number) f.get("numItems")).intValue(),
         fields((List<Map<String, Object>>) f.get("userFields")),
-        fields((List<Map<String, Object>>) f.get("itemFields")), fingerprint);
+        fields((List<Map<String, Object>>) f.get("itemFields")), fingerprint, randomOrder);
   }
 
   /** Field specs from their JSON form ({@code name, vocabSize, multiValued}), as in features.json. */

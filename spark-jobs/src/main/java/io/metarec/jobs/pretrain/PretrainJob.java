@@ -116,7 +116,7 @@ public final class PretrainJob {
     String tasksDir = pc.tasks().replaceAll("/+$", "");
     TaskSet.Spec data = TaskSet.spec(hconf, tasksDir);
     ModelSpec spec = cfg.modelSpec(data.numItems(), data.userFields(), data.itemFields(),
-        data.feedback());
+        data.feedback(), data.randomOrder());
     ParamLayout layout = new ParamLayout(spec);
     ItemFeatureTable items = TaskSet.items(spark, tasksDir, data);
     MetaConfig meta = cfg.engine().meta();

@@ -111,7 +111,7 @@ public final class TrainJob {
     String tasksDir = tc.tasks().replaceAll("/+$", "");
     TaskSet.Spec data = TaskSet.spec(hconf, tasksDir);
     ModelSpec spec = cfg.modelSpec(data.numItems(), data.userFields(), data.itemFields(),
-        data.feedback());
+        data.feedback(), data.randomOrder());
     ParamLayout layout = new ParamLayout(spec);
     TrainSettings settings = cfg.engine();
     EngineKind engineKind = tc.engine();

@@ -544,6 +544,27 @@ class TrainJobTest {
         TestSpark.with(two, "train.exchange=rounds"))));
     assertTrue(jobs.theta().bitEquals(rounds.theta()), "implicit: rounds vs a job per iteration");
     assertTrue(rounds.exchange().pulledRows() > 0, rounds.exchange().toString());
+    // In time order the fold-in's gain is not learned (model.learnedFoldIn = auto) ...
+    assertTrue(Files.readString(model.resolve("model.json")).contains("\"learnedFoldIn\" : false"));
+    assertEquals(-1, jobs.theta().layout().logFoldIn);
+    // ... in random order (a log without times) it is: one more segment, moved by training, and
+    // rounds and jobs still give the same bits.
+    Path randomTasks = dir.resolve("random");
+    BuildTasksJob.run(SPARK, config("input.path=" + clicks, "input.feedback=implicit",
+        "buildTasks.out=" + randomTasks, "tasks.supportSize=5", "split.validation=0.2",
+        "tasks.ordering=random"));
+    String[] random = {"meta.iterations=6", "train.patience=0", "train.partitions=2",
+        "train.tasks=" + randomTasks, "train.validateEvery=3"};
+    TrainJob.Result rj = TrainJob.run(SPARK, config(small(dir.resolve("rjobs"),
+        TestSpark.with(random, "train.exchange=jobs"))));
+    TrainJob.Result rr = TrainJob.run(SPARK, config(small(dir.resolve("rrounds"),
+        TestSpark.with(random, "train.exchange=rounds"))));
+    assertTrue(rj.theta().bitEquals(rr.theta()), "learned gain: rounds vs a job per iteration");
+    int gain = rr.theta().layout().logFoldIn;
+    assertTrue(gain >= 0);
+    assertTrue(rr.theta().segment(gain)[0][0] != 0f, "the gain is trained (it starts at log 1)");
+    String json = Files.readString(dir.resolve("rrounds").resolve("model.json"));
+    assertTrue(json.contains("\"learnedFoldIn\" : true") && json.contains("logFoldIn"), json);
   }
 
   @Test
