@@ -39,8 +39,8 @@ import java.util.List;
  * @param selectLrScales the scales of every inner step size tried (each > 0)
  * @param selectPriorScales the factors on the learned prior strength tried (each > 0)
  * @param selectMinGainStdErrors how many paired standard errors over the validation users a
- *     candidate's gain over no adaptation (and the neighbourhood term's over the choice it joins)
- *     must exceed to be taken ({@code >= 0}; 0, the default, = any gain of the mean)
+ *     candidate's gain over no adaptation must exceed to be taken ({@code >= 0}; 0, the default,
+ *     = any gain of the mean)
  * @param selectFoldInScales the factors on the fold-in's gain tried with implicit feedback (each
  *     > 0; null = auto: {@link #AUTO_FOLD_IN_SCALES})
  * @param selectWidenings the most rounds in which the selection widens its grid where a choice
@@ -49,6 +49,9 @@ import java.util.List;
  *     a widened candidate must beat the choice it would replace ({@code >= 0})
  * @param selectNeighbourWeights the weights of the neighbourhood term tried on top of each support
  *     size's choice (each > 0; null = auto: {@link #neighbourWeights})
+ * @param selectNeighbourMinGainStdErrors the paired standard errors over the validation users by
+ *     which the neighbourhood term must beat the choice it joins to be taken ({@code >= 0}; 0 = any
+ *     gain of the mean)
  * @param neighbours neighbours kept per item for the neighbourhood term, {@code >= 1}
  * @param neighbourMaxUserItems a training user's most recent items the similarities count,
  *     {@code >= 2}
@@ -80,6 +83,7 @@ public record TrainConfig(
     int selectWidenings,
     double selectWidenMinGainStdErrors,
     List<Double> selectNeighbourWeights,
+    double selectNeighbourMinGainStdErrors,
     int neighbours,
     int neighbourMaxUserItems)
     implements Serializable {
@@ -137,6 +141,11 @@ public record TrainConfig(
     if (selectNeighbourWeights != null) {
       selectNeighbourWeights = positives("train.selectAdaptation.neighbourWeights",
           selectNeighbourWeights);
+    }
+    if (!(selectNeighbourMinGainStdErrors >= 0)
+        || Double.isInfinite(selectNeighbourMinGainStdErrors)) {
+      throw new ConfigValidationException("train.selectAdaptation.neighbourMinGainStdErrors must "
+          + "be a number >= 0, got " + selectNeighbourMinGainStdErrors);
     }
     Checks.intAtLeast("train.selectAdaptation.neighbours", neighbours, 1);
     Checks.intAtLeast("train.selectAdaptation.neighbourMaxUserItems", neighbourMaxUserItems, 2);
@@ -225,6 +234,7 @@ public record TrainConfig(
         r.getInt("train.selectAdaptation.widenings"),
         r.getDouble("train.selectAdaptation.widenMinGainStdErrors"),
         r.getDoubleListOrAuto("train.selectAdaptation.neighbourWeights"),
+        r.getDouble("train.selectAdaptation.neighbourMinGainStdErrors"),
         r.getInt("train.selectAdaptation.neighbours"),
         r.getInt("train.selectAdaptation.neighbourMaxUserItems"));
   }

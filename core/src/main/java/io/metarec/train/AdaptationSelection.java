@@ -28,7 +28,9 @@ import java.util.function.Function;
  * it user by user: the mean of the paired per-user differences of the primary metric must exceed
  * {@code z} standard errors of that mean (with {@code z = 1}, the one-standard-error rule of
  * model selection); otherwise the best of those that do, or no adaptation, is chosen. The
- * neighbourhood term is held to the same rule against the choice it is added to.
+ * neighbourhood term is held to such a rule of its own against the choice it is added to
+ * ({@link #withNeighbourWeights(Outcome, List, Config, ValidationMetrics.Direction, Function,
+ * double)}).
  * Nothing here knows Spark: the caller supplies the validation.
  */
 public final class AdaptationSelection {

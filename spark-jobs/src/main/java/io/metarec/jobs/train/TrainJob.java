@@ -308,7 +308,7 @@ public final class TrainJob {
     o = AdaptationSelection.widen(o, trained, TrainSettings.innerDefaults(), direction, validate,
         tc.selectWidenMinGainStdErrors(), tc.selectWidenings());
     o = AdaptationSelection.withNeighbourWeights(o, neighbourWeights,
-        TrainSettings.innerDefaults(), direction, validate, z);
+        TrainSettings.innerDefaults(), direction, validate, tc.selectNeighbourMinGainStdErrors());
     AdaptationSelection.Trial none = AdaptationSelection.noAdaptation(o.trials());
     for (AdaptationSelection.Trial t : o.trials()) {
       LOG.info("adaptation candidate {}: {}{}", t.label(), t.metrics(), t.atSupport().isEmpty()
