@@ -124,8 +124,8 @@ class MetaRecConfigTest {
     assertEquals(0.0, auto.selectMinGainStdErrors(), 0.0, "the best mean by default");
     assertTrue(rejected("train.selectAdaptation.minGainStdErrors=-0.5").getMessage()
         .contains("train.selectAdaptation.minGainStdErrors must be a number >= 0, got -0.5"));
-    assertEquals(1.0, auto.selectNeighbourMinGainStdErrors(), 0.0,
-        "the neighbourhood term must beat its choice by one paired standard error by default");
+    assertEquals(0.0, auto.selectNeighbourMinGainStdErrors(), 0.0,
+        "the neighbourhood term by the best mean by default");
     assertTrue(rejected("train.selectAdaptation.neighbourMinGainStdErrors=-1").getMessage()
         .contains("train.selectAdaptation.neighbourMinGainStdErrors must be a number >= 0, got -1"));
     assertEquals(3, auto.selectWidenings(), "the grid widens at its edges by default");
