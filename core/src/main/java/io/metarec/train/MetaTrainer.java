@@ -67,6 +67,20 @@ public final class MetaTrainer {
   public record Outcome(TrainingState state, Params theta, Params bestTheta, long bestIteration,
       boolean stoppedEarly, double trainSeconds, long adaptations) {}
 
+  /**
+   * θ's values as the best θ: written into the earlier best θ's arrays where there is one (not θ
+   * itself), else a copy. A copy of a large catalog's θ is millions of row arrays that live on, and
+   * every young collection after it copies them again (BENCHMARKS.md, catalog scale); overwriting
+   * the old best allocates nothing.
+   */
+  static Params keep(Params theta, Params bestTheta) {
+    if (bestTheta == null || bestTheta == theta || bestTheta.layout() != theta.layout()) {
+      return theta.copy();
+    }
+    bestTheta.copyFromInPlace(theta);
+    return bestTheta;
+  }
+
   /** Trains from {@code start} (fresh or resumed); θ in it is updated in place. */
   public Outcome train(TrainingCheckpoint start) {
     long runStart = System.nanoTime();
@@ -139,7 +153,7 @@ public final class MetaTrainer {
         if (vm.improvesOn(best, direction)) {
           best = vm;
           bestIteration = done;
-          bestTheta = theta.copy();
+          bestTheta = keep(theta, bestTheta);
           sinceBest = 0;
         } else {
           sinceBest++;

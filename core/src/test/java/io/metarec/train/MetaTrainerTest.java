@@ -2,6 +2,8 @@ package io.metarec.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.metarec.config.UserSolver;
 import io.metarec.meta.MetaGradientAccumulator;
@@ -85,5 +87,27 @@ class MetaTrainerTest {
     MetaTrainer.Outcome again = run(mid, new double[] {0.65, 0.66}, resumed);
     assertEquals(2, resumed.size());
     assertEquals(25, again.bestIteration());
+  }
+
+  @Test
+  void theBestThetaIsWrittenIntoTheEarlierBestsArraysNotAllocatedAgain() {
+    Params theta = TestFixtures.randomParams(SPEC, 13);
+    Params first = MetaTrainer.keep(theta, null);
+    assertArrayEquals(theta.flatten(), first.flatten());
+    assertTrue(first != theta && first.segment(0) != theta.segment(0), "a copy, not θ");
+    float[] row = first.segment(0)[0];
+    Params later = TestFixtures.randomParams(SPEC, 14);
+    theta.copyFromInPlace(later);
+    Params second = MetaTrainer.keep(theta, first);
+    assertSame(first, second);
+    assertSame(row, second.segment(0)[0], "the same row arrays");
+    assertArrayEquals(later.flatten(), second.flatten());
+    // θ moves on; the kept best does not move with it.
+    theta.copyFromInPlace(TestFixtures.randomParams(SPEC, 15));
+    assertArrayEquals(later.flatten(), second.flatten());
+    // θ itself is never its own best.
+    Params own = MetaTrainer.keep(theta, theta);
+    assertTrue(own != theta);
+    assertArrayEquals(theta.flatten(), own.flatten());
   }
 }
