@@ -7,6 +7,9 @@
 # it is there. Per item count it prints the parameters, the task adaptations per second and the
 # share of slot time outside the kernel (the progress line's "outside kernel"), θ bytes sent per
 # iteration, wall time and peak RSS of each step; the last line is the 1M/20k rate ratio.
+# BENCH_REPEATS (default 1) trains every size that many times, the sizes alternating (20k, 1M,
+# 20k, 1M, ...), and the ratio is that of the median rates: on two shared cores one run's rate
+# moves by ±30% with where the collector's pauses land, which no single pair of runs averages out.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 metarec_build_if_needed
@@ -24,7 +27,9 @@ timed() { # timed LOG CMD... → runs CMD with its output in LOG; prints "wall s
   /usr/bin/time -f '%e %M' -o "$log.time" "$@" >"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
   awk '{printf "%.1f s, %.2f GB", $1, $2/1048576}' "$log.time"
 }
-declare -A RATE
+REPEATS="${BENCH_REPEATS:-1}"
+declare -A RATE RATES
+for rep in $(seq 1 "$REPEATS"); do
 for n in "${ITEMS[@]}"; do
   g="$WORK/g-$USERS-$n" t="$WORK/t-$USERS-$n" m="$WORK/m-$USERS-$n"
   gen="kept"; tasks="kept"
@@ -50,14 +55,24 @@ print(d['run']['adaptationsPerSecond'], 100*d['run']['outsideKernelShare'])" "$m
   sent=$(grep -o 'exchange: [0-9.]* MB of θ sent over [0-9]* iterations ([0-9.]* MB full θ[^)]*)' "$m.log" | tail -1 || true)
   params=$(grep -o '[0-9]* parameters' "$m.log" | head -1 || true)
   driver=$(grep -o 'driver memory for θ: .*' "$m.log" | head -1 || true)
-  RATE[$n]="$rate"
-  printf '%8s items: %s; %.0f task adaptations/s, outside kernel %.1f%% (last progress line: %s)\n' \
-    "$n" "$params" "$rate" "$outside" "$last"
+  RATES[$n]="${RATES[$n]:-} $rate"
+  printf '%8s items: %s; %.0f task adaptations/s, outside kernel %.1f%% (last progress line: %s)%s\n' \
+    "$n" "$params" "$rate" "$outside" "$last" "$([ "$REPEATS" -gt 1 ] && echo "; run $rep of $REPEATS")"
   printf '%8s        %s; %s\n' "" "$sent" "$driver"
   printf '%8s        generate %s; build-tasks %s; train %s\n' "" "$gen" "$tasks" "$train"
 done
+done
+for n in "${ITEMS[@]}"; do
+  # shellcheck disable=SC2086
+  RATE[$n]=$(python3 -c "import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))" ${RATES[$n]})
+  if [ "$REPEATS" -gt 1 ]; then
+    # shellcheck disable=SC2086
+    printf '%8s items: median %.0f task adaptations/s of %s\n' "$n" "${RATE[$n]}" \
+      "$(python3 -c "import sys; print(' / '.join('%.0f' % float(x) for x in sys.argv[1:]))" ${RATES[$n]})"
+  fi
+done
 if [ "${#ITEMS[@]}" -ge 2 ]; then
   first="${ITEMS[0]}" last="${ITEMS[${#ITEMS[@]}-1]}"
-  python3 -c "import sys; print('tasks/s with %s items / with %s items: %.2f' % (sys.argv[2], sys.argv[1], float(sys.argv[4]) / float(sys.argv[3])))" \
-    "$first" "$last" "${RATE[$first]}" "${RATE[$last]}"
+  python3 -c "import sys; print('tasks/s with %s items / with %s items: %.2f%s' % (sys.argv[2], sys.argv[1], float(sys.argv[4]) / float(sys.argv[3]), sys.argv[5]))" \
+    "$first" "$last" "${RATE[$first]}" "${RATE[$last]}" "$([ "$REPEATS" -gt 1 ] && echo " (medians of $REPEATS runs each)")"
 fi
