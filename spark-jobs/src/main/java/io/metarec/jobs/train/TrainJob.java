@@ -253,10 +253,16 @@ public final class TrainJob {
       Broadcast<ModelSpec> vSpec = bSpec;
       Broadcast<ItemFeatureTable> vItems = bItems;
       long vSeed = seed;
-      chosenInner = selectAdaptation(cfg, tc, direction, neighbourWeights,
-          tc.foldInScales(spec.feedback()),
-          inner -> AdaptationSelection.SupportScores.of(new SparkValidator(jsc, validTasks, vSpec,
-              vItems, inner, vSeed, validationSupports).accumulate(trained)));
+      // Every candidate validates the same θ: it is broadcast once for all of them.
+      Broadcast<Params> bTrained = jsc.broadcast(trained);
+      try {
+        chosenInner = selectAdaptation(cfg, tc, direction, neighbourWeights,
+            tc.foldInScales(spec.feedback()),
+            inner -> AdaptationSelection.SupportScores.of(new SparkValidator(jsc, validTasks,
+                vSpec, vItems, inner, vSeed, validationSupports).accumulate(bTrained)));
+      } finally {
+        bTrained.destroy();
+      }
     }
     // The neighbourhoods go with the model when it scores with them.
     boolean termUsed = chosenInner != null ? ModelManifest.usesNeighbours(chosenInner)
