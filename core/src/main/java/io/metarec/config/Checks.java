@@ -44,6 +44,14 @@ public final class Checks {
     return value;
   }
 
+  /** Requires a finite value {@code >= 0}; returns the value. */
+  public static double nonNegative(String key, double value) {
+    if (!Double.isFinite(value) || value < 0) {
+      throw new ConfigValidationException(key + " must be a number >= 0, got " + value);
+    }
+    return value;
+  }
+
   /** Requires a finite value strictly above {@code min}; returns the value. */
   public static double doubleAbove(String key, double value, double min) {
     if (!Double.isFinite(value) || value <= min) {

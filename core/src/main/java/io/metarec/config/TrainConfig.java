@@ -126,27 +126,18 @@ public record TrainConfig(
     }
     selectLrScales = positives("train.selectAdaptation.lrScales", selectLrScales);
     selectPriorScales = positives("train.selectAdaptation.priorScales", selectPriorScales);
-    if (!(selectMinGainStdErrors >= 0) || Double.isInfinite(selectMinGainStdErrors)) {
-      throw new ConfigValidationException("train.selectAdaptation.minGainStdErrors must be a "
-          + "number >= 0, got " + selectMinGainStdErrors);
-    }
+    Checks.nonNegative("train.selectAdaptation.minGainStdErrors", selectMinGainStdErrors);
     if (selectFoldInScales != null) {
       selectFoldInScales = positives("train.selectAdaptation.foldInScales", selectFoldInScales);
     }
     Checks.intIn("train.selectAdaptation.widenings", selectWidenings, 0, 10);
-    if (!(selectWidenMinGainStdErrors >= 0) || Double.isInfinite(selectWidenMinGainStdErrors)) {
-      throw new ConfigValidationException("train.selectAdaptation.widenMinGainStdErrors must be a "
-          + "number >= 0, got " + selectWidenMinGainStdErrors);
-    }
+    Checks.nonNegative("train.selectAdaptation.widenMinGainStdErrors", selectWidenMinGainStdErrors);
     if (selectNeighbourWeights != null) {
       selectNeighbourWeights = positives("train.selectAdaptation.neighbourWeights",
           selectNeighbourWeights);
     }
-    if (!(selectNeighbourMinGainStdErrors >= 0)
-        || Double.isInfinite(selectNeighbourMinGainStdErrors)) {
-      throw new ConfigValidationException("train.selectAdaptation.neighbourMinGainStdErrors must "
-          + "be a number >= 0, got " + selectNeighbourMinGainStdErrors);
-    }
+    Checks.nonNegative("train.selectAdaptation.neighbourMinGainStdErrors",
+        selectNeighbourMinGainStdErrors);
     Checks.intAtLeast("train.selectAdaptation.neighbours", neighbours, 1);
     Checks.intAtLeast("train.selectAdaptation.neighbourMaxUserItems", neighbourMaxUserItems, 2);
     if (selectAdaptation && (selectSteps.isEmpty() || selectLrScales.isEmpty())) {

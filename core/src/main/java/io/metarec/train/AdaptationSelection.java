@@ -567,8 +567,9 @@ public final class AdaptationSelection {
     for (int i = 0; i < o.bySupport().size(); i++) {
       int at = i;
       SupportChoice c = o.bySupport().get(i);
-      by.add(new SupportChoice(c.support(), best(firstThen(c.chosen(), variantsOf.get(c.chosen())),
-          t -> t.atSupport().get(at), direction, c.chosen(), at, minGainStdErrors)));
+      by.add(new SupportChoice(c.support(), best(firstThen(c.chosen(),
+          variantsOf.get(c.chosen())), t -> t.atSupport().get(at), direction, c.chosen(), at,
+          minGainStdErrors)));
     }
     return new Outcome(chosen, List.copyOf(trials), List.copyOf(by));
   }
